@@ -1,0 +1,64 @@
+/*
+ * Per-test-file isolation on the run's one PostgreSQL 17: a fresh database (slots and
+ * publications are per database), dropped afterwards together with its slots.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import pg from 'pg';
+
+export interface TestDatabase {
+  /** URL of the fresh database. */
+  readonly url: string;
+  readonly name: string;
+  /** A connected client on the fresh database (closed by drop()). */
+  readonly client: pg.Client;
+  drop(): Promise<void>;
+}
+
+export function serverUrl(): string {
+  return inject('pgUrl');
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+export async function testDatabase(prefix = 't'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(serverUrl(), name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    url,
+    name,
+    client,
+    async drop() {
+      await client.end().catch(() => undefined);
+      const a = new pg.Client({ connectionString: serverUrl() });
+      await a.connect();
+      try {
+        // Slots pin WAL for the whole cluster: never leave one behind.
+        await a.query(
+          `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
+          [name],
+        );
+        await a.query(
+          `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`,
+          [name],
+        );
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
