@@ -1,0 +1,117 @@
+/*
+ * row.ts — rows are kept in the form they are served: a DataRow body.
+ *
+ *   int16 column count, then per column: int32 length (-1 = NULL) and that many bytes of the
+ *   value's PostgreSQL text output.
+ *
+ * A point read therefore copies one buffer to the socket behind a 'D' and a length. The decoder
+ * also produces new tuples in this form, with one extra marker that never reaches the store:
+ * length -2 = "unchanged TOAST value" (pgoutput's 'u'), resolved against the stored row at apply.
+ */
+
+export const NULL_LENGTH = -1;
+export const UNCHANGED_LENGTH = -2;
+
+/** Byte offset of each column's length word; the value starts 4 bytes later. */
+export function columnOffsets(row: Uint8Array): number[] {
+  const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
+  const n = view.getInt16(0);
+  const offsets = new Array<number>(n);
+  let pos = 2;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = pos;
+    const len = view.getInt32(pos);
+    pos += 4 + (len > 0 ? len : 0);
+  }
+  return offsets;
+}
+
+export function columnCount(row: Uint8Array): number {
+  return ((row[0]! << 8) | row[1]!) << 16 >> 16;
+}
+
+/** The column's bytes, null for NULL, undefined for an unchanged-TOAST marker. */
+export function columnValue(row: Uint8Array, index: number): Uint8Array | null | undefined {
+  const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
+  const n = view.getInt16(0);
+  if (index >= n) return null;
+  let pos = 2;
+  for (let i = 0; i < index; i++) {
+    const len = view.getInt32(pos);
+    pos += 4 + (len > 0 ? len : 0);
+  }
+  const len = view.getInt32(pos);
+  if (len === NULL_LENGTH) return null;
+  if (len === UNCHANGED_LENGTH) return undefined;
+  return row.subarray(pos + 4, pos + 4 + len);
+}
+
+/** Values of several columns (the key columns), in the order asked. */
+export function columnValues(row: Uint8Array, indexes: readonly number[]): (Uint8Array | null | undefined)[] {
+  const offsets = columnOffsets(row);
+  const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
+  return indexes.map((i) => {
+    const at = offsets[i];
+    if (at === undefined) return null;
+    const len = view.getInt32(at);
+    if (len === NULL_LENGTH) return null;
+    if (len === UNCHANGED_LENGTH) return undefined;
+    return row.subarray(at + 4, at + 4 + len);
+  });
+}
+
+export function hasUnchanged(row: Uint8Array): boolean {
+  const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
+  const n = view.getInt16(0);
+  let pos = 2;
+  for (let i = 0; i < n; i++) {
+    const len = view.getInt32(pos);
+    if (len === UNCHANGED_LENGTH) return true;
+    pos += 4 + (len > 0 ? len : 0);
+  }
+  return false;
+}
+
+/** Builds a row from column values (null = NULL). */
+export function buildRow(values: readonly (Uint8Array | null)[]): Uint8Array {
+  let size = 2;
+  for (const v of values) size += 4 + (v ? v.length : 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setInt16(0, values.length);
+  let pos = 2;
+  for (const v of values) {
+    if (v === null) {
+      view.setInt32(pos, NULL_LENGTH);
+      pos += 4;
+    } else {
+      view.setInt32(pos, v.length);
+      out.set(v, pos + 4);
+      pos += 4 + v.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Replaces unchanged-TOAST markers in `next` by the stored row's values of the same column.
+ * A column with no stored value (it cannot happen for a row we hold) becomes NULL.
+ */
+export function resolveUnchanged(next: Uint8Array, stored: Uint8Array | undefined): Uint8Array {
+  const n = columnCount(next);
+  const values = new Array<Uint8Array | null>(n);
+  for (let i = 0; i < n; i++) {
+    const v = columnValue(next, i);
+    values[i] = v === undefined ? (stored ? (columnValue(stored, i) ?? null) : null) : v;
+  }
+  return buildRow(values);
+}
+
+/**
+ * Rewrites a row into a new column layout: `sources[i]` is the index of new column i in the old
+ * row, or -1 for a column the old row did not have (its value is `fills[i]`, normally NULL).
+ */
+export function reshapeRow(row: Uint8Array, sources: readonly number[], fills: readonly (Uint8Array | null)[]): Uint8Array {
+  const values = sources.map((src, i) => (src < 0 ? (fills[i] ?? null) : (columnValue(row, src) ?? null)));
+  return buildRow(values);
+}

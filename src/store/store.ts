@@ -1,0 +1,132 @@
+/*
+ * store.ts — everything the sidecar holds in memory: one ordered byte map per replicated table,
+ * the relation catalog that describes them, and the memstore key namespace.
+ *
+ * The store is a passive structure: apply/ is its only writer and runs each transaction in one
+ * synchronous step, so a reader on the same event loop never sees half a transaction. Readers
+ * take `appliedLsn` as the point the contents are consistent at.
+ *
+ * appliedLsn is an exclusive bound: every transaction whose commit record starts before it is in
+ * the store, none after. It is the end LSN of the last applied commit, or the server's reported
+ * WAL end when the stream was idle (records never overlap, so this is the same rule as "commit
+ * LSN ≤ last applied commit LSN" in DESIGN.md, but it also covers the idle advance).
+ */
+import type { Relation, RelationColumn } from '../decode/pgoutput.js';
+import type { Lsn } from '../lsn.js';
+import type { ByteMap } from './byte-map.js';
+
+export type TableStatus =
+  /** Rows are applied. */
+  | 'live'
+  /** Its rows are being copied; changes wait. */
+  | 'syncing'
+  /** Not applied: no primary key or replica identity index, or an unsupported identity. */
+  | 'skipped';
+
+export interface TableState {
+  relation: Relation;
+  status: TableStatus;
+  /** Why the table is skipped; empty otherwise. */
+  reason: string;
+  /** Column indexes of the key, in key order. */
+  keyIndexes: number[];
+  keyTypeOids: number[];
+  /** Encoded key → DataRow body. */
+  readonly rows: ByteMap;
+  /**
+   * Changes committed before this LSN are already in the rows (they came with the table's copy)
+   * and are skipped for this table only. 0 when the table was never copied on its own.
+   */
+  syncedAt: Lsn;
+  /**
+   * Key column names in the key's own order (pg_index.indkey), from the catalog at copy time.
+   * pgoutput only flags key columns, in column order; a composite key (b, a) must sort by b first.
+   */
+  keyOrder: readonly string[];
+}
+
+export interface StoreCounters {
+  transactions: number;
+  changes: number;
+  skippedTransactions: number;
+  memstoreOps: number;
+  quarantined: number;
+}
+
+export class Store {
+  readonly tables = new Map<number, TableState>();
+  readonly memstore: ByteMap;
+  appliedLsn: Lsn = 0n;
+  /** LSN of the newest durable dump (0 when none). */
+  durableLsn: Lsn = 0n;
+  /** Commit time (µs since 2000-01-01) of the last applied transaction. */
+  lastCommitTime = 0n;
+  readonly counters: StoreCounters = { transactions: 0, changes: 0, skippedTransactions: 0, memstoreOps: 0, quarantined: 0 };
+
+  constructor(private readonly newMap: () => ByteMap) {
+    this.memstore = newMap();
+  }
+
+  createTable(relation: Relation, keyOrder: readonly string[] = []): TableState {
+    const state: TableState = {
+      relation,
+      status: 'live',
+      reason: '',
+      keyIndexes: [],
+      keyTypeOids: [],
+      rows: this.newMap(),
+      syncedAt: 0n,
+      keyOrder,
+    };
+    describeKey(state, relation);
+    this.tables.set(relation.oid, state);
+    return state;
+  }
+
+  tableByName(schema: string, name: string): TableState | undefined {
+    for (const t of this.tables.values()) {
+      if (t.relation.name === name && t.relation.schema === schema) return t;
+    }
+    return undefined;
+  }
+
+  memoryUsage(): number {
+    let total = this.memstore.memoryUsage();
+    for (const t of this.tables.values()) total += t.rows.memoryUsage();
+    return total;
+  }
+}
+
+/**
+ * Sets the key columns from a Relation message and decides whether the table can be applied:
+ * only a key that identifies rows (the primary key under REPLICA IDENTITY DEFAULT, or a replica
+ * identity index) can. FULL identity marks every column as "key", which is not unique.
+ */
+export function describeKey(state: TableState, relation: Relation): void {
+  state.relation = relation;
+  const keyIndexes: number[] = [];
+  relation.columns.forEach((c: RelationColumn, i) => {
+    if (c.isKey) keyIndexes.push(i);
+  });
+  const flagged = keyIndexes.map((i) => relation.columns[i]!.name);
+  if (state.keyOrder.length === flagged.length && state.keyOrder.every((n) => flagged.includes(n))) {
+    keyIndexes.sort((a, b) => state.keyOrder.indexOf(relation.columns[a]!.name) - state.keyOrder.indexOf(relation.columns[b]!.name));
+  }
+  state.keyIndexes = keyIndexes;
+  state.keyTypeOids = keyIndexes.map((i) => relation.columns[i]!.typeOid);
+  const qualified = `${relation.schema}.${relation.name}`;
+  if (relation.replicaIdentity === 'full') {
+    skip(state, `${qualified} has REPLICA IDENTITY FULL; memstore needs a primary key or a replica identity index to key its rows`);
+  } else if (relation.replicaIdentity === 'nothing' || keyIndexes.length === 0) {
+    skip(state, `${qualified} has no primary key or replica identity index; its changes are not applied`);
+  } else if (state.status === 'skipped') {
+    state.status = 'live';
+    state.reason = '';
+  }
+}
+
+function skip(state: TableState, reason: string): void {
+  state.status = 'skipped';
+  state.reason = reason;
+  state.rows.clear();
+}
