@@ -32,4 +32,10 @@ export interface ByteMap {
   entries(options?: RangeOptions): IterableIterator<[Uint8Array, Uint8Array]>;
   /** Bytes held by the structure: keys, values and its own bookkeeping. */
   memoryUsage(): number;
+  /**
+   * An independent copy with the same contents, taken in one synchronous step. Dumps use it to
+   * hold a consistent image while transactions go on applying to the original; its cost (a copy
+   * of the map's memory) is the dump's whole pause.
+   */
+  clone(): ByteMap;
 }

@@ -1,0 +1,638 @@
+/*-------------------------------------------------------------------------
+ *
+ * key-codec.ts
+ *		Order-preserving byte encodings of primary-key values.
+ *
+ * pgoutput sends every column as the type's text output (UTF-8 bytes). The store keeps rows in a
+ * RadixTree ordered by unsigned byte order (memcmp), so a primary key must be turned into bytes
+ * whose byte order is PostgreSQL's order for the column: then `ORDER BY pk`, `pk BETWEEN`,
+ * `pk > $1 LIMIT n` and `LIKE 'p%'` are tree walks. A composite key is the concatenation of its
+ * columns' encodings; that is correct because every encoding below is prefix-free (no encoding is
+ * a proper prefix of another), so the first column decides unless equal, and so on.
+ *
+ * Encodings (the sidecar's server session runs with TimeZone UTC and DateStyle ISO):
+ *   bool                 1 byte: f = 0, t = 1
+ *   int2, int4, int8     2/4/8 bytes big-endian with the sign bit flipped (fixed width)
+ *   oid                  4 bytes big-endian (oids compare unsigned)
+ *   float4, float8       8 bytes: IEEE bits, sign bit flipped for positives, all bits for
+ *                        negatives; -0 is 0 and every NaN is one NaN, after +Infinity, as in PG
+ *   numeric              tag (-Inf 0, negative 1, zero 2, positive 3, +Inf 4, NaN 5), then for
+ *                        non-zero finite values a 3-byte exponent (decimal point position) and the
+ *                        significant digits two per byte (1 + 10·d1 + d2), ended by 0x00; for
+ *                        negatives the exponent and digit bytes are inverted and the end is 0xFF.
+ *                        Leading and trailing zeros are dropped, so values PG calls equal (1.50
+ *                        and 1.5, -0 and 0) get the SAME encoding (and a numeric primary key can
+ *                        hold only one of them anyway).
+ *   text, varchar, name  the UTF-8 bytes, 0x00 escaped as 00 FF, ended by 00 00
+ *   bpchar               as text after dropping trailing spaces (bpchar comparison ignores them)
+ *   bytea                the `\x…` hex (or legacy escape format) decoded to raw bytes, then as text
+ *   uuid                 the 16 raw bytes
+ *   date                 4 bytes: Julian day + 1, big-endian; -infinity = 0, infinity = all 1s
+ *   timestamp(tz)        8 bytes: UTC seconds since Julian day 0 (44 bits) and microseconds
+ *                        (20 bits), + 1, big-endian; -infinity = 0, infinity = all 1s. A
+ *                        timestamptz is converted to UTC from whatever offset it carries.
+ *   anything else        the text output escaped and ended like text; isOrderedKeyType() = false
+ *
+ * The ordering `ORDER BY pk` in the sidecar therefore has: PostgreSQL's own order for every type
+ * above, except text types, which sort by bytes, i.e. as `COLLATE "C"` (UTF-8 byte order is
+ * code point order). A primary on a linguistic collation (en_US, ICU…) sorts text differently:
+ * case and accents weigh less, punctuation is mostly ignored ('a-b' vs 'ab', 'B' vs 'a'). Keys
+ * are still found exactly; only the order of text keys differs, and the sidecar reports it as C.
+ * For the fallback types the order is that of their text, which is not PG's (intervals, arrays…).
+ *
+ * Speed: this runs for every row in the apply loop. Encoders write into one growing module-level
+ * buffer and the result is a single copy of it; integers are parsed by hand, no regexes, no
+ * strings, no BigInt; only floats go through a string (Number() is the exact parser). About
+ * 80 ns for an int8, 120 ns for a 30-byte text, 190 ns for a timestamptz on the 2-core CI box.
+ *
+ * Interface
+ * ---------
+ * encodeKey(typeOids, texts)          composite key: the concatenated column encodings
+ * encodeKeyPrefix(typeOid, prefix)    encoding of LIKE 'prefix%' for a text-like first column
+ * isOrderedKeyType(typeOid)           whether the encoding keeps PostgreSQL's order
+ *
+ *-------------------------------------------------------------------------
+ */
+
+import { copyOut } from './art-slab.js';
+
+/** Type OIDs from pg_type.dat that have an ordered encoding. */
+export const KeyTypeOid = {
+  bool: 16,
+  bytea: 17,
+  name: 19,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  oid: 26,
+  float4: 700,
+  float8: 701,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+} as const;
+
+const ORDERED = new Set<number>(Object.values(KeyTypeOid));
+
+export function isOrderedKeyType(typeOid: number): boolean {
+  return ORDERED.has(typeOid);
+}
+
+let out = new Uint8Array(256);
+let pos = 0;
+
+function ensure(n: number): void {
+  if (pos + n <= out.length) return;
+  let size = out.length * 2;
+  while (size < pos + n) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(out.subarray(0, pos));
+  out = grown;
+}
+
+export function encodeKey(typeOids: readonly number[], texts: readonly Uint8Array[]): Uint8Array {
+  if (typeOids.length !== texts.length) {
+    throw new RangeError(`encodeKey: ${typeOids.length} key types but ${texts.length} values`);
+  }
+  pos = 0;
+  for (let i = 0; i < typeOids.length; i++) encodeColumn(typeOids[i]!, texts[i]!);
+  return result();
+}
+
+/**
+ * The encoded bytes as a fresh array. Up to 64 bytes V8 keeps a typed array on its heap and
+ * slice() is cheap; past that it mallocs a backing store (~400 ns), so longer keys are carved
+ * from the shared copy-out pages instead (see art-slab.ts: a kept key pins at most one page).
+ */
+function result(): Uint8Array {
+  return pos <= 64 ? out.slice(0, pos) : copyOut(out, 0, pos);
+}
+
+/**
+ * The bytes every key whose first column starts with textPrefix begins with (no terminator), for
+ * prefix iteration. Text types take the prefix as text; bytea takes it in the column's text form
+ * (`\x…`, whole bytes). Types with an unordered fallback encoding take it as text too (a LIKE on
+ * their text output). Other ordered types have no byte prefix matching a text prefix: RangeError.
+ */
+export function encodeKeyPrefix(typeOid: number, textPrefix: Uint8Array): Uint8Array {
+  pos = 0;
+  switch (typeOid) {
+    case KeyTypeOid.text:
+    case KeyTypeOid.varchar:
+    case KeyTypeOid.bpchar:
+    case KeyTypeOid.name:
+      writeEscaped(textPrefix, 0, textPrefix.length);
+      break;
+    case KeyTypeOid.bytea:
+      writeBytea(textPrefix, false);
+      break;
+    default:
+      if (ORDERED.has(typeOid)) throw new RangeError(`encodeKeyPrefix: type ${typeOid} has no prefix encoding`);
+      writeEscaped(textPrefix, 0, textPrefix.length);
+  }
+  return result();
+}
+
+function encodeColumn(oid: number, t: Uint8Array): void {
+  switch (oid) {
+    case KeyTypeOid.int8:
+      writeInt8(t);
+      return;
+    case KeyTypeOid.int4: {
+      const v = parseSmallInt(t, -2147483648, 2147483647, oid);
+      ensure(4);
+      writeU32((v ^ 0x80000000) >>> 0);
+      return;
+    }
+    case KeyTypeOid.int2: {
+      const v = parseSmallInt(t, -32768, 32767, oid) + 32768;
+      ensure(2);
+      out[pos++] = v >>> 8;
+      out[pos++] = v & 0xff;
+      return;
+    }
+    case KeyTypeOid.oid: {
+      ensure(4);
+      writeU32(parseSmallInt(t, 0, 4294967295, oid));
+      return;
+    }
+    case KeyTypeOid.text:
+    case KeyTypeOid.varchar:
+    case KeyTypeOid.name:
+      writeEscaped(t, 0, t.length);
+      writeTerminator();
+      return;
+    case KeyTypeOid.bpchar: {
+      let end = t.length;
+      while (end > 0 && t[end - 1] === 0x20) end--;
+      writeEscaped(t, 0, end);
+      writeTerminator();
+      return;
+    }
+    case KeyTypeOid.bytea:
+      writeBytea(t, true);
+      return;
+    case KeyTypeOid.uuid:
+      writeUuid(t);
+      return;
+    case KeyTypeOid.bool:
+      if (t.length === 0 || (t[0] !== 0x74 && t[0] !== 0x66)) throw bad(oid, t);
+      ensure(1);
+      out[pos++] = t[0] === 0x74 ? 1 : 0;
+      return;
+    case KeyTypeOid.numeric:
+      writeNumeric(t);
+      return;
+    case KeyTypeOid.date:
+      writeDate(t);
+      return;
+    case KeyTypeOid.timestamp:
+      writeTimestamp(t, false);
+      return;
+    case KeyTypeOid.timestamptz:
+      writeTimestamp(t, true);
+      return;
+    case KeyTypeOid.float4:
+    case KeyTypeOid.float8:
+      writeFloat(t, oid === KeyTypeOid.float4);
+      return;
+    default:
+      writeEscaped(t, 0, t.length);
+      writeTerminator();
+  }
+}
+
+function bad(oid: number, t: Uint8Array): RangeError {
+  const shown = Buffer.from(t.buffer, t.byteOffset, Math.min(t.length, 64)).toString('utf8');
+  return new RangeError(`key codec: malformed text for type ${oid}: "${shown}"`);
+}
+
+function writeU32(v: number): void {
+  out[pos++] = v >>> 24;
+  out[pos++] = (v >>> 16) & 0xff;
+  out[pos++] = (v >>> 8) & 0xff;
+  out[pos++] = v & 0xff;
+}
+
+// --- text ----------------------------------------------------------------------------------------
+
+function writeEscaped(t: Uint8Array, from: number, to: number): void {
+  ensure((to - from) * 2 + 2);
+  const o = out;
+  let p = pos;
+  // Text never holds 0x00 (only bytea can): past a few bytes a native scan and copy beat the loop.
+  if (to - from > 16) {
+    const z = t.indexOf(0, from);
+    if (z < 0 || z >= to) {
+      o.set(from === 0 && to === t.length ? t : t.subarray(from, to), p);
+      pos = p + (to - from);
+      return;
+    }
+  }
+  for (let i = from; i < to; i++) {
+    const b = t[i]!;
+    o[p++] = b;
+    if (b === 0) o[p++] = 0xff;
+  }
+  pos = p;
+}
+
+function writeTerminator(): void {
+  ensure(2);
+  out[pos++] = 0;
+  out[pos++] = 0;
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX[0x61 + i] = 10 + i;
+  HEX[0x41 + i] = 10 + i;
+}
+
+/** bytea text → raw bytes, escaped (and terminated unless encoding a prefix). */
+function writeBytea(t: Uint8Array, terminate: boolean): void {
+  const len = t.length;
+  ensure(len + 2);
+  if (len >= 2 && t[0] === 0x5c && t[1] === 0x78) {
+    // Hex format: \x then two hex digits per byte.
+    if ((len & 1) !== 0) throw bad(KeyTypeOid.bytea, t);
+    for (let i = 2; i < len; i += 2) {
+      const h = HEX[t[i]!]!;
+      const l = HEX[t[i + 1]!]!;
+      if (h < 0 || l < 0) throw bad(KeyTypeOid.bytea, t);
+      const b = (h << 4) | l;
+      out[pos++] = b;
+      if (b === 0) out[pos++] = 0xff;
+    }
+  } else {
+    // Escape format (bytea_output = escape): \\ is a backslash, \ooo an octal byte.
+    for (let i = 0; i < len; ) {
+      let b = t[i]!;
+      if (b === 0x5c) {
+        if (t[i + 1] === 0x5c) {
+          i += 2;
+        } else {
+          const d0 = t[i + 1]! - 0x30;
+          const d1 = t[i + 2]! - 0x30;
+          const d2 = t[i + 3]! - 0x30;
+          if (!(d0 >= 0 && d0 <= 3 && d1 >= 0 && d1 <= 7 && d2 >= 0 && d2 <= 7)) throw bad(KeyTypeOid.bytea, t);
+          b = d0 * 64 + d1 * 8 + d2;
+          i += 4;
+        }
+      } else {
+        i++;
+      }
+      out[pos++] = b;
+      if (b === 0) out[pos++] = 0xff;
+    }
+  }
+  if (terminate) writeTerminator();
+}
+
+function writeUuid(t: Uint8Array): void {
+  ensure(16);
+  let nibbles = 0;
+  let hi = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i]!;
+    if (c === 0x2d) continue;
+    const v = HEX[c]!;
+    if (v < 0 || nibbles === 32) throw bad(KeyTypeOid.uuid, t);
+    if ((nibbles & 1) === 0) hi = v;
+    else out[pos++] = (hi << 4) | v;
+    nibbles++;
+  }
+  if (nibbles !== 32) throw bad(KeyTypeOid.uuid, t);
+}
+
+// --- integers ------------------------------------------------------------------------------------
+
+function parseSmallInt(t: Uint8Array, min: number, max: number, oid: number): number {
+  const len = t.length;
+  let i = 0;
+  let neg = false;
+  if (len > 0 && (t[0] === 0x2d || t[0] === 0x2b)) {
+    neg = t[0] === 0x2d;
+    i = 1;
+  }
+  if (i === len || len - i > 10) throw bad(oid, t);
+  let v = 0;
+  for (; i < len; i++) {
+    const d = t[i]! - 0x30;
+    if (d < 0 || d > 9) throw bad(oid, t);
+    v = v * 10 + d;
+  }
+  if (neg) v = -v;
+  if (v < min || v > max) throw bad(oid, t);
+  return v;
+}
+
+function writeInt8(t: Uint8Array): void {
+  const len = t.length;
+  let i = 0;
+  let neg = false;
+  if (len > 0 && (t[0] === 0x2d || t[0] === 0x2b)) {
+    neg = t[0] === 0x2d;
+    i = 1;
+  }
+  if (i === len || len - i > 19) throw bad(KeyTypeOid.int8, t);
+  let hi: number;
+  let lo: number;
+  if (len - i <= 15) {
+    // Exact in a double: split the two's complement halves arithmetically.
+    let v = 0;
+    for (; i < len; i++) {
+      const d = t[i]! - 0x30;
+      if (d < 0 || d > 9) throw bad(KeyTypeOid.int8, t);
+      v = v * 10 + d;
+    }
+    if (neg) v = -v;
+    hi = Math.floor(v / 4294967296) | 0;
+    lo = v >>> 0;
+  } else {
+    // 16–19 digits: long multiplication in two 32-bit halves (no BigInt on the hot path).
+    hi = 0;
+    lo = 0;
+    for (; i < len; i++) {
+      const d = t[i]! - 0x30;
+      if (d < 0 || d > 9) throw bad(KeyTypeOid.int8, t);
+      const l = lo * 10 + d;
+      const carry = Math.floor(l / 4294967296);
+      lo = l - carry * 4294967296;
+      hi = hi * 10 + carry;
+    }
+    if (hi > (neg ? 0x80000000 : 0x7fffffff) || (neg && hi === 0x80000000 && lo !== 0)) throw bad(KeyTypeOid.int8, t);
+    if (neg) {
+      if (lo === 0) {
+        hi = -hi | 0;
+      } else {
+        lo = 4294967296 - lo;
+        hi = ~hi;
+      }
+    }
+    hi |= 0;
+  }
+  ensure(8);
+  writeU32((hi ^ 0x80000000) >>> 0);
+  writeU32(lo >>> 0);
+}
+
+// --- floats --------------------------------------------------------------------------------------
+
+const f64 = new DataView(new ArrayBuffer(8));
+
+function writeFloat(t: Uint8Array, single: boolean): void {
+  if (t.length === 0) throw bad(single ? KeyTypeOid.float4 : KeyTypeOid.float8, t);
+  let v = Number(String.fromCharCode.apply(null, t as unknown as number[]));
+  if (Number.isNaN(v)) {
+    // "NaN" is the only text that should get here; anything else is malformed.
+    if (!(t.length === 3 && t[0] === 0x4e && t[1] === 0x61 && t[2] === 0x4e)) throw bad(single ? KeyTypeOid.float4 : KeyTypeOid.float8, t);
+    v = NaN;
+  }
+  if (single) v = Math.fround(v);
+  if (v === 0) v = 0; // -0 sorts with 0 in PG
+  f64.setFloat64(0, v); // canonical NaN when v is NaN
+  let hi = f64.getUint32(0);
+  let lo = f64.getUint32(4);
+  if (hi >>> 31 !== 0) {
+    hi = ~hi >>> 0;
+    lo = ~lo >>> 0;
+  } else {
+    hi = (hi | 0x80000000) >>> 0;
+  }
+  ensure(8);
+  writeU32(hi);
+  writeU32(lo);
+}
+
+// --- numeric -------------------------------------------------------------------------------------
+
+const NUMERIC_NEG_INF = 0;
+const NUMERIC_NEG = 1;
+const NUMERIC_ZERO = 2;
+const NUMERIC_POS = 3;
+const NUMERIC_POS_INF = 4;
+const NUMERIC_NAN = 5;
+const EXPONENT_BIAS = 0x800000;
+
+/** Matches the ASCII word at t[from…] exactly to the end. */
+function isWord(t: Uint8Array, from: number, word: string): boolean {
+  if (t.length - from !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (t[from + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function writeNumeric(t: Uint8Array): void {
+  const len = t.length;
+  let i = 0;
+  let neg = false;
+  if (len > 0 && (t[0] === 0x2d || t[0] === 0x2b)) {
+    neg = t[0] === 0x2d;
+    i = 1;
+  }
+  ensure(1);
+  const c0 = t[i];
+  if (c0 === 0x4e /* N */) {
+    if (!isWord(t, i, 'NaN')) throw bad(KeyTypeOid.numeric, t);
+    out[pos++] = NUMERIC_NAN;
+    return;
+  }
+  if (c0 === 0x49 /* I */) {
+    if (!isWord(t, i, 'Infinity')) throw bad(KeyTypeOid.numeric, t);
+    out[pos++] = neg ? NUMERIC_NEG_INF : NUMERIC_POS_INF;
+    return;
+  }
+  // Integer part [intStart, intEnd), fraction [fracStart, len) when there is a point.
+  const intStart = i;
+  while (i < len && t[i]! >= 0x30 && t[i]! <= 0x39) i++;
+  const intEnd = i;
+  let fracStart = len;
+  if (i < len) {
+    if (t[i] !== 0x2e) throw bad(KeyTypeOid.numeric, t);
+    fracStart = ++i;
+    while (i < len && t[i]! >= 0x30 && t[i]! <= 0x39) i++;
+    if (i !== len) throw bad(KeyTypeOid.numeric, t);
+  }
+  if (intEnd === intStart && fracStart >= len) throw bad(KeyTypeOid.numeric, t);
+  // First significant digit, and the exponent: value = 0.DDD × 10^exponent.
+  let first = intStart;
+  while (first < intEnd && t[first] === 0x30) first++;
+  let exponent: number;
+  if (first < intEnd) {
+    exponent = intEnd - first;
+  } else {
+    first = fracStart;
+    while (first < len && t[first] === 0x30) first++;
+    if (first >= len) {
+      out[pos++] = NUMERIC_ZERO;
+      return;
+    }
+    exponent = -(first - fracStart);
+  }
+  // Last significant digit (trailing zeros do not change the value).
+  let last = len - 1;
+  while (t[last] === 0x30 || t[last] === 0x2e) last--;
+  const digitsMax = last - first + 1;
+  ensure(4 + ((digitsMax + 1) >>> 1) + 1);
+  const e = exponent + EXPONENT_BIAS;
+  const flip = neg ? 0xff : 0;
+  out[pos++] = neg ? NUMERIC_NEG : NUMERIC_POS;
+  out[pos++] = ((e >>> 16) & 0xff) ^ flip;
+  out[pos++] = ((e >>> 8) & 0xff) ^ flip;
+  out[pos++] = (e & 0xff) ^ flip;
+  let half = -1;
+  for (let j = first; j <= last; j++) {
+    const c = t[j]!;
+    if (c === 0x2e) continue;
+    const d = c - 0x30;
+    if (half < 0) {
+      half = d;
+    } else {
+      out[pos++] = (1 + half * 10 + d) ^ flip;
+      half = -1;
+    }
+  }
+  if (half >= 0) out[pos++] = (1 + half * 10) ^ flip;
+  out[pos++] = flip;
+}
+
+// --- dates and times -----------------------------------------------------------------------------
+
+/** PostgreSQL's date2j(): Julian day of a proleptic Gregorian date (astronomical year). */
+function date2j(y: number, m: number, d: number): number {
+  if (m > 2) {
+    m += 1;
+    y += 4800;
+  } else {
+    m += 13;
+    y += 4799;
+  }
+  const century = Math.floor(y / 100);
+  let julian = y * 365 - 32167;
+  julian += Math.floor(y / 4) - century + Math.floor(century / 4);
+  julian += Math.floor((7834 * m) / 256) + d;
+  return julian;
+}
+
+// Parser state shared by the date/time readers (no per-call objects).
+let at = 0;
+
+function readNumber(t: Uint8Array, minDigits: number, maxDigits: number, oid: number): number {
+  let v = 0;
+  let n = 0;
+  while (at < t.length && n < maxDigits) {
+    const d = t[at]! - 0x30;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    at++;
+    n++;
+  }
+  if (n < minDigits) throw bad(oid, t);
+  return v;
+}
+
+function expect(t: Uint8Array, c: number, oid: number): void {
+  if (t[at] !== c) throw bad(oid, t);
+  at++;
+}
+
+/** "-infinity" → -1, "infinity" → 1, otherwise 0. */
+function infinity(t: Uint8Array): number {
+  if (t[0] === 0x2d) return isWord(t, 1, 'infinity') ? -1 : 0;
+  if (t[0] === 0x69) return isWord(t, 0, 'infinity') ? 1 : 0;
+  return 0;
+}
+
+/** Reads YYYY-MM-DD at `at`, returns the Julian day (BC handled by the caller via the year). */
+function readDate(t: Uint8Array, oid: number): number {
+  const y = readNumber(t, 4, 9, oid);
+  expect(t, 0x2d, oid);
+  const m = readNumber(t, 2, 2, oid);
+  expect(t, 0x2d, oid);
+  const d = readNumber(t, 2, 2, oid);
+  if (m < 1 || m > 12 || d < 1 || d > 31) throw bad(oid, t);
+  dateYear = y;
+  dateMonth = m;
+  return d;
+}
+let dateYear = 0;
+let dateMonth = 0;
+
+/** True when the text ends with " BC" (then `len` excludes it). */
+function endsWithBC(t: Uint8Array): boolean {
+  const n = t.length;
+  return n > 3 && t[n - 3] === 0x20 && t[n - 2] === 0x42 && t[n - 1] === 0x43;
+}
+
+function writeDate(t: Uint8Array): void {
+  ensure(4);
+  const inf = infinity(t);
+  if (inf !== 0) {
+    writeU32(inf < 0 ? 0 : 0xffffffff);
+    return;
+  }
+  at = 0;
+  const d = readDate(t, KeyTypeOid.date);
+  const bc = endsWithBC(t);
+  if (at !== (bc ? t.length - 3 : t.length)) throw bad(KeyTypeOid.date, t);
+  const jd = date2j(bc ? 1 - dateYear : dateYear, dateMonth, d);
+  writeU32(jd + 1);
+}
+
+function writeTimestamp(t: Uint8Array, withZone: boolean): void {
+  const oid = withZone ? KeyTypeOid.timestamptz : KeyTypeOid.timestamp;
+  ensure(8);
+  const inf = infinity(t);
+  if (inf !== 0) {
+    const b = inf < 0 ? 0 : 0xffffffff;
+    writeU32(b);
+    writeU32(b);
+    return;
+  }
+  const bc = endsWithBC(t);
+  const end = bc ? t.length - 3 : t.length;
+  at = 0;
+  const day = readDate(t, oid);
+  const jd = date2j(bc ? 1 - dateYear : dateYear, dateMonth, day);
+  expect(t, 0x20, oid);
+  const hh = readNumber(t, 2, 2, oid);
+  expect(t, 0x3a, oid);
+  const mi = readNumber(t, 2, 2, oid);
+  expect(t, 0x3a, oid);
+  const ss = readNumber(t, 2, 2, oid);
+  let micros = 0;
+  if (at < end && t[at] === 0x2e) {
+    at++;
+    const start = at;
+    micros = readNumber(t, 1, 6, oid);
+    for (let k = at - start; k < 6; k++) micros *= 10;
+  }
+  let seconds = jd * 86400 + hh * 3600 + mi * 60 + ss;
+  if (withZone) {
+    const sign = t[at];
+    if (sign !== 0x2b && sign !== 0x2d) throw bad(oid, t);
+    at++;
+    let offset = readNumber(t, 2, 2, oid) * 3600;
+    if (at < end && t[at] === 0x3a) {
+      at++;
+      offset += readNumber(t, 2, 2, oid) * 60;
+      if (at < end && t[at] === 0x3a) {
+        at++;
+        offset += readNumber(t, 2, 2, oid);
+      }
+    }
+    // Local = UTC + offset.
+    seconds -= sign === 0x2b ? offset : -offset;
+  }
+  if (at !== end || seconds < 0) throw bad(oid, t);
+  // seconds < 2^44 (year 294277), micros < 2^20: (seconds, micros) as one 64-bit number, + 1
+  // so that the smallest instant stays above -infinity's all-zero encoding.
+  writeU32(Math.floor(seconds / 4096));
+  writeU32((seconds % 4096) * 1048576 + micros + 1);
+}
