@@ -11,6 +11,8 @@
  * pg-copy-streams moves the bytes, this file gives them meaning.
  */
 
+import { copyBytes } from '../bytes.js';
+
 const TAB = 0x09;
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
@@ -37,7 +39,7 @@ export class CopyTextDecoder {
       this.rows++;
       start = nl + 1;
     }
-    if (start < data.length) this.pending = data.slice(start);
+    if (start < data.length) this.pending = copyBytes(data, start);
   }
 
   /** Call at the end of the copy; a row without its newline means the copy was cut short. */

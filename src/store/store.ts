@@ -55,7 +55,13 @@ export interface StoreCounters {
 
 export class Store {
   readonly tables = new Map<number, TableState>();
-  readonly memstore: ByteMap;
+  /** Replaced whole when a dump is loaded. */
+  memstore: ByteMap;
+  /**
+   * Why the memstore keys may be stale: they came from a dump, but the slot that would have
+   * carried the ops since was lost, so ops committed in between are missing. Empty when fresh.
+   */
+  memstoreStale = '';
   appliedLsn: Lsn = 0n;
   /** LSN of the newest durable dump (0 when none). */
   durableLsn: Lsn = 0n;

@@ -1,0 +1,183 @@
+/*
+ * bench:apply — the sidecar's apply throughput against a no-op consumer of the same stream.
+ *
+ * One embedded PostgreSQL 17 (fsync off). For each scenario, 3 × (no-op, sidecar, library)
+ * slots are created BEFORE the workload, so every slot holds exactly the same WAL; then each
+ * consumer drains its own slot from START_REPLICATION to the last commit. Reported: median
+ * changes/s per consumer and the ratio sidecar ÷ no-op (target ≥ 0.9).
+ *
+ *   no-op    this project's ReplicationStream; looks only at the message tag to find the end
+ *   sidecar  the Follower: ReplicationStream → pgoutput decoder → Applier → Store (radix trees)
+ *   library  pg-logical-replication 2.5.0 with its own pgoutput parser, manual acks (reference)
+ *
+ * Run: npm run bench:apply
+ */
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { silentLogger } from '../src/log.js';
+import { parseLsn, type Lsn } from '../src/lsn.js';
+import { startEmbedded } from '../src/pg/embedded.js';
+import { ReplicationStream } from '../src/replication/stream.js';
+import { publishedTables } from '../src/replication/table-copy.js';
+import { Follower } from '../src/sidecar/follower.js';
+import { RadixTree } from '../src/store/art.js';
+import { Store } from '../src/store/store.js';
+
+const REPEAT = 3;
+
+interface Scenario {
+  readonly name: string;
+  readonly changes: number;
+  readonly run: (c: pg.Client) => Promise<void>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'one 100k-row transaction',
+    changes: 100_000,
+    run: async (c) => {
+      await c.query(`INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 100000) g`);
+    },
+  },
+  {
+    name: '10k transactions × 10 rows',
+    changes: 100_000,
+    run: async (c) => {
+      // One round trip per 100 transactions keeps the client from being the bottleneck.
+      for (let b = 0; b < 100; b++) {
+        const parts: string[] = [];
+        for (let t = 0; t < 100; t++) {
+          const base = 1_000_000 + (b * 100 + t) * 10;
+          parts.push(`BEGIN; INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(${base}, ${base + 9}) g; COMMIT;`);
+        }
+        await c.query(parts.join('\n'));
+      }
+    },
+  },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function noop(url: string, slot: string, endLsn: Lsn): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let last = 0n;
+    const stream = new ReplicationStream({
+      source: { url },
+      slot,
+      publication: 'bench',
+      startLsn: 0n,
+      consumer: {
+        onXLogData(m) {
+          if (m.data[0] === 0x43 /* C */) {
+            last = new DataView(m.data.buffer, m.data.byteOffset).getBigUint64(10);
+            if (last >= endLsn) void stream.stop().then(resolve);
+          }
+        },
+        onKeepalive() {},
+        positions: () => ({ write: last, flush: last }),
+      },
+    });
+    stream.start().catch(reject);
+  });
+  return performance.now() - t0;
+}
+
+async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn): Promise<number> {
+  const store = new Store(() => new RadixTree());
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  for (const t of await publishedTables(c, 'bench')) store.createTable(t.relation, t.keyOrder);
+  await c.end();
+  store.appliedLsn = startLsn;
+  const t0 = performance.now();
+  const f = new Follower({ source: { url }, slot, publication: 'bench', store, log: silentLogger, resume: true });
+  await f.start();
+  await f.waiters.wait(endLsn, 120_000);
+  const ms = performance.now() - t0;
+  await f.stop();
+  const rows = store.tableByName('public', 'bench')!.rows.size;
+  if (rows !== 100_000) throw new Error(`sidecar applied ${rows} rows, expected 100000`);
+  return ms;
+}
+
+async function library(url: string, slot: string, endLsn: Lsn): Promise<number> {
+  const service = new LogicalReplicationService({ connectionString: url }, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+  const plugin = new PgoutputPlugin({ protoVersion: 4 as 2, publicationNames: ['bench'], messages: true });
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    service.on('data', (_lsn: string, msg: { tag: string; commitEndLsn?: string }) => {
+      if (msg.tag === 'commit' && msg.commitEndLsn && parseLsn(msg.commitEndLsn) >= endLsn) resolve();
+    });
+    service.on('error', reject);
+    service.subscribe(plugin, slot).catch(reject);
+  });
+  const ms = performance.now() - t0;
+  await service.stop();
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'memstore-bench-'));
+  chmodSync(dir, 0o755);
+  const server = await startEmbedded({ dataDir: path.join(dir, 'pg'), settings: { fsync: 'off' } });
+  const url = server.url;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const results: string[] = [];
+  try {
+    await c.query(`CREATE TABLE bench (id int8 PRIMARY KEY, name text, score int, payload text); CREATE PUBLICATION bench FOR TABLE bench`);
+    for (const [si, scenario] of SCENARIOS.entries()) {
+      await c.query('TRUNCATE bench');
+      const slots = { noop: [] as string[], sidecar: [] as string[], library: [] as string[] };
+      const starts: Record<string, Lsn> = {};
+      for (let r = 0; r < REPEAT; r++) {
+        for (const kind of ['noop', 'sidecar', 'library'] as const) {
+          const name = `b${si}_${kind}_${r}`;
+          const res = await c.query<{ lsn: string }>(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [name]);
+          starts[name] = parseLsn(res.rows[0]!.lsn);
+          slots[kind].push(name);
+        }
+      }
+      await scenario.run(c);
+      // The last commit's end LSN (the SQL interface reports a commit at its end LSN); the
+      // current insert position may lie past it, which a consumer only reaches at a keepalive.
+      const endCommit = parseLsn(
+        (
+          await c.query<{ lsn: string }>(
+            `SELECT max(lsn)::text AS lsn FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', 'bench')`,
+            [slots.noop[0]],
+          )
+        ).rows[0]!.lsn,
+      );
+      const times = { noop: [] as number[], sidecar: [] as number[], library: [] as number[] };
+      for (let r = 0; r < REPEAT; r++) {
+        times.noop.push(await noop(url, slots.noop[r]!, endCommit));
+        times.sidecar.push(await sidecar(url, slots.sidecar[r]!, endCommit, starts[slots.sidecar[r]!]!));
+        times.library.push(await library(url, slots.library[r]!, endCommit));
+      }
+      const rate = (ms: number): number => scenario.changes / (ms / 1000);
+      const m = { noop: rate(median(times.noop)), sidecar: rate(median(times.sidecar)), library: rate(median(times.library)) };
+      results.push(
+        `| ${scenario.name} | ${Math.round(m.noop).toLocaleString('en')} | ${Math.round(m.sidecar).toLocaleString('en')} | ${Math.round(m.library).toLocaleString('en')} | **${(m.sidecar / m.noop).toFixed(2)}** |`,
+      );
+      for (const name of [...slots.noop, ...slots.sidecar, ...slots.library]) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
+    }
+  } finally {
+    await c.end();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\nbench:apply — median of ${REPEAT} runs, changes/s (each consumer drains its own slot holding the same WAL)\n`);
+  console.log('| scenario | no-op consumer | sidecar (decode + apply) | pg-logical-replication | sidecar ÷ no-op |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const line of results) console.log(line);
+}
+
+await main();

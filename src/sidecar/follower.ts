@@ -1,0 +1,439 @@
+/*
+ * follower.ts — keeps the store following the source: slot, initial copy, stream, reconnect.
+ *
+ *   start ─► check source ─► (no state to resume) drop stale slot, create slot + snapshot,
+ *            copy published tables ─► stream from the consistent point ─┐
+ *                                   ▲                                   │ connection lost
+ *                                   └──── backoff, resume at applied ◄──┘
+ *
+ * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
+ * the applier synchronously. When a transaction mentions a table the store has never copied
+ * (added to the publication later), the stream is paused, later messages are queued, the table
+ * is copied under a temporary slot's snapshot, and the held transaction is applied before the
+ * queue drains (apply/applier.ts explains why that is exactly-once).
+ */
+import type pg from 'pg';
+import { Applier, type CommitOutcome } from '../apply/applier.js';
+import { copyBytes } from '../bytes.js';
+import { LsnWaiters } from '../apply/lsn-waiters.js';
+import { CopyTextDecoder } from '../decode/copy-text.js';
+import { decodePgoutput, type Commit, type Relation } from '../decode/pgoutput.js';
+import type { OpLimits } from '../decode/memstore-op.js';
+import type { Logger } from '../log.js';
+import { formatLsn, type Lsn } from '../lsn.js';
+import { sqlClient, type SourceOptions } from '../replication/connection.js';
+import { createSlotWithSnapshot, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
+import type { Keepalive, XLogData } from '../replication/protocol.js';
+import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
+import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { encodeKey } from '../store/key-codec.js';
+import { columnValues } from '../store/row.js';
+import type { Store, TableState } from '../store/store.js';
+
+export interface FollowerOptions {
+  readonly source: SourceOptions;
+  readonly slot: string;
+  readonly publication: string;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly limits?: OpLimits;
+  readonly statusIntervalMs?: number;
+  readonly receiveTimeoutMs?: number;
+  readonly reconnectInitialMs?: number;
+  readonly reconnectMaxMs?: number;
+  /**
+   * The store already holds the published tables consistent at store.appliedLsn (loaded from a
+   * dump, or prepared by a benchmark): stream from the existing slot instead of copying afresh.
+   * When the slot is gone, invalidated, or already past that LSN, the tables are copied afresh
+   * from a new slot and the memstore keys are kept but marked possibly stale.
+   */
+  readonly resume?: boolean;
+  /**
+   * What the slot may forget: 'applied' (no dumps: the store is rebuilt by a fresh copy at start)
+   * or 'durable' (dumps: only what the newest durable dump holds, store.durableLsn).
+   */
+  readonly flushMode?: 'applied' | 'durable';
+  /** Called after the tables were copied afresh while the sidecar was running or resuming. */
+  readonly onResync?: (reason: string) => void;
+}
+
+export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
+
+/** A source problem the follower cannot fix by retrying (configuration). */
+export class SourceConfigError extends Error {
+  override readonly name = 'SourceConfigError';
+}
+
+export class Follower implements StreamConsumer {
+  state: FollowerState = 'idle';
+  readonly waiters: LsnWaiters;
+  private readonly applier: Applier;
+  private stream: ReplicationStream | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  /** Set while a late table copy holds the stream. */
+  private blocked: { commit: Commit | undefined; queue: Uint8Array[] } | undefined;
+  private generation = 0;
+  private quiesced = false;
+  private resuming = false;
+  private syncCount = 0;
+  private reconnects = 0;
+  private stopWake: (() => void) | undefined;
+
+  constructor(private readonly o: FollowerOptions) {
+    this.waiters = new LsnWaiters(() => o.store.appliedLsn);
+    this.applier = new Applier(o.store, { log: o.log, ...(o.limits ? { limits: o.limits } : {}) });
+  }
+
+  get reconnectCount(): number {
+    return this.reconnects;
+  }
+
+  /** Resolves once the store holds the initial copy (or resumes a dump) and the stream is live. */
+  async start(options: { resume?: boolean } = {}): Promise<void> {
+    this.resuming = options.resume ?? this.o.resume ?? false;
+    await this.checkSource();
+    const problem = this.resuming ? await this.slotProblem() : 'there is no dump to resume from';
+    if (problem !== undefined) await this.initialSync(problem);
+    await this.connect();
+    this.loop = this.follow();
+  }
+
+  /** Why the slot cannot replay from store.appliedLsn, or undefined when it can. */
+  private async slotProblem(): Promise<string | undefined> {
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const slot = await this.inactiveSlot(client);
+      const applied = this.o.store.appliedLsn;
+      if (!slot) return `replication slot "${this.o.slot}" does not exist (dropped?)`;
+      if (slot.walStatus === 'lost' || slot.invalidationReason) {
+        return `replication slot "${this.o.slot}" was invalidated by PostgreSQL (${slot.invalidationReason ?? 'wal_status = lost'}): the WAL since the dump is gone`;
+      }
+      if (slot.plugin !== 'pgoutput') return `replication slot "${this.o.slot}" uses plugin ${slot.plugin}, not pgoutput`;
+      if (slot.confirmedFlushLsn > applied) {
+        return `replication slot "${this.o.slot}" is at ${formatLsn(slot.confirmedFlushLsn)}, past the dump's ${formatLsn(applied)}: it no longer holds the changes in between`;
+      }
+      // Tables dropped or taken out of the publication since the dump: nothing in the stream
+      // would ever say so, so forget them now.
+      const published = new Set((await publishedTables(client, this.o.publication)).map((t) => t.relation.oid));
+      for (const [oid, t] of this.o.store.tables) {
+        if (!published.has(oid)) {
+          this.o.store.tables.delete(oid);
+          this.o.log.info('table from the dump is no longer published; dropped from the store', { table: `${t.relation.schema}.${t.relation.name}` });
+        }
+      }
+      return undefined;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * The slot, once no walsender holds it. Right after this process' predecessor died, the
+   * server may not yet have noticed its connection is gone: wait a little before concluding
+   * that another sidecar uses the slot.
+   */
+  private async inactiveSlot(client: pg.Client, waitMs = 15_000): Promise<SlotInfo | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const slot = await inspectSlot(client, this.o.slot);
+      if (!slot?.active) return slot;
+      if (Date.now() > deadline) {
+        throw new SourceConfigError(`replication slot "${this.o.slot}" is in use by another process (pid ${slot.activePid}); is another sidecar running with the same --id/--slot?`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Lets the stream run dry into a queue: nothing more is applied until stop(). */
+  quiesce(): void {
+    this.quiesced = true;
+    this.blocked ??= { commit: undefined, queue: [] };
+    this.stream?.pause();
+  }
+
+  /** Reports the current positions to the slot now (after a durable dump). */
+  sendStatus(): void {
+    this.stream?.sendStatus(false);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.state = 'stopped';
+    this.stopWake?.();
+    await this.stream?.stop();
+    await this.loop?.catch(() => undefined);
+    this.waiters.rejectAll(new Error('the sidecar is shutting down'));
+  }
+
+  // --- start-up -------------------------------------------------------------------------------
+
+  private async checkSource(): Promise<void> {
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const wal = await client.query<{ wal_level: string; v: string }>(`SELECT current_setting('wal_level') AS wal_level, current_setting('server_version_num') AS v`);
+      const row = wal.rows[0]!;
+      if (row.wal_level !== 'logical') {
+        throw new SourceConfigError(`the source has wal_level=${row.wal_level}; logical replication needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`);
+      }
+      if (Number(row.v) < 150000) this.o.log.warn('the source is older than PostgreSQL 15; memstore is built and tested for PostgreSQL 17', { server_version_num: row.v });
+      const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication]);
+      if (pub.rowCount === 0) {
+        throw new SourceConfigError(`publication "${this.o.publication}" does not exist on the source; create it with CREATE PUBLICATION ${this.o.publication} FOR TABLE … (or FOR ALL TABLES)`);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** No state to resume from: a fresh slot and a full copy of the tables. */
+  private async initialSync(reason: string): Promise<void> {
+    this.state = 'syncing';
+    const { store, log, slot } = this.o;
+    const resync = this.resuming || store.tables.size > 0;
+    if (resync) log.warn('copying the tables afresh from a new slot', { reason });
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const existing = await this.inactiveSlot(client);
+      if (existing) {
+        log.info('dropping the existing slot: the tables are copied afresh', { slot, reason });
+        await dropSlot(client, slot);
+      }
+    } finally {
+      await client.end();
+    }
+    const created = await createSlotWithSnapshot(this.o.source, slot);
+    log.info('created replication slot', { slot, consistent_point: formatLsn(created.consistentPoint) });
+    store.tables.clear();
+    try {
+      await this.copyTables(created.snapshotName, undefined, created.consistentPoint, false);
+    } finally {
+      await created.close();
+    }
+    store.appliedLsn = created.consistentPoint;
+    store.durableLsn = 0n;
+    if (store.memstore.size > 0) {
+      store.memstoreStale = `memstore keys come from a dump older than the new slot; ops committed between the dump and ${formatLsn(created.consistentPoint)} are missing (${reason})`;
+      log.warn('memstore keys kept from the dump are possibly stale', { reason });
+    } else if (!resync) {
+      log.info('memstore keys start empty: there is no dump to load', { slot });
+    }
+    if (resync) this.o.onResync?.(reason);
+  }
+
+  /** Copies the publication's tables (or only `oids`) under a snapshot into the store. */
+  private async copyTables(snapshotName: string, oids: readonly number[] | undefined, syncedAt: Lsn, late: boolean): Promise<void> {
+    const { store, log } = this.o;
+    const snap = await openSnapshot(this.o.source, snapshotName);
+    try {
+      const tables = await publishedTables(snap.client, this.o.publication, oids);
+      for (const table of tables) {
+        const t = this.tableFor(table);
+        if (late) t.syncedAt = syncedAt;
+        if (t.status !== 'live') {
+          log.warn('table not applied', { table: `${table.relation.schema}.${table.relation.name}`, reason: t.reason });
+          continue;
+        }
+        t.status = 'syncing';
+        const started = performance.now();
+        const decoder = new CopyTextDecoder((row) => {
+          t.rows.set(encodeKey(t.keyTypeOids, columnValues(row, t.keyIndexes) as Uint8Array[]), row);
+        });
+        let bytes = 0;
+        let lastLog = started;
+        await copyTable(snap.client, table, (chunk) => {
+          bytes += chunk.length;
+          decoder.push(chunk);
+          const now = performance.now();
+          if (now - lastLog > 2000) {
+            lastLog = now;
+            log.info('copying table', { table: qualified(table), rows: decoder.rows, rows_per_s: Math.round(decoder.rows / ((now - started) / 1000)) });
+          }
+        });
+        decoder.end();
+        t.status = 'live';
+        const secs = (performance.now() - started) / 1000;
+        log.info('copied table', {
+          table: qualified(table),
+          rows: decoder.rows,
+          mb: +(bytes / 1e6).toFixed(1),
+          seconds: +secs.toFixed(2),
+          rows_per_s: Math.round(decoder.rows / Math.max(secs, 1e-6)),
+        });
+      }
+      // Tables asked for that are no longer published: known, empty, nothing will arrive.
+      for (const oid of oids ?? []) {
+        if (!store.tables.has(oid)) log.warn('table left the publication before it could be copied', { oid });
+      }
+    } finally {
+      await snap.close();
+    }
+  }
+
+  private tableFor(table: PublishedTable): TableState {
+    const existing = this.o.store.tables.get(table.relation.oid);
+    if (existing) {
+      existing.rows.clear();
+      return existing;
+    }
+    return this.o.store.createTable(table.relation, table.keyOrder);
+  }
+
+  // --- streaming ------------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    this.generation++;
+    this.blocked = this.quiesced ? { commit: undefined, queue: [] } : undefined;
+    this.applier.reset();
+    const stream = new ReplicationStream({
+      source: this.o.source,
+      slot: this.o.slot,
+      publication: this.o.publication,
+      startLsn: this.o.store.appliedLsn,
+      consumer: this,
+      ...(this.o.statusIntervalMs !== undefined ? { statusIntervalMs: this.o.statusIntervalMs } : {}),
+      ...(this.o.receiveTimeoutMs !== undefined ? { receiveTimeoutMs: this.o.receiveTimeoutMs } : {}),
+    });
+    this.stream = stream;
+    await stream.start();
+    this.state = 'streaming';
+    this.o.log.info('streaming', { slot: this.o.slot, from: formatLsn(this.o.store.appliedLsn), proto_version: stream.protoVersion });
+  }
+
+  private async follow(): Promise<void> {
+    const initialDelay = this.o.reconnectInitialMs ?? 200;
+    const maxDelay = this.o.reconnectMaxMs ?? 10_000;
+    while (!this.stopped) {
+      const err = await this.stream!.ended;
+      if (this.stopped) return;
+      this.state = 'reconnecting';
+      let reason = err?.message ?? 'the server ended the stream';
+      this.o.log.warn('replication connection lost; reconnecting', { error: reason, applied: formatLsn(this.o.store.appliedLsn) });
+      let delay = initialDelay;
+      // Once the slot is found lost, every retry starts with a fresh copy until one completes.
+      let resync = false;
+      for (;;) {
+        await this.sleep(delay * (0.75 + Math.random() * 0.5));
+        if (this.stopped) return;
+        try {
+          resync ||= SLOT_LOST.test(reason);
+          if (resync) await this.initialSync(`the slot was lost while streaming: ${reason}`);
+          resync = false;
+          await this.connect();
+          this.reconnects++;
+          break;
+        } catch (e) {
+          reason = (e as Error).message;
+          delay = Math.min(delay * 2, maxDelay);
+          this.o.log.warn('reconnect failed', { error: reason, retry_in_ms: Math.round(delay) });
+        }
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.stopWake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  onXLogData(msg: XLogData): void {
+    if (this.blocked) {
+      this.blocked.queue.push(copyBytes(msg.data));
+      return;
+    }
+    this.process(msg.data);
+  }
+
+  onKeepalive(msg: Keepalive): void {
+    if (this.blocked) return;
+    if (this.applier.advanceIdle(msg.walEnd)) this.waiters.notify();
+  }
+
+  positions(): { write: Lsn; flush: Lsn } {
+    const s = this.o.store;
+    // Without dumps, the store is rebuilt from a fresh copy at start, so nothing older is needed.
+    // With dumps, 0 (no dump yet) is an invalid position the server ignores: the slot stays.
+    return { write: s.appliedLsn, flush: this.o.flushMode === 'durable' ? s.durableLsn : s.appliedLsn };
+  }
+
+  private process(data: Uint8Array): void {
+    const msg = decodePgoutput(data);
+    const outcome = this.applier.handle(msg);
+    if (outcome && msg.tag === 'commit') this.afterCommit(outcome, msg);
+  }
+
+  private afterCommit(outcome: CommitOutcome, commit: Commit): void {
+    if (outcome.kind === 'needs-sync') {
+      this.blocked = { commit, queue: [] };
+      this.stream?.pause();
+      void this.syncLate(outcome.relations, this.generation);
+      return;
+    }
+    if (outcome.kind === 'applied') {
+      this.o.log.debug('applied transaction', { commit_lsn: formatLsn(commit.commitLsn), changes: outcome.changes });
+    }
+    this.waiters.notify();
+  }
+
+  /** Copies tables that appeared mid-stream, then applies the held transaction and the queue. */
+  private async syncLate(relations: readonly Relation[], generation: number): Promise<void> {
+    const names = relations.map((r) => `${r.schema}.${r.name}`);
+    this.o.log.info('tables appeared in the publication; copying them', { tables: names });
+    try {
+      const created = await createSlotWithSnapshot(this.o.source, `${this.o.slot}_sync_${++this.syncCount}_${process.pid}`, { temporary: true });
+      try {
+        await this.copyTables(created.snapshotName, relations.map((r) => r.oid), created.consistentPoint, true);
+      } finally {
+        await created.close();
+      }
+      // A table no longer published still needs a catalog entry so the transaction can apply.
+      for (const r of relations) {
+        if (!this.o.store.tables.has(r.oid)) {
+          const t = this.o.store.createTable(r);
+          t.syncedAt = created.consistentPoint;
+        }
+      }
+    } catch (err) {
+      this.o.log.error('copying new tables failed; reconnecting to retry', { tables: names, error: (err as Error).message });
+      if (generation === this.generation) void this.stream?.stop().catch(() => undefined);
+      return;
+    }
+    if (generation !== this.generation || !this.blocked?.commit || this.quiesced) return;
+    const { commit, queue } = this.blocked;
+    this.blocked = undefined;
+    try {
+      this.afterCommit(this.applier.commit(commit), commit);
+      while (queue.length > 0) {
+        if (this.blocked) {
+          // Another late table: hand the rest of the queue to the new hold, in order.
+          (this.blocked as { queue: Uint8Array[] }).queue.unshift(...queue);
+          return;
+        }
+        this.process(queue.shift()!);
+      }
+    } catch (err) {
+      this.o.log.error('apply failed after copying new tables', { error: (err as Error).message });
+      void this.stream?.stop().catch(() => undefined);
+      return;
+    }
+    if (!this.blocked) this.stream?.resume();
+  }
+}
+
+/** Server errors that mean the slot cannot give us what we need any more. */
+const SLOT_LOST = /replication slot ".*" does not exist|can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/;
+
+function qualified(t: PublishedTable): string {
+  return `${t.relation.schema}.${t.relation.name}`;
+}
