@@ -1,0 +1,150 @@
+/*
+ * snapshotter.ts — when dumps are written: every interval when something changed, on demand
+ * (memstore.save()), and once more at shutdown. One dump at a time; a request while one runs
+ * waits for it and then dumps again if the store moved.
+ *
+ * A failed dump (directory not writable, disk full) is logged and counted, the sidecar keeps
+ * serving, the slot keeps the WAL from the last good dump, and the next interval tries again.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { formatLsn, type Lsn } from '../lsn.js';
+import type { Store } from '../store/store.js';
+import { describeDump, pruneDumps, writeDump, type DumpResult } from './dump.js';
+import { MANIFEST_FILE, type Manifest } from './manifest.js';
+
+export interface SnapshotterOptions {
+  readonly store: Store;
+  readonly dumpsDir: string;
+  readonly sidecarId: string;
+  readonly slot: string;
+  /** Seconds between dumps; 0 = no periodic dumps (save() and the final dump still work). */
+  readonly intervalSeconds: number;
+  /** How many dumps to keep (≥ 1). */
+  readonly keep: number;
+  readonly log: Logger;
+  /** Called once a dump is durable, with its LSN (the slot's new flush position). */
+  readonly onDurable: (lsn: Lsn) => void;
+}
+
+export interface SnapshotState {
+  readonly lastLsn: Lsn;
+  readonly lastAt: Date | undefined;
+  readonly lastPauseMs: number;
+  readonly dumps: number;
+  readonly failures: number;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | undefined;
+}
+
+export class Snapshotter {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<DumpResult | undefined> | undefined;
+  private last: { lsn: Lsn; transactions: number; dir: string; manifest: Manifest | undefined } | undefined;
+  private stats = { lastAt: undefined as Date | undefined, lastPauseMs: 0, dumps: 0, failures: 0, consecutiveFailures: 0, lastError: undefined as string | undefined };
+
+  constructor(private readonly o: SnapshotterOptions) {}
+
+  /** The dump the store was loaded from: later dumps of an unchanged store can reuse its files. */
+  rememberLoaded(lsn: Lsn, dir: string, manifest: Manifest): void {
+    this.last = { lsn, transactions: this.o.store.counters.transactions, dir, manifest };
+  }
+
+  /** The store changed in a way the transaction count does not show (a resync): dump afresh. */
+  invalidate(): void {
+    if (this.last) this.last = { ...this.last, transactions: -1, manifest: undefined };
+  }
+
+  get state(): SnapshotState {
+    return { lastLsn: this.last?.lsn ?? 0n, ...this.stats };
+  }
+
+  start(): void {
+    if (this.o.intervalSeconds <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      void this.dumpIfChanged('interval');
+    }, this.o.intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  /** True when the store holds something the newest dump does not. */
+  private changed(): boolean {
+    const s = this.o.store;
+    return !this.last || this.last.transactions !== s.counters.transactions || this.last.lsn !== s.appliedLsn;
+  }
+
+  private async dumpIfChanged(reason: string): Promise<void> {
+    if (!this.changed()) return;
+    await this.dump(reason).catch(() => undefined); // logged in dump()
+  }
+
+  /** Writes a dump now (waiting for one in progress first); resolves with its LSN. */
+  async dump(reason: string): Promise<DumpResult> {
+    while (this.running) await this.running.catch(() => undefined);
+    const p = this.runDump(reason);
+    this.running = p;
+    try {
+      const r = await p;
+      if (!r) throw new Error('dump skipped');
+      return r;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async runDump(reason: string): Promise<DumpResult | undefined> {
+    const { store, log } = this.o;
+    const unchanged = this.last !== undefined && this.last.transactions === store.counters.transactions;
+    let reuse: { dir: string; manifest: Manifest } | undefined;
+    if (unchanged && this.last) {
+      const manifest = this.last.manifest ?? (await readManifest(this.last.dir));
+      if (manifest) reuse = { dir: this.last.dir, manifest };
+    }
+    const transactions = store.counters.transactions;
+    try {
+      const r = await writeDump(store, {
+        dumpsDir: this.o.dumpsDir,
+        sidecarId: this.o.sidecarId,
+        slot: this.o.slot,
+        ...(reuse ? { reuse } : {}),
+      });
+      this.last = { lsn: r.lsn, transactions, dir: r.dir, manifest: undefined };
+      this.stats.lastAt = new Date();
+      this.stats.lastPauseMs = r.pauseMs;
+      this.stats.dumps++;
+      this.stats.consecutiveFailures = 0;
+      this.stats.lastError = undefined;
+      log.info('dump written', { reason, ...describeDump(r) });
+      this.o.onDurable(r.lsn);
+      const removed = await pruneDumps(this.o.dumpsDir, this.o.keep);
+      if (removed.length > 0) log.debug('old dumps removed', { removed });
+      return r;
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.consecutiveFailures++;
+      this.stats.lastError = (err as Error).message;
+      log.error('dump failed; the slot keeps the WAL from the last good dump, retrying at the next interval', {
+        reason,
+        error: (err as Error).message,
+        last_good_lsn: this.last ? formatLsn(this.last.lsn) : null,
+      });
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    while (this.running) await this.running.catch(() => undefined);
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
