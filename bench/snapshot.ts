@@ -62,6 +62,13 @@ async function main(): Promise<void> {
       loadRowsPerSec.push(ROWS / (ms / 1000));
       if (second.store.tableByName('public', 'bench')!.rows.size !== ROWS) throw new Error('restart lost rows');
       await second.stop();
+      // The walsender exits a moment after the connection closes.
+      for (let i = 0; ; i++) {
+        const a = await c.query<{ active: boolean }>(`SELECT active FROM pg_replication_slots WHERE slot_name = 'bench_${round}'`);
+        if (!a.rows[0]?.active) break;
+        if (i > 200) throw new Error('slot still active');
+        await new Promise((r) => setTimeout(r, 25));
+      }
       await c.query(`SELECT pg_drop_replication_slot('bench_${round}')`);
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@
  *   - logical replication settings;
  *   - signals stay ours: the package registers async-exit-hook at import, whose SIGTERM/SIGINT
  *     handlers call process.exit(143) on the next tick, killing the sidecar in the middle of its
- *     final dump. The package is imported lazily and those listeners removed; the sidecar stops
+ *     final dump (and whose 'exit' handler throws "done is not a function"). The package is imported lazily and those listeners removed; the sidecar stops
  *     the server itself on shutdown (test/cli/main.test.ts fails if this breaks).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -109,7 +109,7 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
-const HIJACKED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HIJACKED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
 

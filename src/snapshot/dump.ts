@@ -22,6 +22,7 @@ import { link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { encodeCopyRow } from '../decode/copy-text.js';
 import { formatLsn, type Lsn } from '../lsn.js';
+import { RadixTree } from '../store/art.js';
 import type { ByteMap } from '../store/byte-map.js';
 import { buildRow } from '../store/row.js';
 import type { Store } from '../store/store.js';
@@ -34,9 +35,11 @@ import {
   MEMSTORE_FILE,
   relationFileName,
   type FileEntry,
+  type ImageEntry,
   type Manifest,
   type RelationEntry,
 } from './manifest.js';
+import { writeTreeImage } from './tree-image.js';
 
 export interface DumpResult {
   readonly lsn: Lsn;
@@ -127,6 +130,15 @@ async function writeCopyFile(file: string, name: string, rows: Iterable<Uint8Arr
   return { file: name, rows: count, bytes, sha256: hash.digest('hex') };
 }
 
+/** Writes the tree image next to a COPY file (and fsyncs it), for maps that can make one. */
+async function imageOf(dir: string, copyFile: string, map: ByteMap): Promise<ImageEntry | undefined> {
+  if (!(map instanceof RadixTree)) return undefined;
+  const name = copyFile.replace(/\.copy$/, '.art');
+  const entry = await writeTreeImage(path.join(dir, name), name, map);
+  await fsyncPath(path.join(dir, name));
+  return entry;
+}
+
 function* memstoreRows(map: ByteMap): Generator<Uint8Array> {
   for (const [key, value] of map.entries()) {
     yield buildRow([Buffer.from('\\x' + Buffer.from(key).toString('hex'), 'latin1'), value]);
@@ -148,19 +160,23 @@ export async function writeDump(store: Store, options: WriteDumpOptions): Promis
   await mkdir(tmpDir);
   try {
     const relations: RelationEntry[] = [];
-    let memstore: FileEntry;
+    let memstore: Manifest['memstore'];
     const reuse = options.reuse;
     if (reuse) {
-      for (const r of reuse.manifest.relations) await link(path.join(reuse.dir, r.file), path.join(tmpDir, r.file));
-      await link(path.join(reuse.dir, reuse.manifest.memstore.file), path.join(tmpDir, reuse.manifest.memstore.file));
+      const files = [...reuse.manifest.relations, reuse.manifest.memstore].flatMap((e) => (e.image ? [e.file, e.image.file] : [e.file]));
+      for (const f of files) await link(path.join(reuse.dir, f), path.join(tmpDir, f));
       relations.push(...reuse.manifest.relations);
       memstore = reuse.manifest.memstore;
     } else {
       for (const t of captured.tables) {
-        const f = await writeCopyFile(path.join(tmpDir, t.file), t.file, t.entry.status === 'live' ? tableRows(t.rows) : []);
-        relations.push({ ...t.entry, ...f });
+        const live = t.entry.status === 'live';
+        const f = await writeCopyFile(path.join(tmpDir, t.file), t.file, live ? tableRows(t.rows) : []);
+        const image = live ? await imageOf(tmpDir, t.file, t.rows) : undefined;
+        relations.push({ ...t.entry, ...f, ...(image ? { image } : {}) });
       }
-      memstore = await writeCopyFile(path.join(tmpDir, MEMSTORE_FILE), MEMSTORE_FILE, memstoreRows(captured.memstore));
+      const m = await writeCopyFile(path.join(tmpDir, MEMSTORE_FILE), MEMSTORE_FILE, memstoreRows(captured.memstore));
+      const image = await imageOf(tmpDir, MEMSTORE_FILE, captured.memstore);
+      memstore = image ? { ...m, image } : m;
     }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,

@@ -25,7 +25,13 @@ export interface FileEntry {
   readonly sha256: string;
 }
 
+/** A tree image of the same rows (tree-image.ts): the fast path of a restart. */
+export interface ImageEntry extends FileEntry {
+  readonly format: number;
+}
+
 export interface RelationEntry extends FileEntry {
+  readonly image?: ImageEntry;
   readonly relation: Relation;
   /** Key column names in key order. */
   readonly keyOrder: readonly string[];
@@ -41,7 +47,7 @@ export interface Manifest {
   readonly slot: string;
   readonly createdAt: string;
   readonly relations: readonly RelationEntry[];
-  readonly memstore: FileEntry;
+  readonly memstore: FileEntry & { readonly image?: ImageEntry };
   /** Set when the memstore keys may miss ops (see Store.memstoreStale); carried across restarts. */
   readonly memstoreStale?: string;
 }

@@ -71,6 +71,23 @@ export function recordUnits(keyLength: number, valueLength: number): number {
   return (bytes + 7) >>> UNIT_SHIFT;
 }
 
+export interface SlabImageMeta {
+  readonly chunkLengths: readonly number[];
+  readonly bytesHeld: number;
+  readonly bytesFree: number;
+  readonly hasHeads: boolean;
+  readonly current: number;
+  readonly currentTop: number;
+  readonly freeChunkIndexes: readonly number[];
+}
+
+/** A copy in a fresh ArrayBuffer (offset 0), so that wider typed arrays can view it. */
+export function copyAligned(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 export class LeafSlab {
   /** Chunk index → bytes. Read directly by the tree's hot paths. */
   chunks: Uint8Array[] = [];
@@ -105,6 +122,41 @@ export class LeafSlab {
     c.currentTop = this.currentTop;
     c.freeChunkIndexes = this.freeChunkIndexes.slice();
     return c;
+  }
+
+  /** The slab's state for a tree image (see RadixTree.toImage): scalars and its buffers. */
+  imageState(): { meta: SlabImageMeta; buffers: Uint8Array[] } {
+    const heads = this.heads === null ? new Uint8Array(0) : new Uint8Array(this.heads.buffer, this.heads.byteOffset, this.heads.byteLength);
+    return {
+      meta: {
+        chunkLengths: this.chunks.map((c) => c.length),
+        bytesHeld: this.bytesHeld,
+        bytesFree: this.bytesFree,
+        hasHeads: this.heads !== null,
+        current: this.current,
+        currentTop: this.currentTop,
+        freeChunkIndexes: this.freeChunkIndexes,
+      },
+      buffers: [heads, ...this.chunks],
+    };
+  }
+
+  /** Rebuilds a slab from imageState(); `buffers` are copied (the caller's may be one big file). */
+  static fromImage(meta: SlabImageMeta, buffers: readonly Uint8Array[]): LeafSlab {
+    const s = new LeafSlab();
+    const heads = buffers[0]!;
+    s.heads = meta.hasHeads ? new Uint32Array(copyAligned(heads).buffer) : null;
+    s.chunks = meta.chunkLengths.map((len, i) => {
+      const b = buffers[i + 1]!;
+      if (b.length !== len) throw new RangeError('tree image: chunk length mismatch');
+      return len === 0 ? EMPTY : b.slice();
+    });
+    s.bytesHeld = meta.bytesHeld;
+    s.bytesFree = meta.bytesFree;
+    s.current = meta.current;
+    s.currentTop = meta.currentTop;
+    s.freeChunkIndexes = [...meta.freeChunkIndexes];
+    return s;
   }
 
   /** Bookkeeping bytes beyond the chunks (free-list heads, the chunk table). */

@@ -156,6 +156,11 @@ describe('dumps', () => {
     expect(names.length).toBe(2);
     const newest = path.join(dumps, names[1]!);
     appendFileSync(path.join(newest, 'public.plain.copy'), '999999\tjunk\n');
+    // The older dump's image of the same table is damaged too: it must fall back to its COPY file.
+    const older = path.join(dumps, names[0]!);
+    const art = readFileSync(path.join(older, 'public.plain.art'));
+    art[art.length - 1]! ^= 0xff;
+    writeFileSync(path.join(older, 'public.plain.art'), art);
     mkdirSync(path.join(dumps, 'tmp-dump-half'));
     writeFileSync(path.join(dumps, 'tmp-dump-half', 'manifest.json'), '{');
     const s = sidecarWithDumps('dump_a');
@@ -164,6 +169,7 @@ describe('dumps', () => {
       const log = captured.filter((l) => l.includes(db.name)).join('\n');
       expect(log).toMatch(/dump is unusable; trying an older one/);
       expect(log).toMatch(/public\.plain\.copy (has \d+ bytes|does not match)/);
+      expect(log).toMatch(/tree image unusable; loading the COPY file.*public\.plain\.art does not match its sha256/);
       expect(readdirSync(dumps).some((n) => n.startsWith('tmp-'))).toBe(false);
       await caughtUp(s, db.client);
       expect(storeCopy(s, 'plain')).toBe(await primaryCopy(db.client, 'plain', 'id'));
