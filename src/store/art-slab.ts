@@ -114,7 +114,8 @@ export class LeafSlab {
   /** An independent copy: every chunk copied, free lists and all (they live in the chunks). */
   clone(): LeafSlab {
     const c = new LeafSlab();
-    c.chunks = this.chunks.map((ch) => (ch.length === 0 ? EMPTY : ch.slice()));
+    // copyAligned, not slice(): a chunk may be a Buffer (restored from an image), whose slice() is a view.
+    c.chunks = this.chunks.map((ch) => (ch.length === 0 ? EMPTY : copyAligned(ch)));
     c.bytesHeld = this.bytesHeld;
     c.bytesFree = this.bytesFree;
     c.heads = this.heads === null ? null : this.heads.slice();
@@ -149,7 +150,7 @@ export class LeafSlab {
     s.chunks = meta.chunkLengths.map((len, i) => {
       const b = buffers[i + 1]!;
       if (b.length !== len) throw new RangeError('tree image: chunk length mismatch');
-      return len === 0 ? EMPTY : b.slice();
+      return len === 0 ? EMPTY : copyAligned(b);
     });
     s.bytesHeld = meta.bytesHeld;
     s.bytesFree = meta.bytesFree;

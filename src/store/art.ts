@@ -1407,8 +1407,8 @@ export class RadixCursor {
   constructor(tree: RadixTree, options?: RangeOptions) {
     this.tree = tree;
     this.reverse = options?.reverse === true;
-    let lo: Uint8Array | undefined = options?.lo?.slice();
-    let hi: Uint8Array | undefined = options?.hi?.slice();
+    let lo: Uint8Array | undefined = options?.lo ? copyRange(options.lo) : undefined;
+    let hi: Uint8Array | undefined = options?.hi ? copyRange(options.hi) : undefined;
     const prefix = options?.prefix;
     if (prefix !== undefined) {
       if (lo === undefined || compareBytes(lo, prefix) < 0) lo = copyRange(prefix);
