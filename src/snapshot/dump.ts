@@ -13,12 +13,12 @@
  * durable dump on.
  *
  * A dump of an unchanged store (no transaction applied since the last dump, only idle-advances)
- * re-uses the previous dump's files through hard links with a new manifest: the slot still moves
- * forward while the published tables are idle, without rewriting the data.
+ * copies the previous dump's files with a new manifest: the slot still moves forward while the
+ * published tables are idle, without encoding the data again.
  */
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeCopyRow } from '../decode/copy-text.js';
 import { formatLsn, type Lsn } from '../lsn.js';
@@ -49,8 +49,8 @@ export interface DumpResult {
   readonly writeMs: number;
   readonly bytes: number;
   readonly rows: number;
-  /** True when the files were linked from the previous dump (nothing had changed). */
-  readonly relinked: boolean;
+  /** True when the files were copied from the previous dump (nothing had changed). */
+  readonly reused: boolean;
 }
 
 interface Captured {
@@ -81,7 +81,7 @@ export interface WriteDumpOptions {
   readonly dumpsDir: string;
   readonly sidecarId: string;
   readonly slot: string;
-  /** The previous dump, when the store has not changed since: its files are linked. */
+  /** The previous dump, when the store has not changed since: its files are copied. */
   readonly reuse?: { readonly dir: string; readonly manifest: Manifest };
 }
 
@@ -164,7 +164,12 @@ export async function writeDump(store: Store, options: WriteDumpOptions): Promis
     const reuse = options.reuse;
     if (reuse) {
       const files = [...reuse.manifest.relations, reuse.manifest.memstore].flatMap((e) => (e.image ? [e.file, e.image.file] : [e.file]));
-      for (const f of files) await link(path.join(reuse.dir, f), path.join(tmpDir, f));
+      // Copies (reflinks where the file system has them), not hard links: two dumps sharing an
+      // inode would share its damage, and the older dump would be no fallback at all.
+      for (const f of files) {
+        await copyFile(path.join(reuse.dir, f), path.join(tmpDir, f), constants.COPYFILE_FICLONE);
+        await fsyncPath(path.join(tmpDir, f));
+      }
       relations.push(...reuse.manifest.relations);
       memstore = reuse.manifest.memstore;
     } else {
@@ -197,7 +202,7 @@ export async function writeDump(store: Store, options: WriteDumpOptions): Promis
     await fsyncPath(options.dumpsDir);
     const bytes = relations.reduce((a, r) => a + r.bytes, memstore.bytes);
     const rows = relations.reduce((a, r) => a + r.rows, memstore.rows);
-    return { lsn: captured.lsn, dir: finalDir, pauseMs, writeMs: performance.now() - t0 - pauseMs, bytes, rows, relinked: reuse !== undefined };
+    return { lsn: captured.lsn, dir: finalDir, pauseMs, writeMs: performance.now() - t0 - pauseMs, bytes, rows, reused: reuse !== undefined };
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
@@ -246,6 +251,6 @@ export function describeDump(r: DumpResult): Record<string, unknown> {
     pause_ms: +r.pauseMs.toFixed(2),
     write_ms: Math.round(r.writeMs),
     mb_per_s: r.writeMs > 0 ? +((r.bytes / 1e6) / (r.writeMs / 1000)).toFixed(1) : null,
-    relinked: r.relinked,
+    reused_previous_files: r.reused,
   };
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLsn, parseLsn, type Lsn } from '../../src/lsn.js';
 import { ReplicationStream } from '../../src/replication/stream.js';
-import { testDatabase, type TestDatabase } from '../support/pg.js';
+import { dropSlotWhenInactive, testDatabase, type TestDatabase } from '../support/pg.js';
 
 let db: TestDatabase;
 
@@ -72,7 +72,7 @@ describe('ReplicationStream', () => {
     while ((await slotFlush(slot)) < end && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(formatLsn(await slotFlush(slot))).toBe(formatLsn(end));
     await stream.stop();
-    await db.client.query(`SELECT pg_drop_replication_slot($1)`, [slot]);
+    await dropSlotWhenInactive(db.client, slot);
   });
 
   it('fails start() with the server error when the slot does not exist', async () => {

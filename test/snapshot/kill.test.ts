@@ -110,7 +110,7 @@ interface Proc {
 function startSidecar(slot: string): Proc {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', '--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', '1', '--log-format', 'json', '--id', 'kill-test'],
+    ['--import', 'tsx', 'src/cli/main.ts', '--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', '1', '--log-format', 'json', '--id', 'kill-test', '--listen', '127.0.0.1:0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];

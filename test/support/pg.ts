@@ -25,6 +25,19 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Drops a slot once its walsender has gone (it exits a moment after its connection closes). */
+export async function dropSlotWhenInactive(client: pg.Client, slot: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    if (r.rows.length === 0) return;
+    if (!r.rows[0]!.active) break;
+    if (Date.now() > deadline) throw new Error(`slot ${slot} still active after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
+}
+
 export async function testDatabase(prefix = 't'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl() });
