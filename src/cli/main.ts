@@ -64,9 +64,10 @@ async function main(): Promise<number> {
       dataDir: config.dataDir,
       snapshotInterval: config.snapshotInterval,
       keepDumps: config.keepDumps,
+      listen: config.listen,
     });
     await sidecar.start();
-    printConnectInfo(config, sourceUrl, embedded !== undefined, log);
+    printConnectInfo(config, sourceUrl, sidecar.address, embedded !== undefined, log);
     return -1; // keep running
   } catch (err) {
     const known = err instanceof SourceConfigError || err instanceof ConfigError;
@@ -76,22 +77,28 @@ async function main(): Promise<number> {
   }
 }
 
-function printConnectInfo(config: Config, sourceUrl: string, embedded: boolean, log: Logger): void {
+function printConnectInfo(config: Config, sourceUrl: string, address: { host: string; port: number } | undefined, embedded: boolean, log: Logger): void {
+  const db = new URL(sourceUrl).pathname.slice(1) || 'postgres';
+  const host = address ? (address.host.includes(':') ? `[${address.host}]` : address.host) : '';
+  const readUrl = address ? `postgres://memstore@${host}:${address.port}/${db}` : '';
   const lines = [
     '',
     'memstore sidecar is following the source.',
     '',
-    `  primary (write here):  psql "${sourceUrl}"`,
+    `  primary (write here):   psql "${sourceUrl}"`,
+    ...(address ? [`  sidecar (read here):    psql "${readUrl}"`] : []),
     ...(embedded
       ? [
           '',
-          '  try:  CREATE TABLE items (id int PRIMARY KEY, name text);',
-          "        INSERT INTO items VALUES (1, 'one');",
-          "        SELECT memstore.set('greeting', '{\"hello\": \"world\"}');",
+          '  on the primary:  CREATE TABLE items (id int PRIMARY KEY, name text);',
+          "                   INSERT INTO items VALUES (1, 'one');",
+          "                   SELECT memstore.set('greeting', '{\"hello\": \"world\"}');",
+          '  on the sidecar:  SELECT * FROM items;',
+          "                   SELECT memstore.get('greeting');",
         ]
       : []),
     '',
-    `  the sidecar logs each batch it applies; slot ${config.slot}, publication ${config.publication}`,
+    `  slot ${config.slot}, publication ${config.publication}, dumps ${config.snapshotInterval > 0 ? `every ${config.snapshotInterval} s in ${config.dataDir}/dumps` : 'off'}`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -78,6 +78,8 @@ export class Follower implements StreamConsumer {
   private resuming = false;
   private syncCount = 0;
   private reconnects = 0;
+  /** The server's WAL end as last reported (XLogData and keepalives): lag = this − applied. */
+  serverWalEnd: Lsn = 0n;
   private stopWake: (() => void) | undefined;
 
   constructor(private readonly o: FollowerOptions) {
@@ -314,7 +316,12 @@ export class Follower implements StreamConsumer {
       if (this.stopped) return;
       this.state = 'reconnecting';
       let reason = err?.message ?? 'the server ended the stream';
-      this.o.log.warn('replication connection lost; reconnecting', { error: reason, applied: formatLsn(this.o.store.appliedLsn) });
+      this.o.log.warn('replication connection lost; reconnecting', {
+        error: reason,
+        applied: formatLsn(this.o.store.appliedLsn),
+        // A bug of ours (not a network or server error) needs its stack in the log.
+        ...(err instanceof TypeError || err instanceof RangeError ? { stack: err.stack } : {}),
+      });
       let delay = initialDelay;
       // Once the slot is found lost, every retry starts with a fresh copy until one completes.
       let resync = false;
@@ -348,6 +355,7 @@ export class Follower implements StreamConsumer {
   }
 
   onXLogData(msg: XLogData): void {
+    this.serverWalEnd = msg.walEnd > this.serverWalEnd ? msg.walEnd : this.serverWalEnd;
     if (this.blocked) {
       this.blocked.queue.push(copyBytes(msg.data));
       return;
@@ -356,6 +364,7 @@ export class Follower implements StreamConsumer {
   }
 
   onKeepalive(msg: Keepalive): void {
+    if (msg.walEnd > this.serverWalEnd) this.serverWalEnd = msg.walEnd;
     if (this.blocked) return;
     if (this.applier.advanceIdle(msg.walEnd)) this.waiters.notify();
   }

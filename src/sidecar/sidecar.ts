@@ -4,7 +4,9 @@
  * follows the data flow; stop runs it backwards so nothing is half-done at exit.
  *
  *   start: load newest good dump ─► follower (resume from slot, or copy afresh) ─► dumps on
- *   stop:  stop dumps ─► hold the stream ─► final dump ─► report it to the slot ─► close stream
+ *          ─► pgwire listens (only now: a reader never sees a half-copied table)
+ *   stop:  pgwire stops accepting and closes sessions ─► stop dumps ─► hold the stream
+ *          ─► final dump ─► report it to the slot ─► close stream
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +19,9 @@ import { Snapshotter } from '../snapshot/snapshotter.js';
 import { RadixTree } from '../store/art.js';
 import { Store } from '../store/store.js';
 import { Follower, type FollowerOptions } from './follower.js';
+import { PgWireServer, type PgWireServerOptions } from '../pgwire/server.js';
+import { QueryEngine } from '../query/engine.js';
+import { VERSION } from '../version.js';
 
 export interface SidecarOptions {
   readonly source: SourceOptions;
@@ -30,6 +35,11 @@ export interface SidecarOptions {
   readonly snapshotInterval?: number;
   readonly keepDumps?: number;
   readonly follower?: Partial<Pick<FollowerOptions, 'statusIntervalMs' | 'receiveTimeoutMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'limits'>>;
+  /** The pgwire endpoint; absent = no read endpoint (tests of the follower alone). */
+  readonly listen?: { readonly host: string; readonly port: number };
+  readonly maxConnections?: number;
+  readonly auth?: PgWireServerOptions['auth'];
+  readonly tls?: PgWireServerOptions['tls'];
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -40,6 +50,9 @@ export class Sidecar {
   readonly snapshotter: Snapshotter | undefined;
   private summary: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private server: PgWireServer | undefined;
+  /** Where the pgwire endpoint listens, once it does. */
+  address: { host: string; port: number } | undefined;
 
   constructor(private readonly o: SidecarOptions) {
     const dumps = (o.snapshotInterval ?? 0) > 0;
@@ -88,6 +101,51 @@ export class Sidecar {
     await this.follower.start({ resume });
     this.snapshotter?.start();
     this.startSummary();
+    if (this.o.listen) {
+      const engine = await QueryEngine.create(this.store, {
+        waiters: this.follower.waiters,
+        stats: () => this.stats(),
+        ...(this.snapshotter ? { save: () => this.save() } : {}),
+        serverVersion: VERSION,
+      });
+      const pgLog = this.o.log.child({ component: 'pgwire' });
+      this.server = new PgWireServer(engine, {
+        host: this.o.listen.host,
+        port: this.o.listen.port,
+        maxConnections: this.o.maxConnections ?? 100,
+        auth: this.o.auth ?? { method: 'trust' },
+        ...(this.o.tls ? { tls: this.o.tls } : {}),
+        log: (level, msg, fields) => pgLog[level](msg, fields),
+      });
+      this.address = await this.server.listen();
+    }
+  }
+
+  /** What memstore.stats() adds to the store's own counters. */
+  stats(): Record<string, unknown> {
+    const s = this.store;
+    const snap = this.snapshotter?.state;
+    return {
+      sidecar_id: this.o.id,
+      slot: this.o.slot,
+      follower_state: this.follower.state,
+      server_wal_end: formatLsn(this.follower.serverWalEnd),
+      lag_bytes: Number(this.follower.serverWalEnd > s.appliedLsn ? this.follower.serverWalEnd - s.appliedLsn : 0n),
+      reconnects: this.follower.reconnectCount,
+      memstore_stale: s.memstoreStale || null,
+      dumps: snap
+        ? {
+            last_lsn: formatLsn(snap.lastLsn),
+            last_at: snap.lastAt?.toISOString() ?? null,
+            last_pause_ms: +snap.lastPauseMs.toFixed(2),
+            written: snap.dumps,
+            failures: snap.failures,
+            consecutive_failures: snap.consecutiveFailures,
+            last_error: snap.lastError ?? null,
+          }
+        : null,
+      connections: this.server?.connectionCount ?? 0,
+    };
   }
 
   /** Writes a dump now and makes it the slot's flush position; resolves with its LSN. */
@@ -125,6 +183,7 @@ export class Sidecar {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.summary) clearInterval(this.summary);
+      await this.server?.close();
       if (this.snapshotter) {
         await this.snapshotter.stop();
         this.follower.quiesce();

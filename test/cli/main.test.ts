@@ -2,7 +2,7 @@
  * The memstore-sidecar process against a real PostgreSQL 17: starts, follows, exits 0 on
  * SIGTERM; refuses a bad command line with exit 2 and a missing publication with exit 1.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installSql } from '../../src/sidecar/embedded-source.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
@@ -57,13 +57,18 @@ function run(args: string[]): Run {
 
 describe('memstore-sidecar', () => {
   it('follows the source, logs what it applied, and exits 0 on SIGTERM', async () => {
-    const r = run(['--source', db.url, '--slot', `cli_${db.name}`, '--log-format', 'json', '--id', 'cli-test']);
+    const r = run(['--source', db.url, '--slot', `cli_${db.name}`, '--log-format', 'json', '--id', 'cli-test', '--listen', '127.0.0.1:0', '--snapshot-interval', '0']);
     await r.waitFor(/"msg":"ready"/);
-    // stdout and stderr are separate pipes: wait for the printed connection line itself.
+    // stdout and stderr are separate pipes: wait for the printed connection lines themselves.
     expect(await r.waitFor(/primary \(write here\)/)).toContain(`psql "${db.url}"`);
+    const readLine = await r.waitFor(/sidecar \(read here\)/);
+    const readUrl = /psql "([^"]+)"/.exec(readLine)![1]!;
     await db.client.query(`INSERT INTO kv VALUES ('a', 'b')`);
     const applied = await r.waitFor(/"msg":"applied"/);
     expect(JSON.parse(applied)).toMatchObject({ transactions: 1, changes: 1, tables: { 'public.kv': 1 }, id: 'cli-test' });
+    // What a newcomer does next: the printed psql command reads the row from the sidecar.
+    const out = execFileSync('psql', ['-X', '-A', '-t', '-c', 'SELECT k, v FROM kv', readUrl], { encoding: 'utf8' });
+    expect(out.trim()).toBe('a|b');
     r.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     expect(r.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
@@ -76,7 +81,7 @@ describe('memstore-sidecar', () => {
   });
 
   it('exits 1 with a clear message when the publication does not exist', async () => {
-    const r = run(['--source', db.url, '--publication', 'nope', '--slot', 'cli_nope', '--log-format', 'json']);
+    const r = run(['--source', db.url, '--publication', 'nope', '--slot', 'cli_nope', '--log-format', 'json', '--listen', '127.0.0.1:0']);
     expect(await r.exit).toBe(1);
     expect(r.lines.join('\n')).toMatch(/publication \\"nope\\" does not exist on the source/);
   });
