@@ -929,10 +929,23 @@ export class Connection {
     return this.deliver(portal, statement, limit, simple);
   }
 
+  /** Drops every prepared statement and every portal but the one running (as PostgreSQL does). */
+  private discardAll(running: Portal): void {
+    for (const [name, p] of this.portals) {
+      if (p === running) continue;
+      disposePortal(p);
+      this.portals.delete(name);
+    }
+    this.statements.clear();
+  }
+
   private deliver(portal: Portal, statement: Statement, limit: number, simple: boolean): Pending {
     const result = portal.result!;
     switch (result.kind) {
       case 'command':
+        // DISCARD ALL includes DEALLOCATE ALL and CLOSE ALL, which are protocol state: poolers
+        // rely on it to hand a clean connection to the next client.
+        if (result.tag === 'DISCARD ALL') this.discardAll(portal);
         this.out.commandComplete(result.tag);
         return undefined;
       case 'rows':

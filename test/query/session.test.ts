@@ -23,7 +23,7 @@ async function one(c: pg.Client, sql: string, params?: unknown[]): Promise<unkno
   return (r.rows[0] as unknown[] | undefined)?.[0];
 }
 
-async function code(c: pg.Client, sql: string): Promise<string> {
+async function code(c: pg.Client, sql: string | pg.QueryConfig): Promise<string> {
   try {
     await c.query(sql);
   } catch (e) {
@@ -174,6 +174,15 @@ describe('transaction blocks', () => {
     await c.query('BEGIN');
     expect(await code(c, 'DISCARD ALL')).toBe('25001');
     await c.query('ROLLBACK');
+  });
+
+  it('DISCARD ALL deallocates prepared statements, as poolers expect', async () => {
+    const c = await h.client();
+    expect((await c.query({ name: 'kept', text: 'SELECT 1 AS one' })).rows).toEqual([{ one: '1' }]);
+    expect((await c.query({ name: 'kept', text: 'SELECT 1 AS one' })).rows).toEqual([{ one: '1' }]);
+    await c.query('DISCARD ALL');
+    // node-postgres remembers it prepared "kept" and sends Bind only: the server no longer has it.
+    expect(await code(c, { name: 'kept', text: 'SELECT 1 AS one' })).toBe('26000');
   });
 });
 
