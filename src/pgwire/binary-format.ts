@@ -26,32 +26,15 @@
  *   binaryParamToText(oid, bytes, i)  a binary Bind parameter as text (08P01/22P03/22008/0A000)
  */
 import { SqlError } from '../errors.js';
+import { Oid } from '../pg/types.js';
 import type { FieldDescription } from './engine.js';
 import { Backend } from './messages.js';
 import type { MessageWriter } from './message-writer.js';
 import { decodeUtf8, protocolViolation } from './message-reader.js';
 import { SQLSTATE } from './sqlstate.js';
 
-export const TypeOid = {
-  bool: 16,
-  bytea: 17,
-  name: 19,
-  int8: 20,
-  int2: 21,
-  int4: 23,
-  text: 25,
-  oid: 26,
-  unknown: 705,
-  float4: 700,
-  float8: 701,
-  bpchar: 1042,
-  varchar: 1043,
-  date: 1082,
-  timestamp: 1114,
-  timestamptz: 1184,
-  uuid: 2950,
-  jsonb: 3802,
-} as const;
+/** Type OIDs by name: the project's one table (src/pg/types.ts), under the name pgwire uses. */
+export const TypeOid = Oid;
 
 /** Writes int32 length + binary value for a column whose text form is text[start, end). */
 type ColumnEncoder = (out: MessageWriter, text: Buffer, start: number, end: number) => void;

@@ -27,6 +27,7 @@
  *   field(name, typeOid)               a computed column's FieldDescription
  */
 import { SqlError } from '../errors.js';
+import { typeSize } from '../pg/types.js';
 import { TypeOid } from './binary-format.js';
 import { encodeDataRow } from './data-row.js';
 import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from './engine.js';
@@ -45,23 +46,8 @@ export interface ConstantEngineOptions {
   readonly copyRows?: readonly (readonly (string | null)[])[];
 }
 
-const TYPE_SIZES: ReadonlyMap<number, number> = new Map([
-  [TypeOid.bool, 1],
-  [TypeOid.int2, 2],
-  [TypeOid.int4, 4],
-  [TypeOid.oid, 4],
-  [TypeOid.float4, 4],
-  [TypeOid.date, 4],
-  [TypeOid.int8, 8],
-  [TypeOid.float8, 8],
-  [TypeOid.timestamp, 8],
-  [TypeOid.timestamptz, 8],
-  [TypeOid.uuid, 16],
-  [TypeOid.name, 64],
-]);
-
 export function field(name: string, typeOid: number): FieldDescription {
-  return { name, tableOid: 0, columnAttr: 0, typeOid, typeSize: TYPE_SIZES.get(typeOid) ?? -1, typeMod: -1 };
+  return { name, tableOid: 0, columnAttr: 0, typeOid, typeSize: typeSize(typeOid), typeMod: -1 };
 }
 
 const TYPE_NAMES: ReadonlyMap<string, number> = new Map([

@@ -17,7 +17,7 @@
  */
 import { encodeDataRow } from '../pgwire/data-row.js';
 import { alwaysValid, computedField, rowsOf, type Plan } from './plan.js';
-import { BUILTIN_ARRAY_TYPES, Oid } from './types.js';
+import { BUILTIN_ARRAY_TYPES, Oid } from '../pg/types.js';
 
 function collapse(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim().replace(/;$/, '').trim().toLowerCase();

@@ -31,7 +31,7 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { compareBytes } from '../store/art.js';
 import { encodeKey } from '../store/key-codec.js';
 import { notSupported, operatorDoesNotExist, type At } from './errors.js';
-import { Oid, sqlTypeName } from './types.js';
+import { Oid, sqlTypeName } from '../pg/types.js';
 
 export { compareBytes };
 

@@ -52,7 +52,7 @@ import { planCopy } from './copy.js';
 import { planSelect } from './select.js';
 import { planDiscard, planTransaction, planVariableSet, planVariableShow, sessionExtra } from './session.js';
 import { normalizeSetting } from './settings.js';
-import { Oid } from './types.js';
+import { Oid } from '../pg/types.js';
 import type { BuildContext } from './values.js';
 
 export interface QueryEngineOptions {

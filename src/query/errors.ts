@@ -13,7 +13,7 @@
  */
 import { SqlError, type SqlErrorFields } from '../errors.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
-import { sqlTypeName } from './types.js';
+import { sqlTypeName } from '../pg/types.js';
 
 /** The SQL surface, for 0A000 hints. */
 export const SUPPORTED_HINT =

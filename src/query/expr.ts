@@ -30,7 +30,7 @@ import { compareBytes, compileLike, encodeFor, isTextType, resolveDomain, type C
 import { notSupported, operatorDoesNotExist, positionOf } from './errors.js';
 import { parseArrayLiteral, inputText } from './input.js';
 import { nodeKind, stringList, type Node } from './parse.js';
-import { arrayTypeOf, elementTypeOf, Oid, sqlTypeName } from './types.js';
+import { arrayTypeOf, elementTypeOf, Oid, sqlTypeName } from '../pg/types.js';
 import { at, castTarget, coerceValue, isUnknown, valueFromNode, valueText, valueType, type Args, type BuildContext, type Value } from './values.js';
 
 export interface ColumnScope {

@@ -30,7 +30,7 @@ import { SqlError } from '../errors.js';
 import { formatLsn } from '../lsn.js';
 import { civilFromDays, daysFromCivil } from '../pgwire/binary-format.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
-import { elementTypeOf, Oid, sqlTypeName } from './types.js';
+import { elementTypeOf, Oid, sqlTypeName } from '../pg/types.js';
 
 export function invalidInput(typeOid: number, text: string): SqlError {
   return new SqlError(SQLSTATE.invalid_text_representation, `invalid input syntax for type ${sqlTypeName(typeOid)}: "${text}"`);

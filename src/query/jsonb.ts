@@ -10,7 +10,7 @@
  *   jsonbText(value)   text; undefined members are left out, bigint printed exactly
  */
 import { inputText } from './input.js';
-import { Oid } from './types.js';
+import { Oid } from '../pg/types.js';
 
 export function jsonbText(value: unknown): string {
   if (value === null || value === undefined) return 'null';

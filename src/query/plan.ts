@@ -15,7 +15,7 @@ import type { LsnWaiters } from '../apply/lsn-waiters.js';
 import { encodeDataRow } from '../pgwire/data-row.js';
 import type { ExecContext, ExecResult, FieldDescription, SessionState } from '../pgwire/engine.js';
 import type { Store } from '../store/store.js';
-import { typeSize } from './types.js';
+import { typeSize } from '../pg/types.js';
 import type { Args } from './values.js';
 
 export interface Plan {

@@ -43,7 +43,7 @@ import { nodeKind, stringList, type Node } from './parse.js';
 import type { EngineEnv } from './plan.js';
 import { applySetting, getSetting } from './session.js';
 import { SERVER_VERSION } from '../pgwire/session-parameters.js';
-import { Oid, sqlTypeName } from './types.js';
+import { Oid, sqlTypeName } from '../pg/types.js';
 
 const NUMBER_TYPES = new Set<number>([Oid.int2, Oid.int4, Oid.int8, Oid.numeric, Oid.float4, Oid.float8]);
 import {

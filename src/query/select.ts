@@ -54,7 +54,7 @@ import { locationOf, nodeKind, stringList, type Node } from './parse.js';
 import { alwaysValid, computedField, selectTag, type EngineEnv, type Plan } from './plan.js';
 import { analyzeScalar, bytesOfKey, searchPath, type ScalarExpr } from './scalar.js';
 import { getSetting } from './session.js';
-import { Oid, sqlTypeName, typeSize } from './types.js';
+import { Oid, sqlTypeName, typeSize } from '../pg/types.js';
 import { at, castTarget, castText, coerceValue, refText, isUnknown, readStatically, valueFromNode, valueText, valueType, type Args, type BuildContext, type Value } from './values.js';
 
 // --- sources --------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { notSupported } from './errors.js';
 import { alwaysValid, command, computedField, rowsOf, type Plan } from './plan.js';
 import { isCustomSetting, isKnownSetting, normalizeSetting, settingDefault, settingNames, showName } from './settings.js';
-import { Oid } from './types.js';
+import { Oid } from '../pg/types.js';
 import { readStatically, type BuildContext } from './values.js';
 
 interface Savepoint {

@@ -34,7 +34,7 @@ import { notSupported, positionOf, undefinedParameter, type At } from './errors.
 import { floatIn, floatOut, inputText } from './input.js';
 import type { Literal } from './normalize.js';
 import { stringList, type Node } from './parse.js';
-import { Oid, sqlTypeName, typeByName } from './types.js';
+import { Oid, sqlTypeName, typeByName } from '../pg/types.js';
 import type { A_Const, ParamRef, TypeCast } from 'libpg-query';
 
 export interface BuildContext {

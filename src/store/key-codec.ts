@@ -54,30 +54,14 @@
  *-------------------------------------------------------------------------
  */
 
+import { Oid } from '../pg/types.js';
 import { copyOut } from './art-slab.js';
 
-/** Type OIDs from pg_type.dat that have an ordered encoding. */
-export const KeyTypeOid = {
-  bool: 16,
-  bytea: 17,
-  name: 19,
-  int8: 20,
-  int2: 21,
-  int4: 23,
-  text: 25,
-  oid: 26,
-  float4: 700,
-  float8: 701,
-  bpchar: 1042,
-  varchar: 1043,
-  date: 1082,
-  timestamp: 1114,
-  timestamptz: 1184,
-  numeric: 1700,
-  uuid: 2950,
-} as const;
-
-const ORDERED = new Set<number>(Object.values(KeyTypeOid));
+/** Types with an order-preserving encoding (isOrderedKeyType). */
+const ORDERED = new Set<number>([
+  Oid.bool, Oid.bytea, Oid.name, Oid.int8, Oid.int2, Oid.int4, Oid.text, Oid.oid, Oid.float4, Oid.float8,
+  Oid.bpchar, Oid.varchar, Oid.date, Oid.timestamp, Oid.timestamptz, Oid.numeric, Oid.uuid,
+]);
 
 export function isOrderedKeyType(typeOid: number): boolean {
   return ORDERED.has(typeOid);
@@ -122,13 +106,13 @@ function result(): Uint8Array {
 export function encodeKeyPrefix(typeOid: number, textPrefix: Uint8Array): Uint8Array {
   pos = 0;
   switch (typeOid) {
-    case KeyTypeOid.text:
-    case KeyTypeOid.varchar:
-    case KeyTypeOid.bpchar:
-    case KeyTypeOid.name:
+    case Oid.text:
+    case Oid.varchar:
+    case Oid.bpchar:
+    case Oid.name:
       writeEscaped(textPrefix, 0, textPrefix.length);
       break;
-    case KeyTypeOid.bytea:
+    case Oid.bytea:
       writeBytea(textPrefix, false);
       break;
     default:
@@ -140,66 +124,66 @@ export function encodeKeyPrefix(typeOid: number, textPrefix: Uint8Array): Uint8A
 
 function encodeColumn(oid: number, t: Uint8Array): void {
   switch (oid) {
-    case KeyTypeOid.int8:
+    case Oid.int8:
       writeInt8(t);
       return;
-    case KeyTypeOid.int4: {
+    case Oid.int4: {
       const v = parseSmallInt(t, -2147483648, 2147483647, oid);
       ensure(4);
       writeU32((v ^ 0x80000000) >>> 0);
       return;
     }
-    case KeyTypeOid.int2: {
+    case Oid.int2: {
       const v = parseSmallInt(t, -32768, 32767, oid) + 32768;
       ensure(2);
       out[pos++] = v >>> 8;
       out[pos++] = v & 0xff;
       return;
     }
-    case KeyTypeOid.oid: {
+    case Oid.oid: {
       ensure(4);
       writeU32(parseSmallInt(t, 0, 4294967295, oid));
       return;
     }
-    case KeyTypeOid.text:
-    case KeyTypeOid.varchar:
-    case KeyTypeOid.name:
+    case Oid.text:
+    case Oid.varchar:
+    case Oid.name:
       writeEscaped(t, 0, t.length);
       writeTerminator();
       return;
-    case KeyTypeOid.bpchar: {
+    case Oid.bpchar: {
       let end = t.length;
       while (end > 0 && t[end - 1] === 0x20) end--;
       writeEscaped(t, 0, end);
       writeTerminator();
       return;
     }
-    case KeyTypeOid.bytea:
+    case Oid.bytea:
       writeBytea(t, true);
       return;
-    case KeyTypeOid.uuid:
+    case Oid.uuid:
       writeUuid(t);
       return;
-    case KeyTypeOid.bool:
+    case Oid.bool:
       if (t.length === 0 || (t[0] !== 0x74 && t[0] !== 0x66)) throw bad(oid, t);
       ensure(1);
       out[pos++] = t[0] === 0x74 ? 1 : 0;
       return;
-    case KeyTypeOid.numeric:
+    case Oid.numeric:
       writeNumeric(t);
       return;
-    case KeyTypeOid.date:
+    case Oid.date:
       writeDate(t);
       return;
-    case KeyTypeOid.timestamp:
+    case Oid.timestamp:
       writeTimestamp(t, false);
       return;
-    case KeyTypeOid.timestamptz:
+    case Oid.timestamptz:
       writeTimestamp(t, true);
       return;
-    case KeyTypeOid.float4:
-    case KeyTypeOid.float8:
-      writeFloat(t, oid === KeyTypeOid.float4);
+    case Oid.float4:
+    case Oid.float8:
+      writeFloat(t, oid === Oid.float4);
       return;
     default:
       writeEscaped(t, 0, t.length);
@@ -261,11 +245,11 @@ function writeBytea(t: Uint8Array, terminate: boolean): void {
   ensure(len + 2);
   if (len >= 2 && t[0] === 0x5c && t[1] === 0x78) {
     // Hex format: \x then two hex digits per byte.
-    if ((len & 1) !== 0) throw bad(KeyTypeOid.bytea, t);
+    if ((len & 1) !== 0) throw bad(Oid.bytea, t);
     for (let i = 2; i < len; i += 2) {
       const h = HEX[t[i]!]!;
       const l = HEX[t[i + 1]!]!;
-      if (h < 0 || l < 0) throw bad(KeyTypeOid.bytea, t);
+      if (h < 0 || l < 0) throw bad(Oid.bytea, t);
       const b = (h << 4) | l;
       out[pos++] = b;
       if (b === 0) out[pos++] = 0xff;
@@ -281,7 +265,7 @@ function writeBytea(t: Uint8Array, terminate: boolean): void {
           const d0 = t[i + 1]! - 0x30;
           const d1 = t[i + 2]! - 0x30;
           const d2 = t[i + 3]! - 0x30;
-          if (!(d0 >= 0 && d0 <= 3 && d1 >= 0 && d1 <= 7 && d2 >= 0 && d2 <= 7)) throw bad(KeyTypeOid.bytea, t);
+          if (!(d0 >= 0 && d0 <= 3 && d1 >= 0 && d1 <= 7 && d2 >= 0 && d2 <= 7)) throw bad(Oid.bytea, t);
           b = d0 * 64 + d1 * 8 + d2;
           i += 4;
         }
@@ -303,12 +287,12 @@ function writeUuid(t: Uint8Array): void {
     const c = t[i]!;
     if (c === 0x2d) continue;
     const v = HEX[c]!;
-    if (v < 0 || nibbles === 32) throw bad(KeyTypeOid.uuid, t);
+    if (v < 0 || nibbles === 32) throw bad(Oid.uuid, t);
     if ((nibbles & 1) === 0) hi = v;
     else out[pos++] = (hi << 4) | v;
     nibbles++;
   }
-  if (nibbles !== 32) throw bad(KeyTypeOid.uuid, t);
+  if (nibbles !== 32) throw bad(Oid.uuid, t);
 }
 
 // --- integers ------------------------------------------------------------------------------------
@@ -341,7 +325,7 @@ function writeInt8(t: Uint8Array): void {
     neg = t[0] === 0x2d;
     i = 1;
   }
-  if (i === len || len - i > 19) throw bad(KeyTypeOid.int8, t);
+  if (i === len || len - i > 19) throw bad(Oid.int8, t);
   let hi: number;
   let lo: number;
   if (len - i <= 15) {
@@ -349,7 +333,7 @@ function writeInt8(t: Uint8Array): void {
     let v = 0;
     for (; i < len; i++) {
       const d = t[i]! - 0x30;
-      if (d < 0 || d > 9) throw bad(KeyTypeOid.int8, t);
+      if (d < 0 || d > 9) throw bad(Oid.int8, t);
       v = v * 10 + d;
     }
     if (neg) v = -v;
@@ -361,13 +345,13 @@ function writeInt8(t: Uint8Array): void {
     lo = 0;
     for (; i < len; i++) {
       const d = t[i]! - 0x30;
-      if (d < 0 || d > 9) throw bad(KeyTypeOid.int8, t);
+      if (d < 0 || d > 9) throw bad(Oid.int8, t);
       const l = lo * 10 + d;
       const carry = Math.floor(l / 4294967296);
       lo = l - carry * 4294967296;
       hi = hi * 10 + carry;
     }
-    if (hi > (neg ? 0x80000000 : 0x7fffffff) || (neg && hi === 0x80000000 && lo !== 0)) throw bad(KeyTypeOid.int8, t);
+    if (hi > (neg ? 0x80000000 : 0x7fffffff) || (neg && hi === 0x80000000 && lo !== 0)) throw bad(Oid.int8, t);
     if (neg) {
       if (lo === 0) {
         hi = -hi | 0;
@@ -388,11 +372,11 @@ function writeInt8(t: Uint8Array): void {
 const f64 = new DataView(new ArrayBuffer(8));
 
 function writeFloat(t: Uint8Array, single: boolean): void {
-  if (t.length === 0) throw bad(single ? KeyTypeOid.float4 : KeyTypeOid.float8, t);
+  if (t.length === 0) throw bad(single ? Oid.float4 : Oid.float8, t);
   let v = Number(String.fromCharCode.apply(null, t as unknown as number[]));
   if (Number.isNaN(v)) {
     // "NaN" is the only text that should get here; anything else is malformed.
-    if (!(t.length === 3 && t[0] === 0x4e && t[1] === 0x61 && t[2] === 0x4e)) throw bad(single ? KeyTypeOid.float4 : KeyTypeOid.float8, t);
+    if (!(t.length === 3 && t[0] === 0x4e && t[1] === 0x61 && t[2] === 0x4e)) throw bad(single ? Oid.float4 : Oid.float8, t);
     v = NaN;
   }
   if (single) v = Math.fround(v);
@@ -439,12 +423,12 @@ function writeNumeric(t: Uint8Array): void {
   ensure(1);
   const c0 = t[i];
   if (c0 === 0x4e /* N */) {
-    if (!isWord(t, i, 'NaN')) throw bad(KeyTypeOid.numeric, t);
+    if (!isWord(t, i, 'NaN')) throw bad(Oid.numeric, t);
     out[pos++] = NUMERIC_NAN;
     return;
   }
   if (c0 === 0x49 /* I */) {
-    if (!isWord(t, i, 'Infinity')) throw bad(KeyTypeOid.numeric, t);
+    if (!isWord(t, i, 'Infinity')) throw bad(Oid.numeric, t);
     out[pos++] = neg ? NUMERIC_NEG_INF : NUMERIC_POS_INF;
     return;
   }
@@ -454,12 +438,12 @@ function writeNumeric(t: Uint8Array): void {
   const intEnd = i;
   let fracStart = len;
   if (i < len) {
-    if (t[i] !== 0x2e) throw bad(KeyTypeOid.numeric, t);
+    if (t[i] !== 0x2e) throw bad(Oid.numeric, t);
     fracStart = ++i;
     while (i < len && t[i]! >= 0x30 && t[i]! <= 0x39) i++;
-    if (i !== len) throw bad(KeyTypeOid.numeric, t);
+    if (i !== len) throw bad(Oid.numeric, t);
   }
-  if (intEnd === intStart && fracStart >= len) throw bad(KeyTypeOid.numeric, t);
+  if (intEnd === intStart && fracStart >= len) throw bad(Oid.numeric, t);
   // First significant digit, and the exponent: value = 0.DDD × 10^exponent.
   let first = intStart;
   while (first < intEnd && t[first] === 0x30) first++;
@@ -578,15 +562,15 @@ function writeDate(t: Uint8Array): void {
     return;
   }
   at = 0;
-  const d = readDate(t, KeyTypeOid.date);
+  const d = readDate(t, Oid.date);
   const bc = endsWithBC(t);
-  if (at !== (bc ? t.length - 3 : t.length)) throw bad(KeyTypeOid.date, t);
+  if (at !== (bc ? t.length - 3 : t.length)) throw bad(Oid.date, t);
   const jd = date2j(bc ? 1 - dateYear : dateYear, dateMonth, d);
   writeU32(jd + 1);
 }
 
 function writeTimestamp(t: Uint8Array, withZone: boolean): void {
-  const oid = withZone ? KeyTypeOid.timestamptz : KeyTypeOid.timestamp;
+  const oid = withZone ? Oid.timestamptz : Oid.timestamp;
   ensure(8);
   const inf = infinity(t);
   if (inf !== 0) {

@@ -11,7 +11,7 @@ import { floatOut, inputText, parseArrayLiteral } from '../../src/query/input.js
 import { jsonbText } from '../../src/query/jsonb.js';
 import { normalize } from '../../src/query/normalize.js';
 import { splitSearchPath } from '../../src/query/scalar.js';
-import { Oid } from '../../src/query/types.js';
+import { Oid } from '../../src/pg/types.js';
 
 const MARKER = new RegExp(String.fromCharCode(0) + '[ins]');
 

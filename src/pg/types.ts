@@ -1,9 +1,10 @@
 /*
- * types.ts — the PostgreSQL 17 built-in types the query engine knows by OID: their names (as
- * pg_type spells them and as error messages spell them), pg_type.typlen for RowDescription, their
- * array types, and the type names SQL may use in casts.
+ * types.ts — the PostgreSQL 17 built-in types the sidecar knows by OID: their names (as pg_type
+ * spells them and as error messages spell them), pg_type.typlen for RowDescription, their array
+ * types, and the type names SQL may use in casts. The one table of type OIDs: the key codec, the
+ * wire protocol's binary formats and the query engine all name types from here.
  *
- * What for: the engine never asks a catalog. Every column's type OID comes from the pgoutput
+ * What for: the sidecar never asks a catalog. Every column's type OID comes from the pgoutput
  * Relation message; this table gives those OIDs a name, a size and an array type. The list of
  * (element, array) pairs is PG17's pg_type as postgres.js reads it at connect (catalog.ts).
  *
