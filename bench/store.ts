@@ -137,6 +137,8 @@ interface Subject {
   prefixScans(prefixes: Uint8Array[]): number;
   del(keys: Uint8Array[]): void;
   memoryUsage(): number | undefined;
+  /** Rewrites the structure's storage in key order (RadixTree only); bytes released. */
+  compact?(): number;
   drop(): void;
 }
 
@@ -299,6 +301,7 @@ function radixSubject(): Subject {
       for (const k of keys) t.delete(k);
     },
     memoryUsage: () => t.memoryUsage(),
+    compact: () => t.compact(),
     drop() {
       t = new RadixTree();
     },
@@ -333,6 +336,10 @@ interface Row {
   scan: number;
   scanCopy: number;
   prefix: number;
+  /** Scans after compact() (RadixTree); the same as scan/scanCopy for the others. */
+  scanCompacted: number;
+  scanCopyCompacted: number;
+  compactMs: number | undefined;
   bytesPerKey: number;
   reported: number | undefined;
 }
@@ -348,7 +355,7 @@ function measure(subject: Subject, ks: KeySet): Row {
   const build = rate(N, () => subject.build(ks.keys));
   const bytesPerKey = (heapBytes() - before) / N;
   const reported = subject.memoryUsage();
-  const samples: Omit<Row, 'build' | 'bytesPerKey' | 'reported'>[] = [];
+  const samples: Omit<Row, 'build' | 'bytesPerKey' | 'reported' | 'scanCompacted' | 'scanCopyCompacted' | 'compactMs'>[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     const lookups = ks.shuffled.slice(0, SAMPLE);
     const churn = ks.shuffled.slice(SAMPLE * (rep + 1), SAMPLE * (rep + 2));
@@ -365,9 +372,33 @@ function measure(subject: Subject, ks: KeySet): Row {
     const prefix = rate(prefixes.length, () => subject.prefixScans(prefixes));
     samples.push({ set, get, del, scan, scanCopy, prefix });
   }
-  subject.drop();
   const pick = (f: (r: (typeof samples)[number]) => number): number => median(samples.map(f));
+  // The tree after compact(): leaves rewritten in key order (what the sidecar does after an
+  // initial sync and when a table's slab is fragmented; see src/store/compaction.ts).
+  let scanCompacted = pick((r) => r.scan);
+  let scanCopyCompacted = pick((r) => r.scanCopy);
+  let compactMs: number | undefined;
+  if (subject.compact) {
+    const t0 = process.hrtime.bigint();
+    subject.compact();
+    compactMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const after: { scan: number; scanCopy: number }[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      let scanned = 0;
+      const scan = rate(N, () => (scanned = subject.scan()));
+      if (scanned !== N) throw new Error(`${subject.name} scanned ${scanned} of ${N}`);
+      const scanCopy = rate(N, () => (scanned = subject.scanCopy()));
+      if (scanned !== N) throw new Error(`${subject.name} copied ${scanned} of ${N}`);
+      after.push({ scan, scanCopy });
+    }
+    scanCompacted = median(after.map((a) => a.scan));
+    scanCopyCompacted = median(after.map((a) => a.scanCopy));
+  }
+  subject.drop();
   return {
+    scanCompacted,
+    scanCopyCompacted,
+    compactMs,
     build,
     set: pick((r) => r.set),
     get: pick((r) => r.get),
@@ -398,6 +429,7 @@ function main(): void {
   const lines: string[] = [];
   lines.push('| key set | operation | Map | sorted-btree | RadixTree | vs Map | vs sorted-btree |');
   lines.push('|---|---|---:|---:|---:|---:|---:|');
+  const compactLines = ['| key set | RadixTree compact() of N keys (one synchronous pause) |', '|---|---:|'];
   const memLines: string[] = [];
   memLines.push('| key set | key+value bytes/key | Map bytes/key | sorted-btree bytes/key | RadixTree bytes/key (heap+AB) | RadixTree memoryUsage()/key | RadixTree overhead/key |');
   memLines.push('|---|---:|---:|---:|---:|---:|---:|');
@@ -415,11 +447,14 @@ function main(): void {
       ['delete (ops/s)', (x) => x.del],
       ['full scan, entries() (entries/s)', (x) => x.scan],
       ['full scan, bytes copied out (entries/s)', (x) => x.scanCopy],
+      ['full scan, entries(), RadixTree after compact() (entries/s)', (x) => x.scanCompacted],
+      ['full scan, bytes copied out, RadixTree after compact() (entries/s)', (x) => x.scanCopyCompacted],
       ['prefix scan (scans/s)', (x) => x.prefix],
     ];
     for (const [label, f] of ops) {
       lines.push(`| ${ks.name} | ${label} | ${fmtRate(f(m))} | ${fmtRate(f(b))} | ${fmtRate(f(r))} | ${ratio(f(r), f(m))} | ${ratio(f(r), f(b))} |`);
     }
+    compactLines.push(`| ${ks.name} | ${(r.compactMs ?? 0).toFixed(0)} ms |`);
     const kv = ks.keyBytes / N + VALUE_BYTES;
     memLines.push(
       `| ${ks.name} | ${kv.toFixed(1)} | ${m.bytesPerKey.toFixed(1)} | ${b.bytesPerKey.toFixed(1)} | ${r.bytesPerKey.toFixed(1)} | ${(r.reported ?? 0).toFixed(1)} | ${((r.reported ?? 0) - kv).toFixed(1)} |`,
@@ -428,6 +463,8 @@ function main(): void {
   console.log(lines.join('\n'));
   console.log('');
   console.log(memLines.join('\n'));
+  console.log('');
+  console.log(compactLines.join('\n'));
   console.log(`\n(total ${((Date.now() - started) / 1000).toFixed(0)} s; blackhole ${blackhole % 10})`);
 }
 

@@ -20,9 +20,9 @@
  *   A large record occupies one chunk index (the offset in its buffer may run past 1 MiB,
  *   which is fine: only the record's start is addressed).
  *
- * XXX: 16 GiB of leaf records at most (31-bit unit address); a tree past that throws. Chunks are
- * never returned to the OS while the tree is non-empty (no compaction); a tree that drops to
- * zero keys releases everything (RadixTree calls reset()).
+ * XXX: 16 GiB of leaf records at most (31-bit unit address); a tree past that throws. A slab
+ * never shrinks by itself: RadixTree.compact() moves the live records into a fresh slab and drops
+ * this one, and a tree that drops to zero keys releases everything (RadixTree calls reset()).
  *
  * Copy-out pages: a value handed to a caller must stay valid after the slab reuses its space,
  * so it must be a copy. Allocating one small ArrayBuffer per copy costs ~400 ns in V8 (the

@@ -54,10 +54,12 @@
  * keys the least, URL-like keys with many short branches the most; see BENCHMARKS.md), against
  * 50–70 in Redis and ~230 for a Map of latin1 strings to Uint8Arrays.
  *
- * XXX: leaf records sit in the slab in insertion order, so walking keys that were inserted in
- * random order touches the slab at random (about one cache miss per entry); a tree filled in key
- * order (a dump being loaded, serial keys) scans sequentially and about twice as fast. Rewriting
- * the slab in key order would fix the former and is not done.
+ * Leaf records sit in the slab in insertion order, so walking keys that were inserted in random
+ * order touches the slab at random (about one cache miss per entry); a tree filled in key order
+ * (a dump being loaded, serial keys) scans sequentially and about twice as fast. compact()
+ * rewrites the slab in key order (and gives back the space of deleted records); the sidecar
+ * calls it when a table is fragmented (src/store/compaction.ts). XXX: compact() is one
+ * synchronous pass, not incremental: its pause grows with the tree (BENCHMARKS.md).
  *
  * Values handed out (get, iterators) are copies: the slab reuses freed space, so a view into it
  * could change under a caller that keeps the bytes queued on a socket. Copies come from shared
@@ -68,9 +70,9 @@
  * Left out of the paper: SIMD search in node 16 (JS has none; a sorted linear scan with early
  * exit instead); multi-value leaves and values in pointer slots (values are variable-length
  * byte strings); the synchronization of the follow-up paper (ROWEX / optimistic lock coupling).
- * XXX: no compaction of the slab or node pool while the tree is non-empty: space freed by deletes
- * is reused by later inserts of the same size class but not returned; a tree that becomes empty
- * releases everything.
+ * Space freed by deletes is reused by later inserts of the same size class; compact() returns
+ * the slab's free space, and a tree that becomes empty releases everything. XXX: the node pool
+ * is never compacted (freed nodes stay on its free lists until the tree is empty).
  *
  * Concurrency: none needed. The sidecar is single-threaded and a transaction is applied in one
  * synchronous step, so no reader runs in the middle of a mutation. Readers do run between
@@ -102,6 +104,7 @@
  * delete(key)              true when the key existed
  * clear()                  drop everything and release the memory
  * clone()                  an independent copy (a copy of the buffers: the dump's pause)
+ * compact()                rewrites the leaves in key order into a fresh slab; returns bytes freed
  * size                     number of keys
  * entries(options)         [key, value] copies in order; lo/hi/prefix/reverse (ByteMap)
  * keys(options)            key copies, same options
@@ -605,6 +608,95 @@ export class RadixTree implements ByteMap {
   }
 
   /**
+   * Rewrites every leaf record into a fresh slab, in key order, and drops the old slab. Two
+   * things come of it: space freed by deletes goes back (the slab never returns it otherwise,
+   * so memoryUsage() falls after mass deletes or expiry), and an ordered walk afterwards reads
+   * the slab front to back instead of one cache miss per entry (a table filled in random key
+   * order scans about twice as fast once compacted; BENCHMARKS.md).
+   * Cost: one pass over the tree and one copy of the leaf bytes, in one synchronous step (the
+   * caller's pause; ~0.1 s per million 116-byte records); old and new slab coexist meanwhile.
+   * The node pool is left as it is (freed nodes stay on its free lists). It counts as a
+   * modification: open cursors re-seek from their last key. Returns the bytes released.
+   */
+  compact(): number {
+    if (this.count === 0) return 0;
+    this.beforeChange();
+    const from = this.slab;
+    const to = new LeafSlab();
+    const before = this.memoryUsage();
+    const move = (p: number): number => {
+      const addr = ~p;
+      const ch = from.chunks[addr >>> CHUNK_UNIT_BITS]!;
+      const o = (addr & OFFSET_MASK) << UNIT_SHIFT;
+      this.readLeaf(p);
+      const bytes = this.rko - o + this.rkl + this.rvl;
+      const na = to.alloc(classUnits((bytes + 7) >>> UNIT_SHIFT));
+      copyBytes(ch, o, bytes, to.chunks[na >>> CHUNK_UNIT_BITS]!, (na & OFFSET_MASK) << UNIT_SHIFT);
+      return ~na;
+    };
+    if (this.root < 0) {
+      this.root = move(this.root);
+    } else {
+      // Depth-first in key order: the terminal of a node, then its children by byte.
+      const W = this.W;
+      let nodes = new Int32Array(64);
+      let positions = new Int32Array(64);
+      let sp = 0;
+      nodes[sp] = this.root;
+      positions[sp++] = NONE - 1; // "terminal not yet visited"
+      while (sp > 0) {
+        const p = nodes[sp - 1]!;
+        const n = nodeBase(p);
+        const kind = p & 3;
+        let pos = positions[sp - 1]!;
+        if (pos === NONE - 1) {
+          const term = W[n + H_TERM]!;
+          if (term !== 0) W[n + H_TERM] = move(term);
+          pos = TERM;
+        }
+        pos = this.nextPos(n, kind, pos);
+        if (pos === NONE) {
+          sp--;
+          continue;
+        }
+        positions[sp - 1] = pos;
+        const slot = this.slotAt(n, kind, pos);
+        const child = W[slot]!;
+        if (child < 0) {
+          W[slot] = move(child);
+          continue;
+        }
+        if (sp === nodes.length) {
+          const grownNodes = new Int32Array(sp * 2);
+          grownNodes.set(nodes);
+          nodes = grownNodes;
+          const grownPositions = new Int32Array(sp * 2);
+          grownPositions.set(positions);
+          positions = grownPositions;
+        }
+        nodes[sp] = child;
+        positions[sp++] = NONE - 1;
+      }
+    }
+    this.slab = to;
+    return before - this.memoryUsage();
+  }
+
+  /** @internal Word index of the child slot at a position (see childAt). */
+  slotAt(n: number, kind: number, pos: number): number {
+    switch (kind) {
+      case KIND_4:
+        return n + N4_CHILD + pos;
+      case KIND_16:
+        return n + N16_CHILD + pos;
+      case KIND_48:
+        return n + N48_SLOT + this.B[((n + N48_INDEX) << 2) + pos]!;
+      default:
+        return n + N256_CHILD + pos;
+    }
+  }
+
+  /**
    * Called before anything is changed. Cursors that stand on a leaf have not copied its key
    * (that would cost every step); they are saved here, while the leaf is still intact, so they
    * can seek past it after the change. The list is emptied at every change, so a cursor that
@@ -637,7 +729,7 @@ export class RadixTree implements ByteMap {
 
   private afterRemove(): void {
     this.count--;
-    // An empty tree gives all its memory back (there is no compaction otherwise).
+    // An empty tree gives all its memory back (otherwise only compact() does).
     if (this.count === 0) this.resetStorage();
   }
 
@@ -1503,6 +1595,12 @@ export class RadixCursor {
     const ko = this.ko;
     const kl = this.kl;
     return [copyOut(ch, ko, kl), copyOut(ch, ko + kl, this.vl)];
+  }
+
+  /** @internal The current leaf's slab address (tests check the layout compact() makes). */
+  leafAddress(): number {
+    this.check();
+    return ~this.leaf;
   }
 
   /** Writes the current key into target at offset; returns its length. */

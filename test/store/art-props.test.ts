@@ -83,7 +83,8 @@ type Op =
   | { readonly op: 'set'; readonly k: Uint8Array; readonly v: Uint8Array }
   | { readonly op: 'delete'; readonly k: Uint8Array }
   | { readonly op: 'get'; readonly k: Uint8Array }
-  | { readonly op: 'range'; readonly o: RangeOptions; readonly limit: number };
+  | { readonly op: 'range'; readonly o: RangeOptions; readonly limit: number }
+  | { readonly op: 'compact' };
 
 function opArb(key: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Op> {
   const bound = fc.option(key, { nil: undefined });
@@ -91,6 +92,7 @@ function opArb(key: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Op> {
     { weight: 10, arbitrary: fc.record({ op: fc.constant('set' as const), k: key, v: valueArb }) },
     { weight: 6, arbitrary: fc.record({ op: fc.constant('delete' as const), k: key }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('get' as const), k: key }) },
+    { weight: 1, arbitrary: fc.constant({ op: 'compact' as const }) },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -127,6 +129,9 @@ describe('RadixTree against a model', () => {
                 break;
               case 'delete':
                 expect(t.delete(o.k)).toBe(m.delete(o.k));
+                break;
+              case 'compact':
+                t.compact();
                 break;
               case 'get': {
                 const got = t.get(o.k);
@@ -202,12 +207,17 @@ describe('RadixTree against a model', () => {
 });
 
 describe('RadixTree iteration under modification, against a model', () => {
-  type Step = { readonly op: 'next' } | { readonly op: 'set'; readonly k: Uint8Array; readonly v: Uint8Array } | { readonly op: 'delete'; readonly k: Uint8Array };
+  type Step =
+    | { readonly op: 'next' }
+    | { readonly op: 'set'; readonly k: Uint8Array; readonly v: Uint8Array }
+    | { readonly op: 'delete'; readonly k: Uint8Array }
+    | { readonly op: 'compact' };
   const key = fc.uint8Array({ maxLength: 4 }).map((a) => a.map((x) => 0x61 + (x % 4)));
   const stepArb: fc.Arbitrary<Step> = fc.oneof(
     { weight: 5, arbitrary: fc.constant({ op: 'next' as const }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), k: key, v: fc.uint8Array({ maxLength: 8 }) }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), k: key }) },
+    { weight: 1, arbitrary: fc.constant({ op: 'compact' as const }) },
   );
 
   it('each step returns the model successor of the last key returned, with its current value', () => {
@@ -235,6 +245,11 @@ describe('RadixTree iteration under modification, against a model', () => {
             if (s.op === 'delete') {
               t.delete(s.k);
               m.delete(s.k);
+              continue;
+            }
+            if (s.op === 'compact') {
+              // Moves every leaf: an open iterator must re-seek, not follow stale addresses.
+              t.compact();
               continue;
             }
             // The model's next: first key in range strictly after `last` (before, in reverse).

@@ -480,3 +480,86 @@ describe('RadixTree memory', () => {
     expect(t.memoryUsage()).toBe(used);
   });
 });
+
+const hex = (a: Uint8Array): string => Buffer.from(a).toString('hex');
+function k8(i: number): Uint8Array {
+  const k = new Uint8Array(8);
+  new DataView(k.buffer).setBigUint64(0, BigInt(i));
+  return k;
+}
+function shuffled(n: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  let x = 42;
+  for (let i = n - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+describe('RadixTree compact', () => {
+  it('gives back the space of deleted records and keeps every key, value and invariant', () => {
+    const t = new RadixTree();
+    const keys = shuffled(20_000).map(k8);
+    for (const k of keys) t.set(k, new Uint8Array(100).fill(k[7]!));
+    for (let i = 0; i < keys.length; i++) if (i % 10 !== 0) t.delete(keys[i]!);
+    const before = t.memoryUsage();
+    const freed = t.compact();
+    t.verify();
+    expect(freed).toBeGreaterThan(0);
+    expect(t.memoryUsage()).toBe(before - freed);
+    // Nine records in ten were deleted: at most a fifth of the slab remains.
+    expect(t.stats().leafSlabBytes).toBeLessThan(before / 5);
+    expect(t.stats().leafBytesFree).toBeLessThan(1024 * 1024);
+    const want = keys.filter((_, i) => i % 10 === 0).sort(compareBytes);
+    const got = [...t.entries()];
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) {
+      expect(hex(got[i]![0])).toBe(hex(want[i]!));
+      expect(got[i]![1]).toEqual(new Uint8Array(100).fill(want[i]![7]!));
+    }
+    // Still a working tree afterwards.
+    expect(t.set(k8(1_000_000), new Uint8Array([1]))).toBe(false);
+    expect(t.delete(want[0]!)).toBe(true);
+    t.verify();
+  });
+
+  it('moves the leaf at the root and keys held in terminal slots', () => {
+    const t = new RadixTree();
+    t.set(b('only'), b('v'));
+    t.compact();
+    expect(hex(t.get(b('only'))!)).toBe(hex(b('v')));
+    for (const k of ['', 'a', 'ab', 'abc', 'b']) t.set(b(k), b(`v${k}`));
+    t.compact();
+    t.verify();
+    expect([...t.entries()].map(([k, v]) => `${s(k)}=${s(v)}`)).toEqual(['=v', 'a=va', 'ab=vab', 'abc=vabc', 'b=vb', 'only=v']);
+  });
+
+  it('an open iterator carries on after a compaction without repeats or gaps', () => {
+    const t = new RadixTree();
+    for (let i = 0; i < 1000; i++) t.set(k8(i), k8(i));
+    const it = t.entries();
+    const seen: number[] = [];
+    const num = (k: Uint8Array): number => Number(new DataView(k.buffer, k.byteOffset, 8).getBigUint64(0));
+    for (let i = 0; i < 500; i++) seen.push(num((it.next().value as [Uint8Array, Uint8Array])[0]));
+    t.compact();
+    for (const [k] of it) seen.push(num(k));
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('lays records out in key order, so an ordered walk reads the slab front to back', () => {
+    const t = new RadixTree();
+    for (const i of shuffled(5000)) t.set(k8(i), new Uint8Array(40));
+    const addresses = (): number[] => {
+      const out: number[] = [];
+      const c = t.cursor();
+      while (c.next()) out.push(c.leafAddress());
+      return out;
+    };
+    const ascending = (a: number[]): number => a.filter((x, i) => i > 0 && x > a[i - 1]!).length;
+    expect(ascending(addresses())).toBeLessThan(4000);
+    t.compact();
+    expect(ascending(addresses())).toBe(4999);
+  });
+});
