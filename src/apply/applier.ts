@@ -35,6 +35,9 @@ import { columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../sto
 import { describeKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 
+/** µs from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
+const PG_EPOCH_UNIX_US = 946_684_800_000_000;
+
 export interface ApplierOptions {
   readonly log: Logger;
   readonly limits?: OpLimits;
@@ -121,21 +124,29 @@ export class Applier {
     if (unknown.length > 0) return { kind: 'needs-sync', relations: unknown };
 
     let changes = 0;
+    const commitUs = Number(commit.commitTime) + PG_EPOCH_UNIX_US;
     for (const msg of this.buffer) {
-      changes += this.applyOne(msg, commit.commitLsn);
+      changes += this.applyOne(msg, commit.commitLsn, commitUs);
     }
     this.buffer = [];
     this.open = false;
     store.appliedLsn = commit.endLsn;
+    store.contentLsn = commit.endLsn;
     store.lastCommitTime = commit.commitTime;
+    if (commit.commitTime > store.streamClock) store.streamClock = commit.commitTime;
     store.counters.transactions++;
     store.counters.changes += changes;
     return { kind: 'applied', changes };
   }
 
-  /** Idle-slot advance: the server says everything before walEnd was decoded and sent. */
-  advanceIdle(walEnd: Lsn): boolean {
-    if (this.open || walEnd <= this.store.appliedLsn) return false;
+  /**
+   * Idle-slot advance: the server says everything before walEnd was decoded and sent. Its send
+   * time (µs since 2000, the source's clock) moves the stream clock the expiry sweeper follows.
+   */
+  advanceIdle(walEnd: Lsn, sendTime?: bigint): boolean {
+    if (this.open || walEnd < this.store.appliedLsn) return false;
+    if (sendTime !== undefined && sendTime > this.store.streamClock) this.store.streamClock = sendTime;
+    if (walEnd === this.store.appliedLsn) return false;
     this.log.debug('idle advance', { from: formatLsn(this.store.appliedLsn), to: formatLsn(walEnd) });
     this.store.appliedLsn = walEnd;
     return true;
@@ -150,7 +161,7 @@ export class Applier {
     return out;
   }
 
-  private applyOne(msg: PgoutputMessage, commitLsn: Lsn): number {
+  private applyOne(msg: PgoutputMessage, commitLsn: Lsn, commitUs: number): number {
     switch (msg.tag) {
       case 'relation':
         this.applyRelation(msg.relation);
@@ -196,7 +207,7 @@ export class Applier {
         return n;
       }
       case 'message':
-        return this.applyMemstore(msg.content, msg.lsn);
+        return this.applyMemstore(msg.content, msg.lsn, commitUs);
       case 'begin':
       case 'commit':
       case 'type':
@@ -205,7 +216,8 @@ export class Applier {
     }
   }
 
-  private applyMemstore(content: Uint8Array, lsn: Lsn): number {
+  /** One memstore op; `commitUs` (µs since 1970) is its transaction's commit time. */
+  private applyMemstore(content: Uint8Array, lsn: Lsn, commitUs: number): number {
     let op;
     try {
       op = decodeMemstoreOp(content, this.limits);
@@ -216,10 +228,10 @@ export class Applier {
       }
       throw err;
     }
-    const kv = this.store.memstore;
+    const kv = this.store.kv;
     switch (op.op) {
       case 'set':
-        kv.set(op.key, op.value);
+        kv.set(op.key, op.value, op.exp);
         break;
       case 'delete':
         kv.delete(op.key);
@@ -227,8 +239,18 @@ export class Applier {
       case 'clear':
         kv.clear();
         break;
+      case 'touch':
+        kv.touch(op.key, op.exp, commitUs);
+        break;
+      case 'set_many':
+        for (const item of op.items) kv.set(item.key, item.value, item.exp);
+        break;
+      case 'delete_prefix':
+        kv.deletePrefix(op.prefix);
+        break;
     }
     this.store.counters.memstoreOps++;
+    this.store.counters.memstoreOpsByKind[op.op]++;
     return 1;
   }
 

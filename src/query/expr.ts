@@ -28,9 +28,9 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { columnValue } from '../store/row.js';
 import { compareBytes, compileLike, encodeFor, isTextType, resolveDomain, type CmpOp, type Domain, type LikePattern } from './compare.js';
 import { notSupported, operatorDoesNotExist, positionOf } from './errors.js';
-import { parseArrayLiteral, inputText } from './input.js';
+import { byteaBytes, parseArrayLiteral, inputText } from './input.js';
 import { nodeKind, stringList, type Node } from './parse.js';
-import { arrayTypeOf, elementTypeOf, Oid, sqlTypeName } from '../pg/types.js';
+import { arrayTypeOf, elementTypeOf, Oid, sqlTypeName, typeByName } from '../pg/types.js';
 import { at, castTarget, coerceValue, isUnknown, valueFromNode, valueText, valueType, type Args, type BuildContext, type Value } from './values.js';
 
 export interface ColumnScope {
@@ -55,7 +55,8 @@ export type Pred =
   | { readonly k: 'cmp'; readonly op: CompareOp; readonly left: Operand; readonly right: Operand; readonly domain: Domain }
   | { readonly k: 'in'; readonly left: Operand; readonly items: readonly Operand[]; readonly negate: boolean; readonly domain: Domain }
   | { readonly k: 'any'; readonly op: CompareOp; readonly left: Operand; readonly array: ArrayOperand; readonly all: boolean; readonly domain: Domain }
-  | { readonly k: 'like'; readonly left: Operand; readonly pattern: Operand; readonly escape: Value | null; readonly negate: boolean }
+  /** bytea: both sides are bytea (memstore keys); matched on their bytes, one character per byte. */
+  | { readonly k: 'like'; readonly left: Operand; readonly pattern: Operand; readonly escape: Value | null; readonly negate: boolean; readonly bytea?: boolean }
   | { readonly k: 'isnull'; readonly arg: Operand | null; readonly pred: Pred | null; readonly negate: boolean }
   | { readonly k: 'booltest'; readonly arg: Pred; readonly test: 'true' | 'false' | 'unknown'; readonly negate: boolean }
   | { readonly k: 'distinct'; readonly left: Operand; readonly right: Operand; readonly negate: boolean; readonly domain: Domain }
@@ -192,6 +193,8 @@ function aExpr(ctx: BuildContext, scope: ColumnScope, e: A_Expr): Pred {
   const op = opName(e);
   switch (e.kind) {
     case 'AEXPR_OP': {
+      // `a ~~ b` is LIKE spelled as its operator (postgres_fdw deparses LIKE so).
+      if (op === '~~' || op === '!~~') return aExpr(ctx, scope, { ...e, kind: 'AEXPR_LIKE' });
       if (!CMP_OPS.has(op) || e.lexpr === undefined) {
         throw notSupported(`operator ${op} is not supported by memstore (comparisons =, <>, <, <=, >, >= are)`, at(ctx, location));
       }
@@ -234,12 +237,13 @@ function aExpr(ctx: BuildContext, scope: ColumnScope, e: A_Expr): Pred {
         coerceValue(ctx, escape, Oid.text);
       }
       const pattern = analyzeOperand(ctx, scope, patternNode);
-      if (pattern.k === 'val') coerceValue(ctx, pattern.v, Oid.text);
+      const bytea = operandType(left) === Oid.bytea;
+      if (pattern.k === 'val') coerceValue(ctx, pattern.v, bytea ? Oid.bytea : Oid.text);
       const lt = operandType(left);
       const pt = operandType(pattern);
-      if (!isTextType(lt) || !isTextType(pt)) throw operatorDoesNotExist(op, lt, pt, at(ctx, location));
+      if (bytea ? pt !== Oid.bytea : !isTextType(lt) || !isTextType(pt)) throw operatorDoesNotExist(op, lt, pt, at(ctx, location));
       if (pattern.k === 'col') throw notSupported('LIKE with a column as the pattern is not supported by memstore', at(ctx, location));
-      return { k: 'like', left, pattern, escape, negate: op === '!~~' };
+      return { k: 'like', left, pattern, escape, negate: op === '!~~', ...(bytea ? { bytea: true } : {}) };
     }
     case 'AEXPR_BETWEEN':
     case 'AEXPR_NOT_BETWEEN':
@@ -286,7 +290,7 @@ function arrayOperand(
     for (const item of items) domain = typePair(ctx, op, left, item, location);
     return { array: { k: 'list', items }, domain: domain ?? resolveDomain(op, operandType(left), operandType(left)) };
   }
-  const v = valueFromNode(ctx, node);
+  const v = arrayCast(ctx, node) ?? valueFromNode(ctx, node);
   if (v === null) throw notSupported('ANY/ALL takes an array parameter, an array literal or ARRAY[…] in memstore', at(ctx, location));
   const lt = operandType(left);
   if (isUnknown(v)) {
@@ -300,6 +304,22 @@ function arrayOperand(
   }
   const domain = resolveDomain(op, lt, elem, at(ctx, location));
   return { array: { k: 'text', v, elemType: elem }, domain };
+}
+
+/**
+ * `'{1,2}'::bigint[]` or `$1::bigint[]` (postgres_fdw sends IN lists as `= ANY (…)` so): the
+ * untyped literal or parameter typed as the array; null for anything else.
+ */
+function arrayCast(ctx: BuildContext, node: Node | undefined): Value | null {
+  if (node === undefined || !('TypeCast' in node)) return null;
+  const tn = node.TypeCast.typeName;
+  if (tn?.arrayBounds?.length !== 1 || (tn.typmods?.length ?? 0) > 0) return null;
+  const elem = typeByName(stringList(tn.names));
+  const arrayType = elem === undefined ? 0 : arrayTypeOf(elem);
+  const inner = valueFromNode(ctx, node.TypeCast.arg);
+  if (arrayType === 0 || inner === null || !isUnknown(inner) || inner.casts.length > 0) return null;
+  coerceValue(ctx, inner, arrayType);
+  return inner;
 }
 
 /** The top-level AND list of a predicate. */
@@ -438,10 +458,12 @@ export function bindPred(p: Pred, args: Args, tz: string): RowTest {
     }
     case 'like': {
       const left = p.left;
+      // bytea's text is its hex output: match its bytes, one latin1 character per byte.
+      const asText = p.bytea === true ? (b: Uint8Array): string => byteaBytes(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')).toString('latin1') : (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
       if (left.k !== 'col') {
         const lv = bindValueBytes(left.v, args, tz);
         const m = likeMatcher(p, args, tz);
-        const r: Tri = lv === null || m === null ? null : m.test(Buffer.from(lv).toString('utf8')) !== p.negate;
+        const r: Tri = lv === null || m === null ? null : m.test(asText(lv)) !== p.negate;
         return () => r;
       }
       const m = likeMatcher(p, args, tz);
@@ -451,7 +473,7 @@ export function bindPred(p: Pred, args: Args, tz: string): RowTest {
       return (row) => {
         const b = columnValue(row, idx);
         if (b === null || b === undefined) return null;
-        return m.test(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')) !== negate;
+        return m.test(asText(b)) !== negate;
       };
     }
     case 'isnull': {
@@ -512,8 +534,15 @@ function anyOf(l: Getter, items: Getter[], op: CompareOp, all: boolean, negate: 
   };
 }
 
-function likeMatcher(p: Pred & { k: 'like' }, args: Args, tz: string): LikePattern | null {
+/** The text LIKE compiles: a bytea pattern's bytes as latin1 characters. */
+export function likePatternText(p: Pred & { k: 'like' }, args: Args, tz: string): string | null {
   const pattern = p.pattern.k === 'val' ? valueText(p.pattern.v, args, tz) : null;
+  if (pattern === null || p.bytea !== true) return pattern;
+  return byteaBytes(pattern).toString('latin1');
+}
+
+function likeMatcher(p: Pred & { k: 'like' }, args: Args, tz: string): LikePattern | null {
+  const pattern = likePatternText(p, args, tz);
   if (pattern === null) return null;
   let escape = '\\';
   if (p.escape !== null) {

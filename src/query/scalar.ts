@@ -16,6 +16,9 @@
  *   memstore.memory_usage() → bigint             memstore.stats() → jsonb
  *   memstore.wait_lsn(lsn pg_lsn|text [, timeout_ms int]) → pg_lsn
  *   memstore.save() / memstore.load() → pg_lsn   (0A000 when the sidecar has no dumps configured)
+ * Expired memstore keys are invisible to get/count (and to list, kv and COPY in select.ts): each
+ * read compares expiries with the wall clock when it runs.
+ *   memstore.snapshot() → jsonb   pins the store for this transaction block (pinned-snapshot.ts)
  * memstore.list([prefix]) is a table function: select.ts reads it in FROM.
  * XXX memstore.get('k') with an untyped literal picks the text overload; PostgreSQL itself would
  * call that ambiguous (42725) between get(text) and get(bytea).
@@ -42,8 +45,10 @@ import { jsonbText } from './jsonb.js';
 import { nodeKind, stringList, type Node } from './parse.js';
 import type { EngineEnv } from './plan.js';
 import { applySetting, getSetting } from './session.js';
+import { describeSnapshot, pinSnapshot } from './pinned-snapshot.js';
 import { SERVER_VERSION } from '../pgwire/session-parameters.js';
 import { Oid, sqlTypeName } from '../pg/types.js';
+import { nowMicros } from '../store/memstore.js';
 
 const NUMBER_TYPES = new Set<number>([Oid.int2, Oid.int4, Oid.int8, Oid.numeric, Oid.float4, Oid.float8]);
 import {
@@ -117,6 +122,8 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
   for (const t of s.tables.values()) {
     tables[`${t.relation.schema}.${t.relation.name}`] = { status: t.status, rows: t.status === 'skipped' ? 0 : t.rows.size, ...(t.reason !== '' ? { reason: t.reason } : {}) };
   }
+  const now = nowMicros();
+  const keys = s.kv.count(null, now);
   const commitUs = s.lastCommitTime;
   const lagSeconds = commitUs === 0n ? null : Math.max(0, (Date.now() - (Number(commitUs / 1000n) + 946_684_800_000)) / 1000);
   return {
@@ -129,8 +136,17 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
     skipped_transactions: c.skippedTransactions,
     memstore_ops: c.memstoreOps,
     quarantined: c.quarantined,
-    memstore_keys: s.memstore.size,
+    memstore_keys: keys,
     memory_bytes: s.memoryUsage(),
+    memstore: {
+      keys,
+      bytes: s.kv.memoryUsage(),
+      expiring: s.kv.expiringSize,
+      expired: c.memstoreExpired,
+      expired_pending: s.kv.expiredPending(now),
+      ops: { ...c.memstoreOpsByKind },
+      quarantined: c.quarantined,
+    },
     tables,
     ...(env.stats?.() ?? {}),
   };
@@ -174,11 +190,7 @@ async function dump(kind: 'save' | 'load', env: EngineEnv): Promise<string> {
 }
 
 function countPrefix(env: EngineEnv, prefix: Buffer | null): string {
-  const m = env.store.memstore;
-  if (prefix === null || prefix.length === 0) return String(m.size);
-  let n = 0;
-  for (const _ of m.entries({ prefix })) n++;
-  return String(n);
+  return String(env.store.kv.count(prefix, nowMicros()));
 }
 
 function def(schema: FunctionDef['schema'], name: string, params: number[], returns: number, call: Call, opts: { strict?: boolean; isAsync?: boolean } = {}): FunctionDef {
@@ -225,10 +237,11 @@ const FUNCTIONS: readonly FunctionDef[] = [
   def('memstore', 'wait_lsn', [Oid.text, Oid.int4], Oid.pg_lsn, waitLsn, { isAsync: true }),
   def('memstore', 'save', [], Oid.pg_lsn, (_c, _a, env) => dump('save', env), { isAsync: true }),
   def('memstore', 'load', [], Oid.pg_lsn, (_c, _a, env) => dump('load', env), { isAsync: true }),
+  def('memstore', 'snapshot', [], Oid.jsonb, (c, _a, env) => describeSnapshot(pinSnapshot(c.session, env.store))),
 ];
 
 function getKey(env: EngineEnv, key: Buffer): string | null {
-  const v = env.store.memstore.get(key);
+  const v = env.store.kv.get(key, nowMicros());
   return v === undefined ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
 }
 

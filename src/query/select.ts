@@ -36,6 +36,7 @@ import { encodeKey, encodeKeyPrefix } from '../store/key-codec.js';
 import { buildRow, columnValue } from '../store/row.js';
 import type { Relation } from '../decode/pgoutput.js';
 import type { TableState } from '../store/store.js';
+import { expiryOf, formatTimestamptz, jsonOf, NO_EXPIRY, nowMicros, type MemstoreKeys } from '../store/memstore.js';
 import { compareBytes, compileLike, encodeFor, integerBound, isIntegerType, isTextType, type CmpOp, type Domain } from './compare.js';
 import { missingFromEntry, notSupported, positionOf, readOnly, undefinedColumn, undefinedTable } from './errors.js';
 import {
@@ -43,6 +44,7 @@ import {
   arrayElements,
   bindPred,
   conjuncts,
+  likePatternText,
   type ArrayOperand,
   type ColumnScope,
   type Operand,
@@ -135,6 +137,37 @@ export function tableSource(env: EngineEnv, t: TableState, refName: string): Sou
 
 const HEX_PREFIX = Buffer.from('\\x');
 
+/**
+ * The memstore tree as readers see it: expired keys are absent (compared with the wall clock at
+ * each get() and when each walk starts), values keep their stored form (memstore.ts) for rowOf.
+ */
+function visibleKeys(kv: MemstoreKeys): ByteMap {
+  const readOnlyMap = (): never => {
+    throw new Error('the memstore read view is read-only');
+  };
+  return {
+    get(key) {
+      const raw = kv.tree.get(key);
+      if (raw === undefined) return undefined;
+      const exp = expiryOf(raw);
+      return exp !== NO_EXPIRY && exp <= nowMicros() ? undefined : raw;
+    },
+    set: readOnlyMap,
+    delete: readOnlyMap,
+    clear: readOnlyMap,
+    clone: readOnlyMap,
+    get size() {
+      return kv.count(null, nowMicros());
+    },
+    entries: (options) => kv.visibleEntries(options, nowMicros()),
+    memoryUsage: () => kv.memoryUsage(),
+  };
+}
+
+function hexKey(key: Uint8Array): Buffer {
+  return Buffer.concat([HEX_PREFIX, Buffer.from(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex'))]);
+}
+
 /** The memstore key space as a table: (key bytea, value jsonb), ordered by key bytes. */
 export function memstoreSource(env: EngineEnv, refName: string): Source {
   return {
@@ -146,13 +179,42 @@ export function memstoreSource(env: EngineEnv, refName: string): Source {
     ],
     keyIndexes: [0],
     keyTypes: [Oid.bytea],
-    map: env.store.memstore,
+    map: visibleKeys(env.store.kv),
     encodeKeyPart: (_pos, text) => byteaBytes(text),
-    encodePrefix: () => null,
-    rowOf: (key, value) => buildRow([Buffer.concat([HEX_PREFIX, Buffer.from(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex'))]), value]),
+    encodePrefix: (_pos, prefix) => (prefix === '' ? null : Buffer.from(prefix, 'latin1')),
+    rowOf: (key, value) => buildRow([hexKey(key), jsonOf(value)]),
     check: () => undefined,
     valid: () => true,
   };
+}
+
+/** OID reported for memstore.kv in RowDescription: none (it is no catalog relation). */
+export const KV_RELATION = { schema: 'memstore', name: 'kv' } as const;
+
+/**
+ * memstore.kv: the key space as a relation (key bytea, value jsonb, expires_at timestamptz),
+ * NULL expires_at for keys without expiry. Keys are tree seeks (`key = $1`, IN, ranges,
+ * `key LIKE 'p%'`), ORDER BY key a walk; expires_at is printed in UTC, as every stored value.
+ */
+export function kvSource(env: EngineEnv, refName: string): Source {
+  return {
+    ...memstoreSource(env, refName),
+    columns: [
+      { name: 'key', typeOid: Oid.bytea, typeMod: -1, attnum: 1 },
+      { name: 'value', typeOid: Oid.jsonb, typeMod: -1, attnum: 2 },
+      { name: 'expires_at', typeOid: Oid.timestamptz, typeMod: -1, attnum: 3 },
+    ],
+    rowOf: (key, value) => {
+      const exp = expiryOf(value);
+      return buildRow([hexKey(key), jsonOf(value), exp === NO_EXPIRY ? null : Buffer.from(formatTimestamptz(exp), 'latin1')]);
+    },
+  };
+}
+
+function isKvRelation(ctx: BuildContext, rv: RangeVar): boolean {
+  if (rv.relname !== KV_RELATION.name) return false;
+  if (rv.schemaname !== undefined) return rv.schemaname === KV_RELATION.schema && (rv.catalogname === undefined || rv.catalogname === ctx.session.database);
+  return searchPath(ctx).includes(KV_RELATION.schema);
 }
 
 /** Column references against one FROM item. */
@@ -271,7 +333,10 @@ function planKeyAccess(source: Source, preds: readonly Pred[]): KeyAccess {
       }
     } else if (p.k === 'like' && !p.negate && p.pattern.k === 'val') {
       const pos = keyPosition(source, p.left);
-      if (pos >= 0 && isTextType(source.keyTypes[pos]!) && source.rowOf === null) likes[pos]!.push(p);
+      if (pos < 0) continue;
+      const keyType = source.keyTypes[pos]!;
+      // Text keys of tables, and the memstore's bytea keys (whose tree key is the bytes).
+      if (source.rowOf === null ? isTextType(keyType) : keyType === Oid.bytea && p.bytea === true) likes[pos]!.push(p);
     }
   }
   const used = new Set<Pred>();
@@ -397,7 +462,7 @@ function bindKeyAccess(source: Source, access: KeyAccess, args: Args, tz: string
     }
     if (lo !== null && hi !== null && compareBytes(lo, hi) >= 0) return null;
     for (const like of access.likes) {
-      const pattern = like.pattern.k === 'val' ? valueText(like.pattern.v, args, tz) : null;
+      const pattern = likePatternText(like, args, tz);
       if (pattern === null) return null;
       const escape = like.escape === null ? '\\' : valueText(like.escape, args, tz);
       if (escape === null) return null;
@@ -474,6 +539,9 @@ function resolveFrom(ctx: BuildContext, env: EngineEnv, s: SelectStmt): { source
   if (from.length !== 1) throw notSupported('joins and queries over several tables are not supported by memstore (one table per SELECT)');
   const item = from[0]!;
   if ('RangeVar' in item) {
+    if (isKvRelation(ctx, item.RangeVar) && !tableFirstInPath(ctx, env, item.RangeVar)) {
+      return { source: kvSource(env, item.RangeVar.alias?.aliasname ?? 'kv'), schema: 'memstore', pathDependent: item.RangeVar.schemaname === undefined, listPrefix: null };
+    }
     const { table, schema, pathDependent } = resolveTable(ctx, env, item.RangeVar);
     return { source: tableSource(env, table, item.RangeVar.alias?.aliasname ?? table.relation.name), schema, pathDependent, listPrefix: null };
   }
@@ -481,6 +549,16 @@ function resolveFrom(ctx: BuildContext, env: EngineEnv, s: SelectStmt): { source
   if ('JoinExpr' in item) throw notSupported('joins are not supported by memstore (one table per SELECT)');
   if ('RangeSubselect' in item) throw notSupported('subqueries in FROM are not supported by memstore');
   throw notSupported(`memstore does not support ${nodeKind(item)} in FROM`);
+}
+
+/** An unqualified `kv` names a replicated table when its schema comes before memstore in search_path. */
+function tableFirstInPath(ctx: BuildContext, env: EngineEnv, rv: RangeVar): boolean {
+  if (rv.schemaname !== undefined) return false;
+  for (const s of searchPath(ctx)) {
+    if (s === KV_RELATION.schema) return false;
+    if (env.store.tableByName(s, rv.relname ?? '') !== undefined) return true;
+  }
+  return false;
 }
 
 function memstoreList(ctx: BuildContext, rf: RangeFunction): { listPrefix: Value | null } {

@@ -26,12 +26,14 @@ import { RadixTree } from '../store/art.js';
 import type { ByteMap } from '../store/byte-map.js';
 import { buildRow } from '../store/row.js';
 import type { Store } from '../store/store.js';
+import { expiryOf, formatTimestamptz, jsonOf, NO_EXPIRY } from '../store/memstore.js';
 import {
   dumpDirName,
   lsnOfDumpDir,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
   manifestLsn,
+  MEMSTORE_COLUMNS,
   MEMSTORE_FILE,
   relationFileName,
   type FileEntry,
@@ -139,9 +141,11 @@ async function imageOf(dir: string, copyFile: string, map: ByteMap): Promise<Ima
   return entry;
 }
 
+/** memstore.copy rows: (key bytea, value jsonb, expires_at timestamptz), expired keys included. */
 function* memstoreRows(map: ByteMap): Generator<Uint8Array> {
-  for (const [key, value] of map.entries()) {
-    yield buildRow([Buffer.from('\\x' + Buffer.from(key).toString('hex'), 'latin1'), value]);
+  for (const [key, stored] of map.entries()) {
+    const exp = expiryOf(stored);
+    yield buildRow([Buffer.from('\\x' + Buffer.from(key).toString('hex'), 'latin1'), jsonOf(stored), exp === NO_EXPIRY ? null : Buffer.from(formatTimestamptz(exp), 'latin1')]);
   }
 }
 
@@ -181,7 +185,7 @@ export async function writeDump(store: Store, options: WriteDumpOptions): Promis
       }
       const m = await writeCopyFile(path.join(tmpDir, MEMSTORE_FILE), MEMSTORE_FILE, memstoreRows(captured.memstore));
       const image = await imageOf(tmpDir, MEMSTORE_FILE, captured.memstore);
-      memstore = image ? { ...m, image } : m;
+      memstore = { ...m, columns: MEMSTORE_COLUMNS, ...(image ? { image } : {}) };
     }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,

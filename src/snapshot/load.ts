@@ -25,6 +25,7 @@ import { listDumps } from './dump.js';
 import { CorruptDump, MANIFEST_FILE, parseManifest, type FileEntry, type ImageEntry, type Manifest } from './manifest.js';
 import { readTreeImage } from './tree-image.js';
 import { IMAGE_FORMAT } from '../store/art.js';
+import { encodeStored, NO_EXPIRY, parseTimestamptz } from '../store/memstore.js';
 
 export interface LoadedDump {
   readonly lsn: Lsn;
@@ -141,11 +142,18 @@ async function readDump(dir: string, newMap: () => ByteMap, log: Logger): Promis
   } else {
     const kv = newMap();
     memstore = kv;
+    // (key, value) in dumps made before expiry existed; (key, value, expires_at) since.
     await readCopyFile(dir, manifest.memstore, (row) => {
       const key = columnValue(row, 0);
       const value = columnValue(row, 1);
       if (!key || !value || key[0] !== HEX_PREFIX) throw new CorruptDump('memstore.copy has a malformed row');
-      kv.set(Buffer.from(Buffer.from(key.subarray(2)).toString('latin1'), 'hex'), value);
+      const expires = columnValue(row, 2);
+      let exp = NO_EXPIRY;
+      if (expires) {
+        exp = parseTimestamptz(Buffer.from(expires).toString('latin1'));
+        if (!Number.isSafeInteger(exp) || exp <= 0) throw new CorruptDump(`memstore.copy has a malformed expires_at: ${Buffer.from(expires).toString('latin1')}`);
+      }
+      kv.set(Buffer.from(Buffer.from(key.subarray(2)).toString('latin1'), 'hex'), encodeStored(value, exp));
     });
   }
   rows += manifest.memstore.rows;
@@ -166,6 +174,7 @@ export async function loadNewestDump(store: Store, dumpsDir: string, newMap: () 
       store.memstore = r.memstore;
       store.memstoreStale = r.manifest.memstoreStale ?? '';
       store.appliedLsn = r.manifest.lsnValue;
+      store.contentLsn = r.manifest.lsnValue;
       store.durableLsn = r.manifest.lsnValue;
       const ms = performance.now() - t0;
       log.info('loaded dump', {
@@ -183,4 +192,46 @@ export async function loadNewestDump(store: Store, dumpsDir: string, newMap: () 
     }
   }
   return undefined;
+}
+
+/** memstore.load() cannot run now; the message says why and what to do. */
+export class ReloadRefused extends Error {
+  override readonly name = 'ReloadRefused';
+}
+
+/**
+ * memstore.load(): replaces the store's tables and memstore keys with the newest dump's, while
+ * the stream runs. Only allowed when the dump holds what the store holds — no transaction has
+ * been applied since the dump's LSN (idle advances change nothing) — so the stream goes on from
+ * the same applied LSN and exactly-once is untouched: nothing needs replaying, nothing is lost.
+ * What it gives back: the state as the dump has it, read and verified from disk (checksums,
+ * counts), in fresh trees (compact memory); keys the sweeper removed come back still expired,
+ * invisible, and are swept again. Otherwise ReloadRefused: write a dump first (memstore.save()).
+ * The check is made again after the (asynchronous) read, right before the synchronous swap.
+ * Tables the dump does not have (being copied when it was taken) are left as they are.
+ */
+export async function reloadNewestDump(store: Store, dumpsDir: string, newMap: () => ByteMap, log: Logger): Promise<LoadedDump> {
+  const newest = (await listDumps(dumpsDir))[0];
+  if (!newest) throw new ReloadRefused('there is no dump to load; memstore.save() writes one');
+  const check = (lsn: Lsn): void => {
+    if (lsn < store.contentLsn || lsn > store.appliedLsn) {
+      throw new ReloadRefused(
+        `the newest dump (${formatLsn(lsn)}) does not hold what the store holds: transactions up to ${formatLsn(store.contentLsn)} were applied since; call memstore.save() first, then memstore.load()`,
+      );
+    }
+  };
+  check(newest.lsn);
+  const t0 = performance.now();
+  const r = await readDump(newest.dir, newMap, log);
+  check(r.manifest.lsnValue);
+  for (const t of r.tables) {
+    const old = store.tables.get(t.relation.oid);
+    if (old) t.syncedAt = old.syncedAt;
+    store.tables.set(t.relation.oid, t);
+  }
+  store.memstore = r.memstore;
+  store.memstoreStale = r.manifest.memstoreStale ?? '';
+  const ms = performance.now() - t0;
+  log.info('reloaded dump (memstore.load())', { dir: newest.dir, lsn: formatLsn(r.manifest.lsnValue), rows: r.rows, memstore_keys: r.manifest.memstore.rows, ms: Math.round(ms) });
+  return { lsn: r.manifest.lsnValue, dir: newest.dir, manifest: r.manifest, rows: r.rows, bytes: r.bytes, ms };
 }

@@ -5,7 +5,12 @@
  *       manifest.json          format, LSN, relations (columns, type OIDs, typmods, key), counts,
  *                              sha256 and size of every file, sidecar id, time
  *       public.items.copy      one file per table, PostgreSQL COPY text, rows in key order
- *       memstore.copy          memstore keys as (key bytea, value jsonb), COPY text, key order
+ *       memstore.copy          memstore keys as (key bytea, value jsonb, expires_at timestamptz),
+ *                              COPY text, key order; expires_at is NULL for keys without expiry
+ *                              and in UTC otherwise. Dumps written before expiry existed have the
+ *                              first two columns only (no `columns` in the manifest) and load as
+ *                              keys without expiry. Expired keys not yet swept are kept, expiry
+ *                              and all, so they stay expired after a load.
  *
  * A directory is complete only once it carries its final name: it is written as `tmp-…`, every
  * file and the directory are fsynced, then it is renamed (and the parent fsynced). A crash leaves
@@ -17,6 +22,7 @@ import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 export const MANIFEST_FORMAT = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const MEMSTORE_FILE = 'memstore.copy';
+export const MEMSTORE_COLUMNS: readonly string[] = ['key', 'value', 'expires_at'];
 
 export interface FileEntry {
   readonly file: string;
@@ -47,7 +53,7 @@ export interface Manifest {
   readonly slot: string;
   readonly createdAt: string;
   readonly relations: readonly RelationEntry[];
-  readonly memstore: FileEntry & { readonly image?: ImageEntry };
+  readonly memstore: FileEntry & { readonly image?: ImageEntry; readonly columns?: readonly string[] };
   /** Set when the memstore keys may miss ops (see Store.memstoreStale); carried across restarts. */
   readonly memstoreStale?: string;
 }

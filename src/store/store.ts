@@ -14,6 +14,7 @@
 import type { Relation, RelationColumn } from '../decode/pgoutput.js';
 import type { Lsn } from '../lsn.js';
 import type { ByteMap } from './byte-map.js';
+import { MemstoreKeys } from './memstore.js';
 
 export type TableStatus =
   /** Rows are applied. */
@@ -51,12 +52,18 @@ export interface StoreCounters {
   skippedTransactions: number;
   memstoreOps: number;
   quarantined: number;
+  /** memstore ops applied, by kind. */
+  memstoreOpsByKind: Record<MemstoreOpKind, number>;
+  /** memstore keys deleted by the expiry sweeper. */
+  memstoreExpired: number;
 }
+
+export type MemstoreOpKind = 'set' | 'delete' | 'clear' | 'set_many' | 'delete_prefix' | 'touch';
 
 export class Store {
   readonly tables = new Map<number, TableState>();
-  /** Replaced whole when a dump is loaded. */
-  memstore: ByteMap;
+  /** The memstore key space with its expiry index (memstore.ts). */
+  readonly kv: MemstoreKeys;
   /**
    * Why the memstore keys may be stale: they came from a dump, but the slot that would have
    * carried the ops since was lost, so ops committed in between are missing. Empty when fresh.
@@ -67,10 +74,41 @@ export class Store {
   durableLsn: Lsn = 0n;
   /** Commit time (µs since 2000-01-01) of the last applied transaction. */
   lastCommitTime = 0n;
-  readonly counters: StoreCounters = { transactions: 0, changes: 0, skippedTransactions: 0, memstoreOps: 0, quarantined: 0 };
+  /**
+   * The source's clock as the stream has shown it (µs since 2000-01-01): the newest applied
+   * commit time, or the send time of a keepalive received with no transaction open. Every later
+   * transaction commits at about this time or after; the expiry sweeper relies on that.
+   */
+  streamClock = 0n;
+  /**
+   * End LSN of the last transaction that changed the contents (or the point of a fresh copy):
+   * a dump at or after it holds the same data as the store (idle advances change nothing).
+   */
+  contentLsn: Lsn = 0n;
+  readonly counters: StoreCounters = {
+    transactions: 0,
+    changes: 0,
+    skippedTransactions: 0,
+    memstoreOps: 0,
+    quarantined: 0,
+    memstoreOpsByKind: { set: 0, delete: 0, clear: 0, set_many: 0, delete_prefix: 0, touch: 0 },
+    memstoreExpired: 0,
+  };
 
   constructor(private readonly newMap: () => ByteMap) {
-    this.memstore = newMap();
+    this.kv = new MemstoreKeys(newMap);
+  }
+
+  /**
+   * The memstore tree itself (key → stored value, see memstore.ts for the value's layout).
+   * Replaced whole when a dump is loaded; assigning it rebuilds the expiry index.
+   */
+  get memstore(): ByteMap {
+    return this.kv.tree;
+  }
+
+  set memstore(tree: ByteMap) {
+    this.kv.replace(tree);
   }
 
   createTable(relation: Relation, keyOrder: readonly string[] = []): TableState {
@@ -97,7 +135,7 @@ export class Store {
   }
 
   memoryUsage(): number {
-    let total = this.memstore.memoryUsage();
+    let total = this.kv.memoryUsage();
     for (const t of this.tables.values()) total += t.rows.memoryUsage();
     return total;
   }

@@ -83,7 +83,7 @@ describe('dumps', () => {
       const diff = await db.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ((TABLE tricky EXCEPT ALL TABLE tricky_copy) UNION ALL (TABLE tricky_copy EXCEPT ALL TABLE tricky)) d`);
       expect(diff.rows[0]!.n).toBe(0);
       expect(readFileSync(path.join(dir, tricky.file), 'utf8')).toBe(await primaryCopy(db.client, 'tricky', 'id'));
-      await db.client.query('CREATE TEMP TABLE kv_copy (key bytea PRIMARY KEY, value jsonb)');
+      await db.client.query('CREATE TEMP TABLE kv_copy (key bytea PRIMARY KEY, value jsonb, expires_at timestamptz)');
       await pipeline(createReadStream(path.join(dir, 'memstore.copy')), db.client.query(copyFrom('COPY kv_copy FROM STDIN')));
       const kv = await db.client.query<{ key: string; value: string }>(`SELECT encode(key, 'hex') AS key, value::text FROM kv_copy ORDER BY key`);
       expect(kv.rows).toEqual([

@@ -216,7 +216,7 @@ describe('SIGKILL at random points', () => {
     }
     const expectedKeys = [...oracle.entries()]
       .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-      .map(([k, v]) => `\\\\x${Buffer.from(k).toString('hex')}\t${v}`)
+      .map(([k, v]) => `\\\\x${Buffer.from(k).toString('hex')}\t${v}\t\\N`) // (key, value, expires_at): no expiry here
       .join('\n');
     const d = diffLines(expectedKeys, readFileSync(path.join(dir, 'memstore.copy'), 'utf8'));
     lost += d.lost;

@@ -91,3 +91,74 @@ describe('sql/memstore.sql', () => {
     expect(t.rows[0]!.ok).toBe(true);
   });
 });
+
+describe('sql/memstore.sql: expiry, batches, prefixes (payload v2)', () => {
+  it('computes an absolute expiry from now() and emits v2 only where v1 cannot say it', async () => {
+    await messages();
+    await db.client.query('BEGIN');
+    const r = await db.client.query<{ want: string; want2: string }>(
+      `SELECT memstore.set('e', '{"a": 1}', '10 minutes'), memstore.set('\\x01'::bytea, '2', interval '1 day'),
+              memstore.set('plain', '3', NULL), memstore.touch('e', '1 hour'), memstore.touch('\\x01'::bytea, NULL),
+              (extract(epoch FROM now() + interval '10 minutes') * 1000000)::bigint::text AS want,
+              (extract(epoch FROM now() + interval '1 hour') * 1000000)::bigint::text AS want2`,
+    );
+    await db.client.query('COMMIT');
+    const { want, want2 } = r.rows[0]!;
+    const msgs = (await messages()).map((m) => JSON.parse(m) as Record<string, unknown>);
+    expect(msgs).toEqual([
+      { v: 2, op: 'set', key: 'e', value: { a: 1 }, exp: Number(want) },
+      { v: 2, op: 'set', key_hex: '01', value: 2, exp: expect.any(Number) as unknown },
+      { v: 1, op: 'set', key: 'plain', value: 3 },
+      { v: 2, op: 'touch', key: 'e', exp: Number(want2) },
+      { v: 2, op: 'touch', key_hex: '01', exp: null },
+    ]);
+  });
+
+  it('sets many keys in one message, from an object or an array of items', async () => {
+    await messages();
+    await db.client.query(`SELECT memstore.set_many('{"a": 1, "b": {"x": [1.50]}}')`);
+    await db.client.query(`SELECT memstore.set_many('[{"key": "c", "value": null}, {"key_hex": "00FF", "value": "v", "ttl": "5 minutes"}]', '1 hour')`);
+    await db.client.query(`SELECT memstore.delete_prefix('user:'), memstore.delete_prefix('\\x00'::bytea)`);
+    const msgs = await messages();
+    expect(msgs).toHaveLength(4);
+    expect(msgs[0]).toContain('"value": {"x": [1.50]}');
+    const [m0, m1, m2, m3] = msgs.map((m) => JSON.parse(m) as { items?: Record<string, unknown>[] } & Record<string, unknown>);
+    expect(m0).toEqual({ v: 2, op: 'set_many', items: [{ key: 'a', value: 1 }, { key: 'b', value: { x: [1.5] } }] });
+    expect(m1!.items!.map((i) => [i.key ?? i.key_hex, i.value, typeof i.exp])).toEqual([
+      ['c', null, 'number'],
+      ['00ff', 'v', 'number'],
+    ]);
+    // The item's own ttl (5 minutes) wins over the batch's (1 hour).
+    expect(Number(m1!.items![0]!.exp) - Number(m1!.items![1]!.exp)).toBe(55 * 60 * 1_000_000);
+    expect([m2, m3]).toEqual([
+      { v: 2, op: 'delete_prefix', prefix: 'user:' },
+      { v: 2, op: 'delete_prefix', prefix_hex: '00' },
+    ]);
+  });
+
+  it('refuses bad ttls, batches and prefixes with SQLSTATEs, before emitting anything', async () => {
+    await messages();
+    for (const ttl of ['0', '-1 second', 'infinity', '300 years']) {
+      expect(await sqlState(`SELECT memstore.set('k', '1', '${ttl}')`), ttl).toBe('22023');
+    }
+    expect(await sqlState(`SELECT memstore.touch('', '1 hour')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.set_many(NULL)`)).toBe('22004');
+    expect(await sqlState(`SELECT memstore.set_many('1')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.set_many('[1]')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.set_many('[{"value": 1}]')`)).toBe('22004');
+    expect(await sqlState(`SELECT memstore.set_many('[{"key": 5, "value": 1}]')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.set_many('[{"key": "a"}]')`)).toBe('22004');
+    expect(await sqlState(`SELECT memstore.set_many('{"": 1}')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.set_many(jsonb_build_object(repeat('k', 65537), 1))`)).toBe('54000');
+    expect(await sqlState(`SELECT memstore.set_many('[{"key": "a", "value": 1, "ttl": "nope"}]')`)).toBe('22007');
+    expect(await sqlState(`SELECT memstore.delete_prefix('')`)).toBe('22023');
+    expect(await sqlState(`SELECT memstore.delete_prefix(NULL::bytea)`)).toBe('22004');
+    await db.client.query(`SET memstore.max_batch_bytes = '200'`);
+    expect(await sqlState(`SELECT memstore.set_many((SELECT jsonb_object_agg('key' || i, i) FROM generate_series(1, 50) i))`)).toBe('54000');
+    await db.client.query(`RESET memstore.max_batch_bytes`);
+    await db.client.query(`SET memstore.max_value_bytes = '3'`);
+    expect(await sqlState(`SELECT memstore.set_many('{"a": 1, "b": "long"}')`)).toBe('54000');
+    await db.client.query(`RESET memstore.max_value_bytes`);
+    expect(await messages()).toEqual([]);
+  });
+});
