@@ -14,7 +14,8 @@
  * resolved through a search_path the session has since changed. Analysis errors are not cached.
  *
  * Statement dispatch: SELECT (select.ts), COPY … TO STDOUT (copy.ts), SET/SHOW/RESET,
- * transaction control, DISCARD (session.ts), catalog queries by text (catalog.ts). Writes and
+ * transaction control, DISCARD (session.ts), DECLARE / FETCH / MOVE / CLOSE (cursor.ts), catalog
+ * queries by text (catalog.ts). Writes and
  * DDL → 25006 `cannot execute <COMMAND> in a read-only transaction`; any other statement → 0A000
  * naming what is supported. In a failed transaction block everything but COMMIT / ROLLBACK /
  * ROLLBACK TO fails with 25P02.
@@ -50,6 +51,7 @@ import { loadParser, nodeKind, parseSql } from './parse.js';
 import type { EngineEnv, Plan } from './plan.js';
 import { planCopy } from './copy.js';
 import { planSelect } from './select.js';
+import { planClose, planDeclare, planFetch } from './cursor.js';
 import { planDiscard, planTransaction, planVariableSet, planVariableShow, sessionExtra } from './session.js';
 import { normalizeSetting } from './settings.js';
 import { Oid } from '../pg/types.js';
@@ -398,6 +400,14 @@ export class QueryEngine implements Engine {
     if ('TransactionStmt' in node) return planTransaction(ctx, node.TransactionStmt);
     if ('DiscardStmt' in node) return planDiscard(ctx, node.DiscardStmt);
     if ('CopyStmt' in node) return planCopy(ctx, this.env, node.CopyStmt);
+    if ('DeclareCursorStmt' in node) {
+      const d = node.DeclareCursorStmt;
+      const q = d.query;
+      if (q === undefined || !('SelectStmt' in q)) throw notSupported('DECLARE CURSOR takes a SELECT on memstore');
+      return planDeclare(ctx, d, planSelect(ctx, this.env, q.SelectStmt));
+    }
+    if ('FetchStmt' in node) return planFetch(ctx, node.FetchStmt);
+    if ('ClosePortalStmt' in node) return planClose(ctx, node.ClosePortalStmt);
     const kind = nodeKind(node);
     if (kind === 'ExplainStmt') throw notSupported('EXPLAIN is not supported by memstore');
     if (kind === 'UnlistenStmt') return { fields: null, paramTypeOids: ctx.paramTypes, txExit: false, valid: () => true, run: () => ({ kind: 'command', tag: 'UNLISTEN' }) };

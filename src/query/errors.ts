@@ -19,7 +19,8 @@ import { sqlTypeName } from '../pg/types.js';
 export const SUPPORTED_HINT =
   'memstore answers: SELECT columns | * | count(*) FROM [schema.]table [WHERE …] [ORDER BY …] [LIMIT/OFFSET]; ' +
   'memstore.get/list/count/memory_usage/stats/wait_lsn/save/load; COPY table | memstore | (SELECT …) TO STDOUT; ' +
-  'SET, SHOW, RESET, BEGIN/COMMIT/ROLLBACK, SAVEPOINT, DISCARD ALL, and version(), current_setting(), set_config().';
+  'SET, SHOW, RESET, BEGIN/COMMIT/ROLLBACK, SAVEPOINT, DECLARE … CURSOR FOR SELECT / FETCH / MOVE / CLOSE, DISCARD ALL, ' +
+  'and version(), current_setting(), set_config().';
 
 export function positionOf(sql: string, byteOffset: number | undefined): number | undefined {
   if (byteOffset === undefined || byteOffset < 0) return undefined;

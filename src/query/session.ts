@@ -13,9 +13,15 @@
  * Warnings and errors are PostgreSQL's: BEGIN inside a block → WARNING 25001, COMMIT outside →
  * WARNING 25P01, SAVEPOINT outside → 25P01, unknown savepoint → 3B001, DISCARD ALL in a block →
  * 25001, anything but COMMIT/ROLLBACK in a failed block → 25P02 (engine.ts).
- * BEGIN ISOLATION LEVEL REPEATABLE READ / SERIALIZABLE → 0A000: memstore cannot hold a snapshot
- * across statements. BEGIN READ WRITE is accepted (writes still fail with 25006); a PostgreSQL hot
- * standby would refuse it with 0A000 instead.
+ * Every isolation level is accepted and shown (postgres_fdw opens each remote transaction with
+ * START TRANSACTION ISOLATION LEVEL REPEATABLE READ, or SERIALIZABLE). XXX memstore keeps no
+ * versions, so no level holds a snapshot across statements: each statement reads one committed
+ * state, the latest applied, and each cursor keeps the state of its DECLARE (cursor.ts). BEGIN
+ * READ WRITE is accepted (writes still fail with 25006); a PostgreSQL hot standby would refuse it
+ * with 0A000 instead.
+ *
+ * Cursors (cursor.ts) follow the block: closed at its end unless WITH HOLD and committed, closed
+ * by ROLLBACK TO when declared after the savepoint, all closed by DISCARD ALL.
  *
  * Interface:
  *   getSetting(session, name)              current value as SHOW prints it, undefined if unknown
@@ -29,9 +35,11 @@ import type { ExecContext, SessionState } from '../pgwire/engine.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { notSupported } from './errors.js';
 import { alwaysValid, command, computedField, rowsOf, type Plan } from './plan.js';
+import { closeAllCursors, cursorsAtRelease, cursorsAtRollbackTo, cursorsAtSavepoint, cursorsAtTransactionEnd } from './cursor.js';
 import { isCustomSetting, isKnownSetting, normalizeSetting, settingDefault, settingNames, showName } from './settings.js';
 import { Oid } from '../pg/types.js';
 import { readStatically, type BuildContext } from './values.js';
+import { releaseSnapshot } from './pinned-snapshot.js';
 
 interface Savepoint {
   readonly name: string;
@@ -285,7 +293,9 @@ function end(ec: ExecContext, commit: boolean): void {
   const extra = sessionExtra(s);
   const keep = commit ? extra.sessionLevel : extra.txStart;
   if (keep !== null) replaceAll(s.parameters, keep);
+  cursorsAtTransactionEnd(s, commit);
   s.txStatus = 'I';
+  releaseSnapshot(s); // memstore.snapshot()'s clones last as long as the block
   extra.txStart = null;
   extra.sessionLevel = null;
   extra.savepoints = [];
@@ -346,6 +356,7 @@ export function planTransaction(ctx: BuildContext, t: TransactionStmt): Plan {
           if (!inBlock(ec.session)) throw new SqlError(SQLSTATE.no_active_sql_transaction, 'SAVEPOINT can only be used in transaction blocks');
           const extra = sessionExtra(ec.session);
           extra.savepoints.push({ name: savepoint, params: new Map(ec.session.parameters), sessionLevel: new Map(extra.sessionLevel ?? []) });
+          cursorsAtSavepoint(ec.session, extra.savepoints.length);
           return command('SAVEPOINT');
         },
       };
@@ -364,10 +375,12 @@ export function planTransaction(ctx: BuildContext, t: TransactionStmt): Plan {
           if (i < 0) throw new SqlError(SQLSTATE.invalid_savepoint_specification, `savepoint "${savepoint}" does not exist`);
           if (release) {
             extra.savepoints.length = i;
+            cursorsAtRelease(ec.session, i);
             return command('RELEASE');
           }
           const sp = extra.savepoints[i]!;
           extra.savepoints.length = i + 1;
+          cursorsAtRollbackTo(ec.session, i + 1);
           replaceAll(ec.session.parameters, sp.params);
           if (extra.sessionLevel !== null) replaceAll(extra.sessionLevel, sp.sessionLevel);
           ec.session.txStatus = 'T';
@@ -395,6 +408,7 @@ export function planDiscard(ctx: BuildContext, d: DiscardStmt): Plan {
       if (target === 'DISCARD_ALL') {
         if (inBlock(ec.session)) throw new SqlError(SQLSTATE.active_sql_transaction, 'DISCARD ALL cannot run inside a transaction block');
         resetAll(ec);
+        closeAllCursors(ec.session);
       }
       return command(tag);
     },

@@ -13,6 +13,8 @@
  *     standard_conforming_strings on, UTF8) → 0A000 otherwise;
  *   - internal parameters are read-only (55P02), superuser ones refused (42501: sessions on the
  *     sidecar are not superuser), names with a dot are custom placeholders, anything else 42704.
+ * Every transaction isolation level is accepted (postgres_fdw asks for REPEATABLE READ); what
+ * memstore gives under each is in session.ts.
  * XXX TimeZone is accepted and reported, but timestamptz values are served as stored (in UTC,
  * `+00`), whatever the session's TimeZone: the instant is right, the display zone is not.
  *
@@ -376,14 +378,6 @@ export function normalizeSetting(name: string, value: string, previous: string |
       return v;
     case 'extra_float_digits':
       if (Number(v) < 1) throw unsupportedValue(name, value, '1, 2 or 3 (shortest exact output)');
-      return v;
-    case 'transaction_isolation':
-    case 'default_transaction_isolation':
-      if (v === 'repeatable read' || v === 'serializable') {
-        throw new SqlError(SQLSTATE.feature_not_supported, `memstore does not support isolation level ${v.toUpperCase()}`, {
-          hint: 'Every statement on memstore reads the latest applied transaction (READ COMMITTED).',
-        });
-      }
       return v;
     case 'timezone':
       return isUtcZone(value) ? 'UTC' : value.trim();
