@@ -107,6 +107,8 @@ export interface ConnectionHost {
   /** The socket is gone; release the slot and the key. */
   closed(conn: Connection, admitted: boolean): void;
   nextProcessId(): number;
+  /** Called with the seconds each statement execution took (start to CommandComplete/error/suspend). */
+  readonly observeQuery?: ((seconds: number) => void) | undefined;
 }
 
 export interface ConnectionInfo {
@@ -898,19 +900,25 @@ export class Connection {
     }
     if (this.abort.signal.aborted) this.abort = new AbortController();
     this.running = true;
+    // Latency of every execution (metrics): one hrtime pair, and nothing at all without a hook.
+    const observe = this.host.observeQuery;
+    const started = observe === undefined ? 0n : process.hrtime.bigint();
     let p: Pending;
     try {
       p = this.executeInner(portal, portal.statement, limit, simple);
     } catch (e) {
       this.running = false;
+      if (observe !== undefined) observe(Number(process.hrtime.bigint() - started) / 1e9);
       throw e;
     }
     if (p === undefined) {
       this.running = false;
+      if (observe !== undefined) observe(Number(process.hrtime.bigint() - started) / 1e9);
       return undefined;
     }
     return p.finally(() => {
       this.running = false;
+      if (observe !== undefined) observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
   }
 

@@ -41,6 +41,8 @@ export interface PgWireServerOptions {
   readonly log?: LogFn;
   /** A connection that has not finished authentication by then is dropped (PostgreSQL: 60 s). */
   readonly startupTimeoutMs?: number;
+  /** Called with the seconds each statement execution took (query latency metrics). */
+  readonly observeQuery?: (seconds: number) => void;
 }
 
 export class PgWireServer {
@@ -68,6 +70,7 @@ export class PgWireServer {
       tlsContext,
       startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
       log: this.log,
+      observeQuery: options.observeQuery,
       admit: () => {
         if (this.closing || this.admitted >= this.options.maxConnections) return false;
         this.admitted++;

@@ -67,8 +67,17 @@ describe('memstore-sidecar', () => {
     const applied = await r.waitFor(/"msg":"applied"/);
     expect(JSON.parse(applied)).toMatchObject({ transactions: 1, changes: 1, tables: { 'public.kv': 1 }, id: 'cli-test' });
     // What a newcomer does next: the printed psql command reads the row from the sidecar.
-    const out = execFileSync('psql', ['-X', '-A', '-t', '-c', 'SELECT k, v FROM kv', readUrl], { encoding: 'utf8' });
+    // public.kv: connected as user "memstore", search_path "$user", public finds memstore.kv first.
+    const out = execFileSync('psql', ['-X', '-A', '-t', '-c', 'SELECT k, v FROM public.kv', readUrl], { encoding: 'utf8' });
     expect(out.trim()).toBe('a|b');
+    // The printed health address answers (MEMSTORE_HTTP=127.0.0.1:0 from the test setup).
+    const healthLine = await r.waitFor(/health and metrics:/);
+    const readyz = /(http:\/\/\S+\/readyz)/.exec(healthLine)![1]!;
+    const ready = await fetch(readyz);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', follower_state: 'streaming' });
+    const metrics = await (await fetch(readyz.replace('/readyz', '/metrics'))).text();
+    expect(metrics).toMatch(/^memstore_table_rows\{schema="public",table="kv",status="live"\} 1$/m);
     r.kill('SIGTERM');
     expect(await r.exit).toBe(0);
     expect(r.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);

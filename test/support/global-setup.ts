@@ -20,6 +20,9 @@ declare module 'vitest' {
 const ROOT = path.join(os.tmpdir(), 'memstore-test');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Sidecar processes the tests spawn serve /metrics on a free port, not all on 9433 at once
+  // (test files run in parallel). The test workers and their children inherit this.
+  process.env.MEMSTORE_HTTP ??= '127.0.0.1:0';
   if (process.env.PG_URL) {
     project.provide('pgUrl', process.env.PG_URL);
     return () => Promise.resolve();
