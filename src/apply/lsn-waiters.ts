@@ -25,10 +25,23 @@ export class LsnWaiters {
   wait(lsn: Lsn, timeoutMs?: number, signal?: AbortSignal): Promise<void> {
     if (this.current() >= lsn) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { lsn, resolve, reject, timer: undefined };
+      // A session's signal lives as long as its connection: the listener must go when the wait
+      // ends, or every wait_lsn of a long-lived connection leaves one behind.
+      const onAbort = (): void => {
+        remove();
+        reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+      };
+      const settled = (): void => signal?.removeEventListener('abort', onAbort);
+      const w: Waiter = {
+        lsn,
+        resolve: () => (settled(), resolve()),
+        reject: (err) => (settled(), reject(err)),
+        timer: undefined,
+      };
       const remove = (): void => {
         this.waiters = this.waiters.filter((x) => x !== w);
         if (w.timer) clearTimeout(w.timer);
+        settled();
       };
       if (timeoutMs !== undefined) {
         w.timer = setTimeout(() => {
@@ -36,10 +49,7 @@ export class LsnWaiters {
           reject(new LsnWaitTimeout(`timed out after ${timeoutMs} ms waiting for LSN ${formatLsn(lsn)} (applied: ${formatLsn(this.current())})`));
         }, timeoutMs);
       }
-      signal?.addEventListener('abort', () => {
-        remove();
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      });
+      signal?.addEventListener('abort', onAbort, { once: true });
       let i = this.waiters.length;
       while (i > 0 && this.waiters[i - 1]!.lsn > lsn) i--;
       this.waiters.splice(i, 0, w);
