@@ -3,15 +3,23 @@
  *
  * Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when start-up fails (the message
  * says why), 2 for bad command line or configuration.
+ *
+ * `memstore-sidecar slots …` lists and drops this project's slots instead (cli/slots.ts).
  */
-import { ConfigError, parseConfig, usage, type Config } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, isLoopback, parseConfig, usage, type Config } from './config.js';
 import { createLogger, type Logger } from '../log.js';
 import type { EmbeddedServer } from '../pg/embedded.js';
 import { startEmbeddedSource } from '../sidecar/embedded-source.js';
 import { SourceConfigError } from '../sidecar/follower.js';
-import { Sidecar } from '../sidecar/sidecar.js';
+import { BootstrapError } from '../sidecar/bootstrap.js';
+import { Sidecar, type SidecarOptions } from '../sidecar/sidecar.js';
+import { runSlots } from './slots.js';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'slots') {
+    return runSlots(process.argv.slice(3), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+  }
   let config: Config | 'help';
   try {
     config = parseConfig(process.argv.slice(2), process.env, process.stderr.isTTY);
@@ -26,7 +34,20 @@ async function main(): Promise<number> {
     process.stdout.write(usage() + '\n');
     return 0;
   }
+  let access: ReturnType<typeof readAccessFiles>;
+  try {
+    access = readAccessFiles(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`memstore-sidecar: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const log = createLogger({ format: config.logFormat, level: config.logLevel, base: config.logFormat === 'json' ? { id: config.id } : {} });
+  if (config.allowTrust && !access.auth && !isLoopback(config.listen.host)) {
+    log.warn('--allow-trust: any host that reaches the listener reads the data without a password', { listen: config.listen.host });
+  }
 
   let embedded: EmbeddedServer | undefined;
   let sidecar: Sidecar | undefined;
@@ -65,22 +86,58 @@ async function main(): Promise<number> {
       snapshotInterval: config.snapshotInterval,
       keepDumps: config.keepDumps,
       listen: config.listen,
+      http: config.http,
+      ...(config.readyMaxLagBytes !== undefined ? { readyMaxLagBytes: config.readyMaxLagBytes } : {}),
+      ...(config.readyMaxDumpFailures !== undefined ? { readyMaxDumpFailures: config.readyMaxDumpFailures } : {}),
+      slotCheck: { intervalMs: (config.slotCheckInterval ?? 60) * 1000, inactiveWarnMs: (config.inactiveSlotWarn ?? 3600) * 1000 },
+      ...(config.failoverSlot ? { failoverSlot: true } : {}),
+      ...(config.bootstrapFrom !== undefined ? { bootstrapFrom: config.bootstrapFrom } : {}),
+      ...access,
     });
     await sidecar.start();
-    printConnectInfo(config, sourceUrl, sidecar.address, embedded !== undefined, log);
+    printConnectInfo(config, sourceUrl, sidecar.address, embedded !== undefined, log, sidecar.httpAddress);
     return -1; // keep running
   } catch (err) {
-    const known = err instanceof SourceConfigError || err instanceof ConfigError;
+    const known = err instanceof SourceConfigError || err instanceof ConfigError || err instanceof BootstrapError;
     log.error(known ? (err as Error).message : 'start-up failed', known ? {} : { error: err instanceof Error ? err.stack : String(err) });
     await shutdown('start-up failure');
     return 1;
   }
 }
 
-function printConnectInfo(config: Config, sourceUrl: string, address: { host: string; port: number } | undefined, embedded: boolean, log: Logger): void {
+/** The password and PEM files named on the command line, read once at start (exit 2 when unreadable). */
+function readAccessFiles(config: Config): Pick<SidecarOptions, 'auth' | 'tls' | 'maxConnections'> {
+  const read = (file: string, what: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  let auth: SidecarOptions['auth'];
+  if (config.auth) {
+    const password = 'password' in config.auth ? config.auth.password : (read(config.auth.passwordFile, '--password-file').split(/\r?\n/)[0] ?? '');
+    if (password === '') throw new ConfigError('the password is empty');
+    auth = { method: 'scram-sha-256', users: new Map([[config.auth.user, password]]) };
+  }
+  return {
+    ...(auth ? { auth } : {}),
+    ...(config.tls ? { tls: { cert: read(config.tls.certFile, '--tls-cert'), key: read(config.tls.keyFile, '--tls-key') } } : {}),
+    ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+  };
+}
+
+function printConnectInfo(
+  config: Config,
+  sourceUrl: string,
+  address: { host: string; port: number } | undefined,
+  embedded: boolean,
+  log: Logger,
+  httpAddress?: { host: string; port: number },
+): void {
   const db = new URL(sourceUrl).pathname.slice(1) || 'postgres';
   const host = address ? (address.host.includes(':') ? `[${address.host}]` : address.host) : '';
-  const readUrl = address ? `postgres://memstore@${host}:${address.port}/${db}` : '';
+  const readUrl = address ? `postgres://${config.auth ? encodeURIComponent(config.auth.user) : 'memstore'}@${host}:${address.port}/${db}${config.tls ? '?sslmode=require' : ''}` : '';
   const lines = [
     '',
     'memstore sidecar is following the source.',
@@ -99,6 +156,7 @@ function printConnectInfo(config: Config, sourceUrl: string, address: { host: st
       : []),
     '',
     `  slot ${config.slot}, publication ${config.publication}, dumps ${config.snapshotInterval > 0 ? `every ${config.snapshotInterval} s in ${config.dataDir}/dumps` : 'off'}`,
+    ...(httpAddress ? [`  health and metrics:     http://${httpAddress.host.includes(':') ? `[${httpAddress.host}]` : httpAddress.host}:${httpAddress.port}/readyz  /healthz  /metrics`] : []),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

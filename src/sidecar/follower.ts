@@ -6,6 +6,10 @@
  *                                   ▲                                   │ connection lost
  *                                   └──── backoff, resume at applied ◄──┘
  *
+ * With --bootstrap-from, "copy published tables" is instead: create the slot (no snapshot), load
+ * the tables and memstore keys from a peer sidecar at one LSN ≥ its consistent point, and stream
+ * from there (bootstrap.ts). Resyncs after a slot lost while running still copy from the source.
+ *
  * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
  * the applier synchronously. When a transaction mentions a table the store has never copied
  * (added to the publication later), the stream is paused, later messages are queued, the table
@@ -14,18 +18,20 @@
  */
 import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
+import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { CopyTextDecoder } from '../decode/copy-text.js';
 import { decodePgoutput, type Commit, type Relation } from '../decode/pgoutput.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
-import { formatLsn, type Lsn } from '../lsn.js';
+import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { encodeKey } from '../store/key-codec.js';
 import { columnValues } from '../store/row.js';
 import type { Store, TableState } from '../store/store.js';
@@ -55,6 +61,20 @@ export interface FollowerOptions {
   readonly flushMode?: 'applied' | 'durable';
   /** Called after the tables were copied afresh while the sidecar was running or resuming. */
   readonly onResync?: (reason: string) => void;
+  /** Create the slot as a PostgreSQL 17 failover slot (kept on standbys that sync slots). */
+  readonly failoverSlot?: boolean;
+  /**
+   * A peer sidecar's pgwire URL: with no state to resume from, load the tables and memstore keys
+   * from it instead of copying the tables from the source (sidecar/bootstrap.ts).
+   */
+  readonly bootstrapFrom?: string;
+  /** How long a bootstrap waits for the peer to reach the new slot's consistent point (ms). */
+  readonly bootstrapWaitMs?: number;
+  /**
+   * How often the publication is read back to notice tables taken out of it (pgoutput says
+   * nothing when that happens; their rows are then dropped from the store). Default 10 s; 0 = never.
+   */
+  readonly publicationCheckMs?: number;
 }
 
 export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
@@ -81,6 +101,10 @@ export class Follower implements StreamConsumer {
   /** The server's WAL end as last reported (XLogData and keepalives): lag = this − applied. */
   serverWalEnd: Lsn = 0n;
   private stopWake: (() => void) | undefined;
+  private publicationTimer: NodeJS.Timeout | undefined;
+  private publicationCheck: Promise<void> | undefined;
+  /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
+  private unpublished: { oids: number[]; at: Lsn } | undefined;
 
   constructor(private readonly o: FollowerOptions) {
     this.waiters = new LsnWaiters(() => o.store.appliedLsn);
@@ -96,9 +120,13 @@ export class Follower implements StreamConsumer {
     this.resuming = options.resume ?? this.o.resume ?? false;
     await this.checkSource();
     const problem = this.resuming ? await this.slotProblem() : 'there is no dump to resume from';
-    if (problem !== undefined) await this.initialSync(problem);
+    if (problem !== undefined) {
+      if (this.o.bootstrapFrom !== undefined) await this.bootstrap(this.o.bootstrapFrom, problem);
+      else await this.initialSync(problem);
+    }
     await this.connect();
     this.loop = this.follow();
+    this.startPublicationCheck();
   }
 
   /** Why the slot cannot replay from store.appliedLsn, or undefined when it can. */
@@ -165,6 +193,8 @@ export class Follower implements StreamConsumer {
     this.stopped = true;
     this.state = 'stopped';
     this.stopWake?.();
+    if (this.publicationTimer) clearInterval(this.publicationTimer);
+    await this.publicationCheck;
     await this.stream?.stop();
     await this.loop?.catch(() => undefined);
     this.waiters.rejectAll(new Error('the sidecar is shutting down'));
@@ -210,9 +240,10 @@ export class Follower implements StreamConsumer {
     } finally {
       await client.end();
     }
-    const created = await createSlotWithSnapshot(this.o.source, slot);
+    const created = await createSlotWithSnapshot(this.o.source, slot, { failover: this.o.failoverSlot ?? false });
     log.info('created replication slot', { slot, consistent_point: formatLsn(created.consistentPoint) });
     store.tables.clear();
+    this.unpublished = undefined;
     try {
       await this.copyTables(created.snapshotName, undefined, created.consistentPoint, false);
     } finally {
@@ -225,6 +256,39 @@ export class Follower implements StreamConsumer {
       log.warn('memstore keys kept from the dump are possibly stale', { reason });
     } else if (!resync) {
       log.info('memstore keys start empty: there is no dump to load', { slot });
+    }
+    if (resync) this.o.onResync?.(reason);
+  }
+
+  /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
+  private async bootstrap(peerUrl: string, reason: string): Promise<void> {
+    this.state = 'syncing';
+    const { store, log, slot } = this.o;
+    const resync = this.resuming || store.tables.size > 0;
+    log.info('bootstrapping from a peer sidecar', { peer: redactUrl(peerUrl), reason });
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      if (await this.inactiveSlot(client)) {
+        log.info('dropping the existing slot: the state is loaded from the peer', { slot, reason });
+        await dropSlot(client, slot);
+      }
+      const consistentPoint = await createSlotWithoutSnapshot(this.o.source, slot, { failover: this.o.failoverSlot ?? false });
+      this.unpublished = undefined;
+      log.info('created replication slot', { slot, consistent_point: formatLsn(consistentPoint) });
+      try {
+        await bootstrapFromPeer(
+          { peerUrl, source: this.o.source, publication: this.o.publication, store, log, ...(this.o.bootstrapWaitMs !== undefined ? { waitMs: this.o.bootstrapWaitMs } : {}) },
+          consistentPoint,
+        );
+      } catch (err) {
+        // A slot nobody will stream from pins WAL: do not leave it behind.
+        await dropSlot(client, slot).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await client.end();
     }
     if (resync) this.o.onResync?.(reason);
   }
@@ -259,6 +323,9 @@ export class Follower implements StreamConsumer {
           }
         });
         decoder.end();
+        // Rows came in heap order: lay them out in key order while nobody reads the table yet
+        // (a late table is readable meanwhile, so only when the pause stays short).
+        const compacted = !late || decoder.rows <= DEFAULT_COMPACTION.maxKeys ? compact(t.rows) : undefined;
         t.status = 'live';
         const secs = (performance.now() - started) / 1000;
         log.info('copied table', {
@@ -267,6 +334,7 @@ export class Follower implements StreamConsumer {
           mb: +(bytes / 1e6).toFixed(1),
           seconds: +secs.toFixed(2),
           rows_per_s: Math.round(decoder.rows / Math.max(secs, 1e-6)),
+          ...(compacted ? { compact_ms: +compacted.ms.toFixed(1) } : {}),
         });
       }
       // Tables asked for that are no longer published: known, empty, nothing will arrive.
@@ -285,6 +353,83 @@ export class Follower implements StreamConsumer {
       return existing;
     }
     return this.o.store.createTable(table.relation, table.keyOrder);
+  }
+
+  // --- tables taken out of the publication ------------------------------------------------------
+
+  /*
+   * pgoutput sends nothing when ALTER PUBLICATION … DROP TABLE (or DROP TABLE) happens: the table's
+   * changes just stop. So the publication is read back now and then, together with the WAL
+   * position P after that read. The ALTER committed before P; once the stream has passed P, every
+   * change the source will send for the table has been applied, and its rows are dropped — in
+   * stream order (at the first Begin at or after P, or an idle keepalive past it), so a table
+   * added back after P is copied afresh by the late-sync path instead of being applied onto rows
+   * that missed the changes made while it was out. Readers then get 42P01, as for any table not
+   * in the publication.
+   *
+   * XXX A transaction that changed the table before the ALTER but commits after P is still decoded
+   * with the table published (historic catalog snapshot): its Relation message makes the table
+   * reappear through the late-sync path, with only that transaction's rows, until the next check
+   * drops it again.
+   */
+  private startPublicationCheck(): void {
+    const every = this.o.publicationCheckMs ?? 10_000;
+    if (every <= 0) return;
+    this.publicationTimer = setInterval(() => {
+      if (this.publicationCheck || this.unpublished || this.state !== 'streaming' || this.stopped) return;
+      this.publicationCheck = this.checkPublication()
+        .catch((err: unknown) => this.o.log.warn('reading the publication back failed; retrying at the next check', { error: (err as Error).message }))
+        .finally(() => (this.publicationCheck = undefined));
+    }, every);
+    this.publicationTimer.unref();
+  }
+
+  private async checkPublication(): Promise<void> {
+    const source = { ...this.o.source, applicationName: `${this.o.source.applicationName ?? 'memstore'} (publication check)` };
+    const client = sqlClient(source);
+    client.on('error', () => undefined);
+    await client.connect();
+    // Only tables the store had before the read: one copied meanwhile (added to the publication
+    // after the read) is not missing from it.
+    const known = [...this.o.store.tables.keys()];
+    try {
+      // A dropped publication is a configuration problem the stream reports by failing; it does not
+      // mean "follow nothing": keep the tables rather than empty the store.
+      const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication]);
+      if (pub.rowCount === 0) {
+        this.o.log.warn('the publication does not exist on the source any more; keeping the tables as they are', { publication: this.o.publication });
+        return;
+      }
+      const r = await client.query<{ oid: number }>(
+        `SELECT c.oid::int4 AS oid FROM pg_publication_tables pt
+           JOIN pg_namespace n ON n.nspname = pt.schemaname
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
+          WHERE pt.pubname = $1`,
+        [this.o.publication],
+      );
+      const published = new Set(r.rows.map((row) => row.oid));
+      const at = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+      const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
+      if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
+    } finally {
+      await client.end();
+    }
+  }
+
+  private dropUnpublished(): void {
+    const { oids, at } = this.unpublished!;
+    this.unpublished = undefined;
+    for (const oid of oids) {
+      const t = this.o.store.tables.get(oid);
+      if (!t) continue;
+      this.o.store.tables.delete(oid);
+      this.o.log.warn('table is no longer in the publication; its rows are dropped from the store', {
+        table: `${t.relation.schema}.${t.relation.name}`,
+        publication: this.o.publication,
+        rows: t.rows.size,
+        checked_at: formatLsn(at),
+      });
+    }
   }
 
   // --- streaming ------------------------------------------------------------------------------
@@ -366,7 +511,9 @@ export class Follower implements StreamConsumer {
   onKeepalive(msg: Keepalive): void {
     if (msg.walEnd > this.serverWalEnd) this.serverWalEnd = msg.walEnd;
     if (this.blocked) return;
-    if (this.applier.advanceIdle(msg.walEnd)) this.waiters.notify();
+    // Idle: everything before walEnd is decoded, so the unpublished tables' last changes are in.
+    if (this.unpublished && !this.applier.inTransaction && msg.walEnd >= this.unpublished.at) this.dropUnpublished();
+    if (this.applier.advanceIdle(msg.walEnd, msg.sendTime)) this.waiters.notify();
   }
 
   positions(): { write: Lsn; flush: Lsn } {
@@ -378,6 +525,9 @@ export class Follower implements StreamConsumer {
 
   private process(data: Uint8Array): void {
     const msg = decodePgoutput(data);
+    // The first transaction that commits at or after the point the publication was read without
+    // these tables: every change to them committed before is applied; drop them before it.
+    if (msg.tag === 'begin' && this.unpublished && msg.finalLsn >= this.unpublished.at) this.dropUnpublished();
     const outcome = this.applier.handle(msg);
     if (outcome && msg.tag === 'commit') this.afterCommit(outcome, msg);
   }

@@ -3,10 +3,11 @@
  * snapshotter that makes it durable (and, as they land, the pgwire endpoint and HTTP). Start order
  * follows the data flow; stop runs it backwards so nothing is half-done at exit.
  *
- *   start: load newest good dump ─► follower (resume from slot, or copy afresh) ─► dumps on
- *          ─► pgwire listens (only now: a reader never sees a half-copied table)
- *   stop:  pgwire stops accepting and closes sessions ─► stop dumps ─► hold the stream
- *          ─► final dump ─► report it to the slot ─► close stream
+ *   start: HTTP listens (/healthz 200, /readyz 503 until the end of start) ─► load newest good
+ *          dump ─► follower (resume from slot, or copy afresh) ─► dumps on
+ *          ─► pgwire listens (only now: a reader never sees a half-copied table) ─► slot check
+ *   stop:  /readyz 503 ─► pgwire stops accepting and closes sessions ─► stop dumps ─► hold the
+ *          stream ─► final dump ─► report it to the slot ─► close stream ─► HTTP closes
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,15 @@ import { Follower, type FollowerOptions } from './follower.js';
 import { PgWireServer, type PgWireServerOptions } from '../pgwire/server.js';
 import { QueryEngine } from '../query/engine.js';
 import { VERSION } from '../version.js';
+import { ExpirySweeper, type SweeperOptions } from '../store/memstore-sweeper.js';
+import { reloadNewestDump, ReloadRefused } from '../snapshot/load.js';
+import { SqlError } from '../errors.js';
+import { SQLSTATE } from '../pgwire/sqlstate.js';
+import { checkForgery, type ForgeryState } from './forgery-check.js';
+import { assessReadiness, type Readiness, type SidecarPhase } from './health.js';
+import { HttpEndpoint } from './http.js';
+import { SidecarMetrics } from './metrics.js';
+import { SlotWatch } from './slot-watch.js';
 
 export interface SidecarOptions {
   readonly source: SourceOptions;
@@ -34,12 +44,33 @@ export interface SidecarOptions {
   /** Seconds between dumps; 0 or absent = dumps off (tables are copied afresh at every start). */
   readonly snapshotInterval?: number;
   readonly keepDumps?: number;
-  readonly follower?: Partial<Pick<FollowerOptions, 'statusIntervalMs' | 'receiveTimeoutMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'limits'>>;
+  /** First retry after a failed dump (default 1 s), doubling up to the interval. */
+  readonly dumpRetryInitialMs?: number;
+  readonly follower?: Partial<Pick<FollowerOptions, 'statusIntervalMs' | 'receiveTimeoutMs' | 'reconnectInitialMs' | 'reconnectMaxMs' | 'limits' | 'bootstrapWaitMs' | 'publicationCheckMs'>>;
+  /** A peer sidecar's pgwire URL to load the state from when there is no usable dump. */
+  readonly bootstrapFrom?: string;
   /** The pgwire endpoint; absent = no read endpoint (tests of the follower alone). */
   readonly listen?: { readonly host: string; readonly port: number };
   readonly maxConnections?: number;
   readonly auth?: PgWireServerOptions['auth'];
   readonly tls?: PgWireServerOptions['tls'];
+  /** /metrics, /healthz, /readyz; absent = no HTTP endpoint (metrics are still kept). */
+  readonly http?: { readonly host: string; readonly port: number };
+  /** /readyz fails beyond this lag (default 16 MiB). */
+  readonly readyMaxLagBytes?: number;
+  /** /readyz fails after this many dumps failed in a row (default 3). */
+  readonly readyMaxDumpFailures?: number;
+  /**
+   * Checks of this project's other slots (warn when one is inactive longer than inactiveWarnMs);
+   * absent = every 60 s, warn after 1 h. intervalMs 0 = only at start; false = no check.
+   */
+  readonly slotCheck?: { readonly intervalMs: number; readonly inactiveWarnMs: number } | false;
+  /** Create the slot as a PostgreSQL 17 failover slot. */
+  readonly failoverSlot?: boolean;
+  /** The memstore expiry sweeper (memstore-sweeper.ts); defaults: every 1 s, 1000 keys a batch. */
+  readonly expiry?: SweeperOptions;
+  /** How often to re-check whether memstore ops can be forged on the source (default 5 min; 0 = only at start). */
+  readonly forgeryCheckIntervalMs?: number;
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -53,6 +84,18 @@ export class Sidecar {
   private server: PgWireServer | undefined;
   /** Where the pgwire endpoint listens, once it does. */
   address: { host: string; port: number } | undefined;
+  /** Where /metrics, /healthz and /readyz are served, once they are. */
+  httpAddress: { host: string; port: number } | undefined;
+  readonly metrics: SidecarMetrics;
+  private http: HttpEndpoint | undefined;
+  private slotWatch: SlotWatch | undefined;
+  private phase: SidecarPhase = 'starting';
+  private readonly startedAt = Date.now();
+  /** Reclaims the memory of expired memstore keys. */
+  readonly sweeper: ExpirySweeper;
+  /** Whether PUBLIC may emit memstore ops by hand on the source (forgery-check.ts). */
+  readonly forgery: ForgeryState = { possible: null, checkedAt: null, error: null };
+  private forgeryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: SidecarOptions) {
     const dumps = (o.snapshotInterval ?? 0) > 0;
@@ -67,6 +110,7 @@ export class Sidecar {
           keep: o.keepDumps ?? 2,
           log: o.log,
           onDurable: (lsn) => this.durable(lsn),
+          ...(o.dumpRetryInitialMs !== undefined ? { retryInitialMs: o.dumpRetryInitialMs } : {}),
         })
       : undefined;
     this.follower = new Follower({
@@ -76,8 +120,50 @@ export class Sidecar {
       store: this.store,
       log: o.log,
       flushMode: dumps ? 'durable' : 'applied',
-      onResync: () => this.snapshotter?.invalidate(),
+      onResync: () => {
+        this.snapshotter?.invalidate();
+        this.store.contentLsn = this.store.appliedLsn; // the copy replaced the contents
+      },
+      ...(o.failoverSlot ? { failoverSlot: true } : {}),
+      ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
+    });
+    this.sweeper = new ExpirySweeper(this.store, { log: o.log, ...o.expiry });
+    this.metrics = new SidecarMetrics({
+      store: this.store,
+      followerState: () => this.follower.state,
+      serverWalEnd: () => this.follower.serverWalEnd,
+      reconnects: () => this.follower.reconnectCount,
+      snapshot: () => this.snapshotter?.state,
+      dumpAgeSeconds: () => (Date.now() - (this.snapshotter?.state.lastAt?.getTime() ?? this.startedAt)) / 1000,
+      connections: () => this.server?.connectionCount ?? 0,
+      inactiveSlots: () => ({ count: this.slotWatch?.inactiveCount ?? 0, retainedBytes: this.slotWatch?.inactiveRetainedBytes ?? 0 }),
+      readiness: () => this.readiness(),
+    });
+  }
+
+  /** What /readyz answers (health.ts has the rules). */
+  readiness(): Readiness {
+    const applied = this.store.appliedLsn;
+    const walEnd = this.follower.serverWalEnd;
+    const snap = this.snapshotter?.state;
+    return assessReadiness({
+      phase: this.phase,
+      followerState: this.follower.state,
+      appliedLsn: formatLsn(applied),
+      serverWalEnd: formatLsn(walEnd),
+      lagBytes: Number(walEnd > applied ? walEnd - applied : 0n),
+      maxLagBytes: this.o.readyMaxLagBytes ?? 16 * 1024 * 1024,
+      ...(snap
+        ? {
+            dumps: {
+              consecutiveFailures: snap.consecutiveFailures,
+              lastError: snap.lastError,
+              lastSuccessAgeSeconds: snap.lastAt ? (Date.now() - snap.lastAt.getTime()) / 1000 : null,
+            },
+          }
+        : {}),
+      maxDumpFailures: this.o.readyMaxDumpFailures ?? 3,
     });
   }
 
@@ -86,6 +172,11 @@ export class Sidecar {
   }
 
   async start(): Promise<void> {
+    // First, so /healthz answers (and /readyz says why not yet) during a long initial copy.
+    if (this.o.http) {
+      this.http = new HttpEndpoint({ ...this.o.http, registry: this.metrics.registry, readiness: () => this.readiness(), log: this.o.log });
+      this.httpAddress = await this.http.listen();
+    }
     let resume = false;
     if (this.snapshotter) {
       await mkdir(this.dumpsDir, { recursive: true });
@@ -95,17 +186,25 @@ export class Sidecar {
         this.snapshotter.rememberLoaded(loaded.lsn, loaded.dir, loaded.manifest);
         resume = true;
       } else {
-        this.o.log.info('no usable dump: the tables are copied from the source and memstore keys start empty', { dumps: this.dumpsDir });
+        if (this.o.bootstrapFrom === undefined) this.o.log.info('no usable dump: the tables are copied from the source and memstore keys start empty', { dumps: this.dumpsDir });
+        else this.o.log.info('no usable dump: the tables and memstore keys are loaded from the peer', { dumps: this.dumpsDir });
       }
     }
     await this.follower.start({ resume });
     this.snapshotter?.start();
+    this.sweeper.start();
+    await this.checkForgery();
+    const every = this.o.forgeryCheckIntervalMs ?? 300_000;
+    if (every > 0) {
+      this.forgeryTimer = setInterval(() => void this.checkForgery(), every);
+      this.forgeryTimer.unref();
+    }
     this.startSummary();
     if (this.o.listen) {
       const engine = await QueryEngine.create(this.store, {
         waiters: this.follower.waiters,
         stats: () => this.stats(),
-        ...(this.snapshotter ? { save: () => this.save() } : {}),
+        ...(this.snapshotter ? { save: () => this.save(), load: () => this.load() } : {}),
         serverVersion: VERSION,
       });
       const pgLog = this.o.log.child({ component: 'pgwire' });
@@ -116,9 +215,26 @@ export class Sidecar {
         auth: this.o.auth ?? { method: 'trust' },
         ...(this.o.tls ? { tls: this.o.tls } : {}),
         log: (level, msg, fields) => pgLog[level](msg, fields),
+        observeQuery: (seconds) => this.metrics.observeQuery(seconds),
       });
       this.address = await this.server.listen();
     }
+    if (this.o.slotCheck !== false) {
+      this.slotWatch = new SlotWatch({
+        source: this.o.source,
+        ownSlot: this.o.slot,
+        intervalMs: this.o.slotCheck?.intervalMs ?? 60_000,
+        inactiveWarnMs: this.o.slotCheck?.inactiveWarnMs ?? 3_600_000,
+        log: this.o.log,
+      });
+      this.slotWatch.start();
+    }
+    if (this.phase === 'starting') this.phase = 'running';
+  }
+
+  /** Runs the check of this project's other slots now (tests; the timer runs it periodically). */
+  async checkSlots(): Promise<void> {
+    await this.slotWatch?.check();
   }
 
   /** What memstore.stats() adds to the store's own counters. */
@@ -142,10 +258,34 @@ export class Sidecar {
             failures: snap.failures,
             consecutive_failures: snap.consecutiveFailures,
             last_error: snap.lastError ?? null,
+            next_retry_at: snap.nextRetryAt?.toISOString() ?? null,
           }
         : null,
       connections: this.server?.connectionCount ?? 0,
+      forgery_possible: this.forgery.possible,
     };
+  }
+
+  /** Re-checks whether memstore ops can be forged on the source (start-up and a timer run it). */
+  async checkForgery(): Promise<boolean | null> {
+    await checkForgery(this.o.source, this.forgery, this.o.log);
+    return this.forgery.possible;
+  }
+
+  /**
+   * memstore.load(): the newest dump replaces the store's contents, allowed only when nothing was
+   * applied since it (snapshot/load.ts, reloadNewestDump, says why); resolves with its LSN.
+   */
+  async load(): Promise<Lsn> {
+    if (!this.snapshotter) throw new Error('dumps are off (--snapshot-interval 0)');
+    try {
+      const r = await reloadNewestDump(this.store, this.dumpsDir, newMap, this.o.log);
+      this.snapshotter.invalidate();
+      return r.lsn;
+    } catch (err) {
+      if (err instanceof ReloadRefused) throw new SqlError(SQLSTATE.object_not_in_prerequisite_state, err.message);
+      throw err;
+    }
   }
 
   /** Writes a dump now and makes it the slot's flush position; resolves with its LSN. */
@@ -182,7 +322,11 @@ export class Sidecar {
   /** Graceful stop: a final dump (when dumps are on) that the slot is told about, then close. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.phase = 'stopping';
       if (this.summary) clearInterval(this.summary);
+      if (this.forgeryTimer) clearInterval(this.forgeryTimer);
+      this.sweeper.stop();
+      await this.slotWatch?.stop();
       await this.server?.close();
       if (this.snapshotter) {
         await this.snapshotter.stop();
@@ -190,6 +334,7 @@ export class Sidecar {
         await this.snapshotter.dump('shutdown').catch(() => undefined); // logged by the snapshotter
       }
       await this.follower.stop();
+      await this.http?.close();
     })();
     return this.stopping;
   }

@@ -3,8 +3,14 @@
  * (memstore.save()), and once more at shutdown. One dump at a time; a request while one runs
  * waits for it and then dumps again if the store moved.
  *
- * A failed dump (directory not writable, disk full) is logged and counted, the sidecar keeps
- * serving, the slot keeps the WAL from the last good dump, and the next interval tries again.
+ * A failed dump (directory not writable or not a directory, disk full) is logged and counted
+ * (consecutiveFailures feeds memstore.stats() and /readyz), the sidecar keeps serving and applying,
+ * and the slot keeps the WAL from the last good dump. The dump is retried with backoff — after
+ * retryInitialMs, doubling, at most the interval — instead of waiting a whole interval: the WAL
+ * the slot holds grows until a dump succeeds. A success resets the count.
+ *
+ * Left out: telling "full" from "not writable" (both are an error message in lastError), and
+ * freeing space (old dumps are pruned only after a new one is durable).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +32,10 @@ export interface SnapshotterOptions {
   readonly log: Logger;
   /** Called once a dump is durable, with its LSN (the slot's new flush position). */
   readonly onDurable: (lsn: Lsn) => void;
+  /** First retry after a failed dump (default 1 s); doubles per failure, capped by retryMaxMs. */
+  readonly retryInitialMs?: number;
+  /** Longest wait between retries (default: the interval, or 60 s when there is none). */
+  readonly retryMaxMs?: number;
 }
 
 export interface SnapshotState {
@@ -36,10 +46,15 @@ export interface SnapshotState {
   readonly failures: number;
   readonly consecutiveFailures: number;
   readonly lastError: string | undefined;
+  /** When the next retry of a failed dump is due; undefined when the last dump succeeded. */
+  readonly nextRetryAt?: Date | undefined;
 }
 
 export class Snapshotter {
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private nextRetryAt: Date | undefined;
+  private stopped = false;
   private running: Promise<DumpResult | undefined> | undefined;
   private last: { lsn: Lsn; transactions: number; dir: string; manifest: Manifest | undefined } | undefined;
   private stats = { lastAt: undefined as Date | undefined, lastPauseMs: 0, dumps: 0, failures: 0, consecutiveFailures: 0, lastError: undefined as string | undefined };
@@ -57,13 +72,14 @@ export class Snapshotter {
   }
 
   get state(): SnapshotState {
-    return { lastLsn: this.last?.lsn ?? 0n, ...this.stats };
+    return { lastLsn: this.last?.lsn ?? 0n, ...this.stats, nextRetryAt: this.nextRetryAt };
   }
 
   start(): void {
     if (this.o.intervalSeconds <= 0) return;
     this.timer = setInterval(() => {
-      if (this.running) return;
+      // While failing, the retry schedule (shorter, backing off) decides when to try again.
+      if (this.running || this.retryTimer) return;
       void this.dumpIfChanged('interval');
     }, this.o.intervalSeconds * 1000);
     this.timer.unref();
@@ -114,8 +130,10 @@ export class Snapshotter {
       this.stats.lastAt = new Date();
       this.stats.lastPauseMs = r.pauseMs;
       this.stats.dumps++;
+      if (this.stats.consecutiveFailures > 0) log.info('dumps work again', { after_failures: this.stats.consecutiveFailures });
       this.stats.consecutiveFailures = 0;
       this.stats.lastError = undefined;
+      this.cancelRetry();
       log.info('dump written', { reason, ...describeDump(r) });
       this.o.onDurable(r.lsn);
       const removed = await pruneDumps(this.o.dumpsDir, this.o.keep);
@@ -125,16 +143,43 @@ export class Snapshotter {
       this.stats.failures++;
       this.stats.consecutiveFailures++;
       this.stats.lastError = (err as Error).message;
-      log.error('dump failed; the slot keeps the WAL from the last good dump, retrying at the next interval', {
+      const retryMs = this.scheduleRetry();
+      log.error('dump failed; the slot keeps the WAL from the last good dump', {
         reason,
         error: (err as Error).message,
+        consecutive_failures: this.stats.consecutiveFailures,
         last_good_lsn: this.last ? formatLsn(this.last.lsn) : null,
+        ...(retryMs !== undefined ? { retry_in_ms: retryMs } : {}),
       });
       throw err;
     }
   }
 
+  /** Arms the next retry (periodic dumps only); returns its delay. */
+  private scheduleRetry(): number | undefined {
+    if (this.stopped || this.o.intervalSeconds <= 0 || this.timer === undefined) return undefined;
+    const max = this.o.retryMaxMs ?? (this.o.intervalSeconds > 0 ? this.o.intervalSeconds * 1000 : 60_000);
+    const delay = Math.min(max, (this.o.retryInitialMs ?? 1000) * 2 ** Math.min(this.stats.consecutiveFailures - 1, 30));
+    this.cancelRetry();
+    this.nextRetryAt = new Date(Date.now() + delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.running || this.stopped) return;
+      void this.dump('retry after a failed dump').catch(() => undefined); // logged in runDump()
+    }, delay);
+    this.retryTimer.unref();
+    return delay;
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.nextRetryAt = undefined;
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelRetry();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     while (this.running) await this.running.catch(() => undefined);

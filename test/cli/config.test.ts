@@ -28,6 +28,8 @@ describe('command line and environment', () => {
       MEMSTORE_HTTP: '[::1]:7001',
       MEMSTORE_DATA_DIR: '/var/lib/memstore',
       MEMSTORE_SNAPSHOT_INTERVAL: '0',
+      // 0.0.0.0 without a password is refused unless trust is asked for (test/cli/access.test.ts).
+      MEMSTORE_ALLOW_TRUST: 'true',
     };
     const c = parse([], env);
     expect(c).toMatchObject({

@@ -8,7 +8,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { encodeCopyRow } from '../../src/decode/copy-text.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { parseLsn } from '../../src/lsn.js';
-import { Sidecar } from '../../src/sidecar/sidecar.js';
+import { Sidecar, type SidecarOptions } from '../../src/sidecar/sidecar.js';
 import { installSql } from '../../src/sidecar/embedded-source.js';
 import type { TestDatabase } from './pg.js';
 
@@ -28,14 +28,18 @@ export function testLogger(base: Record<string, unknown> = {}): Logger {
   });
 }
 
-export async function startSidecar(db: TestDatabase, options: { publication?: string; slot?: string; log?: Logger } = {}): Promise<Sidecar> {
+export async function startSidecar(
+  db: TestDatabase,
+  options: { publication?: string; slot?: string; log?: Logger; sourceUrl?: string; sidecar?: Partial<Omit<SidecarOptions, 'source' | 'log' | 'follower'>>; follower?: SidecarOptions['follower'] } = {},
+): Promise<Sidecar> {
   const sidecar = new Sidecar({
-    source: { url: db.url, applicationName: 'memstore-test' },
+    source: { url: options.sourceUrl ?? db.url, applicationName: 'memstore-test' },
     publication: options.publication ?? 'memstore',
     slot: options.slot ?? `memstore_${db.name}`,
     id: db.name,
     log: options.log ?? testLogger({ db: db.name }),
-    follower: { statusIntervalMs: 100, reconnectInitialMs: 50, reconnectMaxMs: 500, receiveTimeoutMs: 10_000 },
+    ...options.sidecar,
+    follower: { statusIntervalMs: 100, reconnectInitialMs: 50, reconnectMaxMs: 500, receiveTimeoutMs: 10_000, ...options.follower },
   });
   await sidecar.start();
   return sidecar;
