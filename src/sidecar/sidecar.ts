@@ -32,6 +32,7 @@ import { assessReadiness, type Readiness, type SidecarPhase } from './health.js'
 import { HttpEndpoint } from './http.js';
 import { SidecarMetrics } from './metrics.js';
 import { SlotWatch } from './slot-watch.js';
+import { compact, compactionDue, DEFAULT_COMPACTION, type CompactionPolicy } from '../store/compaction.js';
 
 export interface SidecarOptions {
   readonly source: SourceOptions;
@@ -71,6 +72,8 @@ export interface SidecarOptions {
   readonly expiry?: SweeperOptions;
   /** How often to re-check whether memstore ops can be forged on the source (default 5 min; 0 = only at start). */
   readonly forgeryCheckIntervalMs?: number;
+  /** When a table's tree is compacted in the background (store/compaction.ts); checked every 30 s. */
+  readonly compaction?: CompactionPolicy;
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -96,6 +99,7 @@ export class Sidecar {
   /** Whether PUBLIC may emit memstore ops by hand on the source (forgery-check.ts). */
   readonly forgery: ForgeryState = { possible: null, checkedAt: null, error: null };
   private forgeryTimer: NodeJS.Timeout | undefined;
+  private compactionTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: SidecarOptions) {
     const dumps = (o.snapshotInterval ?? 0) > 0;
@@ -200,6 +204,8 @@ export class Sidecar {
       this.forgeryTimer.unref();
     }
     this.startSummary();
+    this.compactionTimer = setInterval(() => this.compactTables(), 30_000);
+    this.compactionTimer.unref();
     if (this.o.listen) {
       const engine = await QueryEngine.create(this.store, {
         waiters: this.follower.waiters,
@@ -299,6 +305,24 @@ export class Sidecar {
     this.follower.sendStatus();
   }
 
+  /**
+   * Compacts the tables whose trees are mostly free space (deletes leave it in the slab), within
+   * the policy's size bound: each is one synchronous pause (store/compaction.ts). Returns how
+   * many were compacted. The memstore keys are the expiry sweeper's to compact.
+   */
+  compactTables(): number {
+    const policy = this.o.compaction ?? DEFAULT_COMPACTION;
+    let n = 0;
+    for (const t of this.store.tables.values()) {
+      if (t.status !== 'live' || !compactionDue(t.rows, policy)) continue;
+      const r = compact(t.rows);
+      if (!r) continue;
+      n++;
+      this.o.log.info('compacted table', { table: `${t.relation.schema}.${t.relation.name}`, rows: r.keys, freed_mb: +(r.bytesFreed / 1e6).toFixed(1), pause_ms: +r.ms.toFixed(1) });
+    }
+    return n;
+  }
+
   /** Every few seconds, one line of what was applied since the last one (only when something was). */
   private startSummary(): void {
     let last = { ...this.store.counters };
@@ -325,6 +349,7 @@ export class Sidecar {
       this.phase = 'stopping';
       if (this.summary) clearInterval(this.summary);
       if (this.forgeryTimer) clearInterval(this.forgeryTimer);
+      if (this.compactionTimer) clearInterval(this.compactionTimer);
       this.sweeper.stop();
       await this.slotWatch?.stop();
       await this.server?.close();
