@@ -324,8 +324,8 @@ export class Follower implements StreamConsumer {
         });
         decoder.end();
         // Rows came in heap order: lay them out in key order while nobody reads the table yet
-        // (a late table is readable meanwhile, so only when the pause stays short).
-        const compacted = !late || decoder.rows <= DEFAULT_COMPACTION.maxKeys ? compact(t.rows) : undefined;
+        // (a late table is readable meanwhile, so only when the pause stays short; compaction.ts).
+        const compacted = decoder.rows <= (late ? DEFAULT_COMPACTION.maxKeys : DEFAULT_COMPACTION.afterCopyMaxKeys) ? compact(t.rows) : undefined;
         t.status = 'live';
         const secs = (performance.now() - started) / 1000;
         log.info('copied table', {

@@ -614,7 +614,8 @@ export class RadixTree implements ByteMap {
    * the slab front to back instead of one cache miss per entry (a table filled in random key
    * order scans about twice as fast once compacted; BENCHMARKS.md).
    * Cost: one pass over the tree and one copy of the leaf bytes, in one synchronous step (the
-   * caller's pause; ~0.1 s per million 116-byte records); old and new slab coexist meanwhile.
+   * caller's pause: 0.6–1.8 s per million 116-byte records in bench:store); the old and the new
+   * slab coexist meanwhile.
    * The node pool is left as it is (freed nodes stay on its free lists). It counts as a
    * modification: open cursors re-seek from their last key. Returns the bytes released.
    */

@@ -5,10 +5,10 @@
  * memstore expiries) stays in its slab, and rows inserted in random key order sit in the slab in
  * insertion order, so ordered walks (ORDER BY pk, COPY out, peer bootstrap) pay about one cache
  * miss per row. compact() fixes both, but it is one synchronous pass: every reader on the event
- * loop waits for it (tens of ms per 100k rows, BENCHMARKS.md). Hence two moments:
+ * loop waits for it (0.6–1.8 s per million rows on the 2-core bench machine, BENCHMARKS.md). Hence two moments:
  *
  * - right after a table's own copy, before the table goes live: nobody reads it yet, so the pause
- *   costs readers nothing (compactCopied);
+ *   costs readers nothing (up to afterCopyMaxKeys: the pass holds both slabs at once);
  * - in the background, a tree whose slab is mostly free space (fragmentation ≥ minFreeFraction
  *   and ≥ minFreeBytes), and only if it is small enough that the pause stays bounded (maxKeys).
  *   A tree above maxKeys keeps its free space for reuse by later inserts; XXX: an incremental
@@ -24,12 +24,18 @@ export interface CompactionPolicy {
   readonly minFreeBytes: number;
   /** Larger trees are not compacted in the background: the pause would be too long. */
   readonly maxKeys: number;
+  /**
+   * Larger tables are not compacted after their copy either: the pass holds the old and the new
+   * slab at once, so it needs the table's leaf bytes twice.
+   */
+  readonly afterCopyMaxKeys: number;
 }
 
 export const DEFAULT_COMPACTION: CompactionPolicy = {
   minFreeFraction: 0.3,
   minFreeBytes: 4 * 1024 * 1024,
-  maxKeys: 500_000,
+  maxKeys: 100_000,
+  afterCopyMaxKeys: 2_000_000,
 };
 
 export interface CompactionResult {

@@ -19,7 +19,7 @@ beforeAll(async () => {
     CREATE TABLE t (id int PRIMARY KEY, pad text);
     INSERT INTO t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i ORDER BY random();
   `);
-  sidecar = await startSidecar(db, { sidecar: { compaction: { minFreeFraction: 0.3, minFreeBytes: 256 * 1024, maxKeys: 100_000 } } });
+  sidecar = await startSidecar(db, { sidecar: { compaction: { minFreeFraction: 0.3, minFreeBytes: 256 * 1024, maxKeys: 100_000, afterCopyMaxKeys: 100_000 } } });
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RadixTree } from '../../src/store/art.js';
 import { compact, compactionDue, type CompactionPolicy } from '../../src/store/compaction.js';
 
-const policy: CompactionPolicy = { minFreeFraction: 0.3, minFreeBytes: 64 * 1024, maxKeys: 50_000 };
+const policy: CompactionPolicy = { minFreeFraction: 0.3, minFreeBytes: 64 * 1024, maxKeys: 50_000, afterCopyMaxKeys: 50_000 };
 
 function filled(n: number): RadixTree {
   const t = new RadixTree();
