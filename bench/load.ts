@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     const sidecarId = 'load';
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--source', server.url, '--id', sidecarId, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0',
+      // LOAD_NODE_ARGS: extra node flags for the sidecar (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+      [...(process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/cli/main.ts', '--source', server.url, '--id', sidecarId, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0',
         '--max-connections', String(READERS + 100), '--snapshot-interval', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
