@@ -551,14 +551,14 @@ function resolveFrom(ctx: BuildContext, env: EngineEnv, s: SelectStmt): { source
   throw notSupported(`memstore does not support ${nodeKind(item)} in FROM`);
 }
 
-/** An unqualified `kv` names a replicated table when its schema comes before memstore in search_path. */
+/**
+ * An unqualified `kv` names a replicated table whenever one is on search_path, even behind
+ * memstore: on the primary memstore.kv does not exist, so there `kv` is that table. (The user
+ * `memstore` has "$user" = memstore first in the default path; a table `kv` must not vanish.)
+ */
 function tableFirstInPath(ctx: BuildContext, env: EngineEnv, rv: RangeVar): boolean {
   if (rv.schemaname !== undefined) return false;
-  for (const s of searchPath(ctx)) {
-    if (s === KV_RELATION.schema) return false;
-    if (env.store.tableByName(s, rv.relname ?? '') !== undefined) return true;
-  }
-  return false;
+  return searchPath(ctx).some((s) => s !== KV_RELATION.schema && env.store.tableByName(s, rv.relname ?? '') !== undefined);
 }
 
 function memstoreList(ctx: BuildContext, rf: RangeFunction): { listPrefix: Value | null } {

@@ -4,7 +4,7 @@
  * deletes replicated, batches, prefixes, memstore.kv (tree seeks, extended protocol with bytea
  * parameters), stats by op kind, and quarantine of malformed v2 ops.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startRig, type MemstoreRig } from './support.js';
 
@@ -122,6 +122,21 @@ describe('beyond pg_memstore', () => {
     await side.query('SET search_path = memstore');
     expect(await rows(`SELECT count(*) FROM kv WHERE key LIKE 'kv:%'`)).toEqual([['3']]);
     await side.query('RESET search_path');
+  });
+
+  it("a replicated table named kv is not hidden by memstore.kv, even for the user memstore (\"$user\" first in search_path)", async () => {
+    await primary().query(`CREATE TABLE kv (id int PRIMARY KEY, note text); INSERT INTO kv VALUES (1, 'table row')`);
+    await primary().query(`SELECT memstore.set('kv-key', '1')`);
+    await rig.caughtUp();
+    const asMemstore = new pg.Client({ connectionString: `postgres://memstore@127.0.0.1:${rig.sidecar.address!.port}/${rig.db.name}` });
+    await asMemstore.connect();
+    try {
+      expect((await asMemstore.query({ text: 'SELECT * FROM kv', rowMode: 'array' })).rows).toEqual([[1, 'table row']]);
+      const keys = await asMemstore.query({ text: "SELECT value FROM memstore.kv WHERE key = 'kv-key'", rowMode: 'array' });
+      expect(keys.rows).toEqual([[1]]);
+    } finally {
+      await asMemstore.end();
+    }
   });
 
   it('reports ops by kind and quarantines malformed v2 ops, applying the rest of the transaction', async () => {
