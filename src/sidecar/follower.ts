@@ -408,7 +408,10 @@ export class Follower implements StreamConsumer {
         [this.o.publication],
       );
       const published = new Set(r.rows.map((row) => row.oid));
-      const at = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+      // On a standby (decoding there) the catalog read reflects what was replayed so far.
+      const at = (
+        await client.query<{ lsn: string }>('SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn')
+      ).rows[0]!.lsn;
       const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
       if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
     } finally {
