@@ -12,31 +12,13 @@ import { startEmbedded } from '../../src/pg/embedded.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, withDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { TRANSFER_SCHEMA, transferWorkload } from '../support/workload.js';
 
-const SETUP = `CREATE TABLE acct (id int PRIMARY KEY, balance int8 NOT NULL, note text);`;
+const SETUP = TRANSFER_SCHEMA;
 
 /** Small transactions that move money between accounts; returns how many committed. */
-async function workload(url: string, txns: number, seed: number): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  let committed = 0;
-  try {
-    for (let i = 0; i < txns; i++) {
-      const a = (seed * 7919 + i * 31) % 500;
-      const b = (a + 1 + (i % 97)) % 500;
-      await c.query(
-        `BEGIN;
-         INSERT INTO acct VALUES (${a}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance - 1, note = 'tx ${seed}-${i}';
-         INSERT INTO acct VALUES (${b}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance + 1;
-         ${i % 50 === 49 ? `SELECT memstore.set('last-${seed}', '${i}');` : ''}
-         COMMIT;`,
-      );
-      committed++;
-    }
-  } finally {
-    await c.end();
-  }
-  return committed;
+function workload(url: string, txns: number, seed: number): Promise<number> {
+  return transferWorkload(url, txns, seed, { accounts: 500, spread: 97, memstoreEvery: 50 });
 }
 
 describe('faults of the source', () => {

@@ -15,32 +15,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { captured, caughtUp, memstoreContents, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { TRANSFER_SCHEMA, transferWorkload } from '../support/workload.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
-const SETUP = `CREATE TABLE acct (id int PRIMARY KEY, balance int8 NOT NULL, note text);`;
+const SETUP = TRANSFER_SCHEMA;
 
 /** Small transactions on the primary (never through the proxy); resolves with how many committed. */
-async function workload(url: string, txns: number, seed: number): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  let committed = 0;
-  try {
-    for (let i = 0; i < txns; i++) {
-      const a = (seed * 7919 + i * 31) % 300;
-      const b = (a + 1 + (i % 89)) % 300;
-      await c.query(
-        `BEGIN;
-         INSERT INTO acct VALUES (${a}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance - 1, note = 'tx ${seed}-${i}';
-         INSERT INTO acct VALUES (${b}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance + 1;
-         ${i % 25 === 24 ? `SELECT memstore.set('last-${seed}', '${i}');` : ''}
-         COMMIT;`,
-      );
-      committed++;
-    }
-  } finally {
-    await c.end();
-  }
-  return committed;
+function workload(url: string, txns: number, seed: number): Promise<number> {
+  return transferWorkload(url, txns, seed, { accounts: 300, spread: 89, memstoreEvery: 25 });
 }
 
 async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {

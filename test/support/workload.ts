@@ -116,3 +116,34 @@ export async function startWorkload(url: string, options: { connections?: number
     },
   };
 }
+
+/** The acct table transferWorkload writes. */
+export const TRANSFER_SCHEMA = `CREATE TABLE acct (id int PRIMARY KEY, balance int8 NOT NULL, note text);`;
+
+/**
+ * `txns` small transactions, one after another, that move money between two of `accounts` rows
+ * (inserted on first touch), with a memstore.set every `memstoreEvery`; resolves with how many
+ * committed. Deterministic for a seed, so fault tests can count exactly what must arrive.
+ */
+export async function transferWorkload(url: string, txns: number, seed: number, o: { accounts: number; spread: number; memstoreEvery: number }): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  let committed = 0;
+  try {
+    for (let i = 0; i < txns; i++) {
+      const a = (seed * 7919 + i * 31) % o.accounts;
+      const b = (a + 1 + (i % o.spread)) % o.accounts;
+      await c.query(
+        `BEGIN;
+         INSERT INTO acct VALUES (${a}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance - 1, note = 'tx ${seed}-${i}';
+         INSERT INTO acct VALUES (${b}, 100, 'open') ON CONFLICT (id) DO UPDATE SET balance = acct.balance + 1;
+         ${i % o.memstoreEvery === o.memstoreEvery - 1 ? `SELECT memstore.set('last-${seed}', '${i}');` : ''}
+         COMMIT;`,
+      );
+      committed++;
+    }
+  } finally {
+    await c.end();
+  }
+  return committed;
+}
