@@ -34,9 +34,8 @@ import { encodeKey } from '../store/key-codec.js';
 import { columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
 import { describeKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
+import { unixMicrosFromPg } from '../pg/time.js';
 
-/** µs from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
-const PG_EPOCH_UNIX_US = 946_684_800_000_000;
 
 export interface ApplierOptions {
   readonly log: Logger;
@@ -124,7 +123,7 @@ export class Applier {
     if (unknown.length > 0) return { kind: 'needs-sync', relations: unknown };
 
     let changes = 0;
-    const commitUs = Number(commit.commitTime) + PG_EPOCH_UNIX_US;
+    const commitUs = unixMicrosFromPg(commit.commitTime);
     for (const msg of this.buffer) {
       changes += this.applyOne(msg, commit.commitLsn, commitUs);
     }

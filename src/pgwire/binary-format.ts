@@ -26,6 +26,7 @@
  *   binaryParamToText(oid, bytes, i)  a binary Bind parameter as text (08P01/22P03/22008/0A000)
  */
 import { SqlError } from '../errors.js';
+import { civilFromDays, daysFromCivil, formatTimestamp, pad2, PG_EPOCH_DAYS, US_PER_DAY } from '../pg/time.js';
 import { Oid } from '../pg/types.js';
 import type { FieldDescription } from './engine.js';
 import { Backend } from './messages.js';
@@ -39,9 +40,6 @@ export const TypeOid = Oid;
 /** Writes int32 length + binary value for a column whose text form is text[start, end). */
 type ColumnEncoder = (out: MessageWriter, text: Buffer, start: number, end: number) => void;
 
-const US_PER_DAY = 86_400_000_000;
-/** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
-const PG_EPOCH_DAYS = 10_957;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const INT64_MIN = -(2n ** 63n);
@@ -230,31 +228,6 @@ const encodeUuid: ColumnEncoder = (out, t, s, e) => {
 const DATE_RE = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/;
 const TIMESTAMP_RE = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::(\d\d)(?::(\d\d))?)?)?( BC)?$/;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (astronomical year: 1 BC = 0). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** Inverse of daysFromCivil. */
-export function civilFromDays(days: number): [year: number, month: number, day: number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return [y, m, d];
-}
-
 function pgDays(yearText: string, month: string, day: string, bc: string | undefined): number {
   const y = Number(yearText);
   return daysFromCivil(bc === undefined ? y : 1 - y, Number(month), Number(day)) - PG_EPOCH_DAYS;
@@ -381,34 +354,12 @@ export function makeRowEncoder(fields: readonly FieldDescription[], formats: Uin
 
 // --- binary → text (parameters) -----------------------------------------------------------------
 
-const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
 
 function formatDate(pgDays: number): string {
   const [y, m, d] = civilFromDays(pgDays + PG_EPOCH_DAYS);
   const bc = y <= 0;
   const year = String(bc ? 1 - y : y).padStart(4, '0');
   return `${year}-${pad2(m)}-${pad2(d)}${bc ? ' BC' : ''}`;
-}
-
-function formatTimestamp(us: bigint, withZone: boolean): string {
-  const perDay = BigInt(US_PER_DAY);
-  let days = us / perDay;
-  let rest = us - days * perDay;
-  if (rest < 0n) {
-    days -= 1n;
-    rest += perDay;
-  }
-  const r = Number(rest);
-  const secs = Math.floor(r / 1_000_000);
-  const frac = r - secs * 1_000_000;
-  const [y, m, d] = civilFromDays(Number(days) + PG_EPOCH_DAYS);
-  const bc = y <= 0;
-  const year = String(bc ? 1 - y : y).padStart(4, '0');
-  let s = `${year}-${pad2(m)}-${pad2(d)} ${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}`;
-  if (frac !== 0) s += '.' + String(frac).padStart(6, '0').replace(/0+$/, '');
-  if (withZone) s += '+00';
-  if (bc) s += ' BC';
-  return s;
 }
 
 /** Shortest text that reads back as the same float4 (PostgreSQL's float4out with extra_float_digits=1). */

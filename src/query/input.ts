@@ -28,7 +28,7 @@
  */
 import { SqlError } from '../errors.js';
 import { formatLsn } from '../lsn.js';
-import { civilFromDays, daysFromCivil } from '../pgwire/binary-format.js';
+import { civilFromDays, daysFromCivil, US_PER_DAY } from '../pg/time.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { elementTypeOf, Oid, sqlTypeName } from '../pg/types.js';
 
@@ -412,7 +412,6 @@ function daysInMonth(year: number, month: number): number {
   return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
-const US_PER_DAY = 86_400_000_000;
 const MIN_DAYS = daysFromCivil(-4713, 11, 24);
 
 function parseDateTime(text: string, typeOid: number, timeZone: string): DateTime {

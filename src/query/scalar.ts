@@ -66,6 +66,7 @@ import {
   type Value,
 } from './values.js';
 import { isTextType } from './compare.js';
+import { PG_EPOCH_MS } from '../pg/time.js';
 
 export type ScalarResult = string | null | Promise<string | null>;
 
@@ -110,7 +111,7 @@ function nowText(): string {
 function formatCommitTime(us: bigint): string | null {
   if (us === 0n) return null;
   // µs since 2000-01-01 → ms since 1970.
-  const ms = Number(us / 1000n) + 946_684_800_000;
+  const ms = Number(us / 1000n) + PG_EPOCH_MS;
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}+00`;
 }
@@ -125,7 +126,7 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
   const now = nowMicros();
   const keys = s.kv.count(null, now);
   const commitUs = s.lastCommitTime;
-  const lagSeconds = commitUs === 0n ? null : Math.max(0, (Date.now() - (Number(commitUs / 1000n) + 946_684_800_000)) / 1000);
+  const lagSeconds = commitUs === 0n ? null : Math.max(0, (Date.now() - (Number(commitUs / 1000n) + PG_EPOCH_MS)) / 1000);
   return {
     applied_lsn: formatLsn(s.appliedLsn),
     durable_lsn: formatLsn(s.durableLsn),

@@ -9,6 +9,7 @@
  * Times are microseconds since 2000-01-01 00:00 UTC (PostgreSQL's epoch), not the Unix epoch.
  */
 import type { Lsn } from '../lsn.js';
+import { PG_EPOCH_MS } from '../pg/time.js';
 
 export const ReplicationTag = {
   XLogData: 0x77, // w
@@ -16,8 +17,6 @@ export const ReplicationTag = {
   StandbyStatusUpdate: 0x72, // r
 } as const;
 
-/** Unix ms of 2000-01-01T00:00:00Z. */
-export const PG_EPOCH_MS = 946_684_800_000;
 
 export interface XLogData {
   readonly tag: 'xlogdata';

@@ -20,6 +20,7 @@ import type { Store } from '../store/store.js';
 import type { SnapshotState } from '../snapshot/snapshotter.js';
 import type { FollowerState } from './follower.js';
 import type { Readiness } from './health.js';
+import { unixMicrosFromPg } from '../pg/time.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSource {
@@ -75,8 +76,6 @@ export const METRIC_NAMES = {
 
 type Name = keyof typeof METRIC_NAMES;
 
-/** commit time in µs since 2000-01-01 (PostgreSQL's epoch) → ms since 1970. */
-const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * Seconds the sidecar is behind: while the server's reported WAL end is past the applied LSN, the
@@ -86,7 +85,7 @@ const PG_EPOCH_MS = 946_684_800_000;
  */
 export function lagSeconds(store: Store, serverWalEnd: bigint, nowMs: number): number {
   if (serverWalEnd <= store.appliedLsn || store.lastCommitTime === 0n) return 0;
-  return Math.max(0, (nowMs - (Number(store.lastCommitTime / 1000n) + PG_EPOCH_MS)) / 1000);
+  return Math.max(0, (nowMs * 1000 - unixMicrosFromPg(store.lastCommitTime)) / 1e6);
 }
 
 /**

@@ -32,9 +32,8 @@
 import type { Logger } from '../log.js';
 import { nowMicros } from './memstore.js';
 import type { Store } from './store.js';
+import { unixMicrosFromPg } from '../pg/time.js';
 
-/** µs from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
-const PG_EPOCH_UNIX_US = 946_684_800_000_000;
 
 export interface SweeperOptions {
   readonly intervalMs?: number;
@@ -64,7 +63,7 @@ export class ExpirySweeper {
   horizonMicros(): number {
     const clock = this.store.streamClock;
     if (clock === 0n) return 0;
-    const stream = Number(clock) + PG_EPOCH_UNIX_US - this.marginMs * 1000;
+    const stream = unixMicrosFromPg(clock) - this.marginMs * 1000;
     return Math.min(nowMicros(), stream);
   }
 

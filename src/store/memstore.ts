@@ -37,6 +37,7 @@
  *   replace(tree)                   adopts a loaded tree and rebuilds the expiry index
  *   decodeStored(raw)               {json, expUs} of a stored value (dumps, COPY, rows)
  */
+import { formatTimestamp, PG_EPOCH_UNIX_US } from '../pg/time.js';
 import type { ByteMap, RangeOptions } from './byte-map.js';
 
 export const NO_EXPIRY = 0;
@@ -276,11 +277,7 @@ export function nowMicros(): number {
 
 /** PostgreSQL's timestamptz output (ISO, UTC) of µs since the Unix epoch. */
 export function formatTimestamptz(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // 2026-01-05T10:00:00.123Z
-  const micros = us - Math.floor(us / 1_000_000) * 1_000_000;
-  const frac = micros === 0 ? '' : '.' + String(micros).padStart(6, '0').replace(/0+$/, '');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac}+00`;
+  return formatTimestamp(BigInt(us - PG_EPOCH_UNIX_US), true);
 }
 
 /** Reads formatTimestamptz's output back (and any offset PostgreSQL prints); NaN when not one. */
