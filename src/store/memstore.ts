@@ -39,6 +39,7 @@
  */
 import { formatTimestamp, PG_EPOCH_UNIX_US } from '../pg/time.js';
 import type { ByteMap, RangeOptions } from './byte-map.js';
+import { compact } from './compaction.js';
 
 export const NO_EXPIRY = 0;
 const TAG = 0x00;
@@ -48,8 +49,12 @@ const EMPTY = new Uint8Array(0);
 
 export function expiryOf(raw: Uint8Array): number {
   if (raw.length < HEADER || raw[0] !== TAG) return NO_EXPIRY;
-  const hi = ((raw[1]! << 24) | (raw[2]! << 16) | (raw[3]! << 8) | raw[4]!) >>> 0;
-  const lo = ((raw[5]! << 24) | (raw[6]! << 16) | (raw[7]! << 8) | raw[8]!) >>> 0;
+  return readU64(raw, 1);
+}
+
+function readU64(b: Uint8Array, at: number): number {
+  const hi = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  const lo = ((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0;
   return hi * TWO32 + lo;
 }
 
@@ -89,13 +94,6 @@ function indexKey(expUs: number, key: Uint8Array): Uint8Array {
   writeU64(out, 0, expUs);
   out.set(key, 8);
   return out;
-}
-
-/** The first 8 bytes of an index key as a number. */
-function indexExpiry(k: Uint8Array): number {
-  const hi = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;
-  const lo = ((k[4]! << 24) | (k[5]! << 16) | (k[6]! << 8) | k[7]!) >>> 0;
-  return hi * TWO32 + lo;
 }
 
 /** Exclusive upper bound for index keys with expiry ≤ us. */
@@ -237,7 +235,7 @@ export class MemstoreKeys {
       const raw = this.tree.get(key);
       // The index entry names this expiry; the key itself may since carry another one (cannot
       // happen while set/touch keep the index exact, but a stale entry must not delete a live key).
-      if (raw !== undefined && expiryOf(raw) === indexExpiry(k)) this.tree.delete(key);
+      if (raw !== undefined && expiryOf(raw) === readU64(k, 0)) this.tree.delete(key);
     }
     return due.length;
   }
@@ -254,14 +252,9 @@ export class MemstoreKeys {
     return this.tree.memoryUsage() + this.byExpiry.memoryUsage();
   }
 
-  /** Gives freed slab space back (RadixTree.compact, when the map has it); bytes released. */
+  /** Gives freed slab space back (compaction.ts); bytes released. */
   compact(): number {
-    let freed = 0;
-    for (const m of [this.tree, this.byExpiry]) {
-      const c = (m as { compact?: () => number }).compact;
-      if (typeof c === 'function') freed += c.call(m);
-    }
-    return freed;
+    return (compact(this.tree)?.bytesFreed ?? 0) + (compact(this.byExpiry)?.bytesFreed ?? 0);
   }
 
   private unindex(key: Uint8Array, raw: Uint8Array): void {
