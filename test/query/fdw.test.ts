@@ -12,6 +12,7 @@ import { QueryEngine } from '../../src/query/engine.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, startSidecar } from '../support/sidecar.js';
+import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
 let sidecar: Sidecar;
@@ -77,14 +78,6 @@ async function recorded<T>(fn: () => Promise<T>): Promise<{ result: T; sent: str
   return { result, sent: received.slice(from) };
 }
 
-/** Polls a condition (no sleeps as synchronisation), failing after a deadline. */
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 async function rows(sql: string): Promise<unknown[][]> {
   return (await db.client.query({ text: sql, rowMode: 'array' })).rows as unknown[][];
@@ -186,7 +179,7 @@ describe('a foreign table over a replicated table', () => {
     expect(err.code).toBe('42703');
     expect(err.message).toMatch(/column "colour" does not exist/);
     // The primary reports the error before its abort callback rolls the remote transaction back.
-    await until(() => received.at(-1) === 'ABORT TRANSACTION');
+    await waitFor(() => received.at(-1) === 'ABORT TRANSACTION', 10_000, 'the primary to send ABORT TRANSACTION');
     expect(sent[0]).toBe('START TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const write = await failure(`INSERT INTO cache.items (id, name) VALUES (1000, 'no')`);
     expect(write.code).toBe('25006');

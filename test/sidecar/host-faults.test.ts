@@ -14,6 +14,7 @@ import { parseLsn, type Lsn } from '../../src/lsn.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { captured, caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { waitForValue } from '../support/wait.js';
 
 interface DumpStats {
   last_lsn: string;
@@ -59,15 +60,7 @@ async function dumps(): Promise<DumpStats> {
   return r.rows[0]!.s.dumps;
 }
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = waitForValue;
 
 async function readyz(): Promise<{ status: number; body: string }> {
   const a = (sidecar as unknown as { httpAddress?: { host: string; port: number } }).httpAddress;

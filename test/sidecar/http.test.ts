@@ -15,6 +15,7 @@ import { Store } from '../../src/store/store.js';
 import { RadixTree } from '../../src/store/art.js';
 import { dropSlotWhenInactive, testDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, startSidecar, testLogger } from '../support/sidecar.js';
+import { waitForValue } from '../support/wait.js';
 
 let db: TestDatabase;
 const running: Sidecar[] = [];
@@ -62,15 +63,16 @@ async function metrics(s: Sidecar): Promise<Map<string, number>> {
   return parseMetrics(r.body);
 }
 
+/** The first value `probe` gives that is not undefined; a probe that throws counts as not yet. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const v = await probe().catch((e: unknown) => ((last = e), undefined));
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${String(last)})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const attempt = async (): Promise<{ value?: T; error?: string }> => {
+    try {
+      return { value: await probe() };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  };
+  return (await waitForValue(attempt, (r) => r.value !== undefined, ms, what)).value!;
 }
 
 async function readyz(s: Sidecar): Promise<{ status: number; body: Record<string, unknown> }> {

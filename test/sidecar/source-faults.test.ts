@@ -17,6 +17,7 @@ import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { captured, caughtUp, memstoreContents, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
 import { TRANSFER_SCHEMA, transferWorkload } from '../support/workload.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 const SETUP = TRANSFER_SCHEMA;
 
@@ -25,13 +26,7 @@ function workload(url: string, txns: number, seed: number): Promise<number> {
   return transferWorkload(url, txns, seed, { accounts: 300, spread: 89, memstoreEvery: 25 });
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = waitFor;
 
 const logOf = (db: TestDatabase): string[] => captured.filter((l) => l.includes(`"db":"${db.name}"`));
 
