@@ -151,13 +151,17 @@ export class MemstoreKeys {
   }
 
   set(key: Uint8Array, json: Uint8Array, expUs: number): void {
-    const old = this.tree.get(key);
-    if (old !== undefined) this.unindex(key, old);
+    // The old value only matters for its index entry: with no expiring keys, skip reading it.
+    if (this.byExpiry.size !== 0) {
+      const old = this.tree.get(key);
+      if (old !== undefined) this.unindex(key, old);
+    }
     this.tree.set(key, encodeStored(json, expUs));
     if (expUs !== NO_EXPIRY) this.byExpiry.set(indexKey(expUs, key), EMPTY);
   }
 
   delete(key: Uint8Array): boolean {
+    if (this.byExpiry.size === 0) return this.tree.delete(key);
     const old = this.tree.get(key);
     if (old === undefined) return false;
     this.unindex(key, old);
