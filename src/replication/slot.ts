@@ -121,10 +121,15 @@ export interface ProjectSlot {
 }
 
 /**
+ * The server's current WAL position as SQL: pg_current_wal_lsn() on a primary, the replay
+ * position on a standby (where the former fails: decoding on standbys, PostgreSQL 16+).
+ */
+export const CURRENT_WAL_LSN_SQL = 'CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END';
+
+/**
  * The pgoutput slots of the connected database whose name starts with `prefix` (temporary slots
- * of late table copies excluded: they vanish with their connection). The "current WAL position"
- * is pg_current_wal_lsn() on a primary and the replay position on a standby, where the former
- * fails. PostgreSQL 17 columns are read through to_jsonb so older servers answer too (null).
+ * of late table copies excluded: they vanish with their connection), with lag and retained WAL
+ * against CURRENT_WAL_LSN_SQL. PostgreSQL 17 columns are read through to_jsonb so older servers answer too (null).
  */
 export async function listProjectSlots(client: pg.Client, prefix: string): Promise<ProjectSlot[]> {
   const like = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -140,7 +145,7 @@ export async function listProjectSlots(client: pg.Client, prefix: string): Promi
     inactive_since: Date | null;
     failover: boolean | null;
   }>(
-    `WITH here AS (SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END AS lsn)
+    `WITH here AS (SELECT ${CURRENT_WAL_LSN_SQL} AS lsn)
      SELECT s.slot_name, s.active, s.active_pid, s.restart_lsn::text, s.confirmed_flush_lsn::text,
             pg_wal_lsn_diff(here.lsn, s.confirmed_flush_lsn)::text AS lag_bytes,
             pg_wal_lsn_diff(here.lsn, s.restart_lsn)::text AS retained_bytes,

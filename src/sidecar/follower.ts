@@ -27,7 +27,7 @@ import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
-import { createSlotWithSnapshot, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
+import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
@@ -409,9 +409,7 @@ export class Follower implements StreamConsumer {
       );
       const published = new Set(r.rows.map((row) => row.oid));
       // On a standby (decoding there) the catalog read reflects what was replayed so far.
-      const at = (
-        await client.query<{ lsn: string }>('SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn')
-      ).rows[0]!.lsn;
+      const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
       const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
       if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
     } finally {
