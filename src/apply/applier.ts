@@ -27,7 +27,8 @@
  * Left out: REPLICA IDENTITY FULL tables (no unique key in the stream) and tables without a key
  * are reported and skipped, never half-applied.
  */
-import type { Commit, PgoutputMessage, Relation } from '../decode/pgoutput.js';
+import type { Commit, PgoutputMessage } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { encodeKey } from '../store/key-codec.js';

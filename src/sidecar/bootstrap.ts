@@ -44,7 +44,7 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { CopyTextDecoder } from '../decode/copy-text.js';
-import type { Relation, ReplicaIdentity } from '../decode/pgoutput.js';
+import type { Relation, ReplicaIdentity } from '../pg/relation.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { quoteIdent, replicationClient, sqlClient, type SourceOptions } from '../replication/connection.js';

@@ -22,7 +22,8 @@ import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './boots
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { CopyTextDecoder } from '../decode/copy-text.js';
-import { decodePgoutput, type Commit, type Relation } from '../decode/pgoutput.js';
+import { decodePgoutput, type Commit } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';

@@ -11,8 +11,8 @@
  * WAL end when the stream was idle (records never overlap, so this is the same rule as "commit
  * LSN ≤ last applied commit LSN" in DESIGN.md, but it also covers the idle advance).
  */
-import type { Relation, RelationColumn } from '../decode/pgoutput.js';
 import type { Lsn } from '../lsn.js';
+import type { Relation, RelationColumn } from '../pg/relation.js';
 import type { ByteMap } from './byte-map.js';
 import { MemstoreKeys } from './memstore.js';
 
