@@ -27,12 +27,12 @@
  * Left out: REPLICA IDENTITY FULL tables (no unique key in the stream) and tables without a key
  * are reported and skipped, never half-applied.
  */
-import type { Commit, PgoutputMessage, Relation } from '../decode/pgoutput.js';
+import type { Commit, PgoutputMessage } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { encodeKey } from '../store/key-codec.js';
-import { columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
-import { describeKey, type Store, type TableState } from '../store/store.js';
+import { hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
+import { describeKey, rowKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 
@@ -168,17 +168,17 @@ export class Applier {
       case 'insert': {
         const t = this.liveTable(msg.relationOid, commitLsn);
         if (!t) return 0;
-        t.rows.set(this.keyOf(t, msg.newTuple), msg.newTuple);
+        t.rows.set(rowKey(t, msg.newTuple), msg.newTuple);
         return 1;
       }
       case 'update': {
         const t = this.liveTable(msg.relationOid, commitLsn);
         if (!t) return 0;
-        const newKey = this.keyOf(t, msg.newTuple);
+        const newKey = rowKey(t, msg.newTuple);
         let row = msg.newTuple;
         if (msg.keyTuple) {
           // The key changed: the row moves. Unchanged TOAST values come from the old row.
-          const oldKey = this.keyOf(t, msg.keyTuple);
+          const oldKey = rowKey(t, msg.keyTuple);
           const old = t.rows.get(oldKey);
           t.rows.delete(oldKey);
           if (hasUnchanged(row)) row = resolveUnchanged(row, old);
@@ -192,7 +192,7 @@ export class Applier {
         const t = this.liveTable(msg.relationOid, commitLsn);
         if (!t) return 0;
         const tuple = msg.keyTuple ?? msg.oldTuple;
-        if (tuple) t.rows.delete(this.keyOf(t, tuple));
+        if (tuple) t.rows.delete(rowKey(t, tuple));
         return 1;
       }
       case 'truncate': {
@@ -275,16 +275,6 @@ export class Applier {
     return t;
   }
 
-  private keyOf(t: TableState, tuple: Uint8Array): Uint8Array {
-    const values = columnValues(tuple, t.keyIndexes);
-    for (let i = 0; i < values.length; i++) {
-      if (!values[i]) {
-        throw new Error(`${t.relation.schema}.${t.relation.name}: key column ${t.relation.columns[t.keyIndexes[i]!]?.name} is NULL or unchanged in a change`);
-      }
-    }
-    return encodeKey(t.keyTypeOids, values as Uint8Array[]);
-  }
-
   /** A Relation message for a table the store has: follow a changed shape or key. */
   private applyRelation(next: Relation): void {
     const t = this.store.tables.get(next.oid);
@@ -318,7 +308,7 @@ export class Applier {
     const fills = next.columns.map(() => null);
     for (const [key, row] of entries) {
       const shaped = identity ? row : reshapeRow(row, sources, fills);
-      t.rows.set(rekey ? this.keyOf(t, shaped) : key, shaped);
+      t.rows.set(rekey ? rowKey(t, shaped) : key, shaped);
     }
     this.log.info('table shape changed; stored rows rewritten', {
       table: `${next.schema}.${next.name}`,

@@ -5,7 +5,7 @@
  * Why not the parser inside pg-logical-replication: it resolves every value through node-postgres'
  * global type parsers (jsonb → object, timestamps → Date, with their round-trip losses) and
  * builds one JS object per tuple keyed by column name. The store keeps PostgreSQL's exact text
- * output as DataRow bodies (see store/row.ts), so this decoder converts a pgoutput TupleData
+ * output as DataRow bodies (see pg/row-format.ts), so this decoder converts a pgoutput TupleData
  * straight into that form in one copying pass, and keeps LSNs as bigints.
  *
  * Invariants:
@@ -24,7 +24,8 @@
  */
 import { copyBytes } from '../bytes.js';
 import type { Lsn } from '../lsn.js';
-import { NULL_LENGTH, UNCHANGED_LENGTH } from '../store/row.js';
+import type { Relation, RelationColumn, ReplicaIdentity } from '../pg/relation.js';
+import { NULL_LENGTH, UNCHANGED_LENGTH } from '../pg/row-format.js';
 
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -43,24 +44,6 @@ export const PgoutputTag = {
   Truncate: 0x54, // T
   Message: 0x4d, // M
 } as const;
-
-export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
-
-export interface RelationColumn {
-  readonly name: string;
-  /** Part of the replica identity (the primary key for REPLICA IDENTITY DEFAULT). */
-  readonly isKey: boolean;
-  readonly typeOid: number;
-  readonly typeMod: number;
-}
-
-export interface Relation {
-  readonly oid: number;
-  readonly schema: string;
-  readonly name: string;
-  readonly replicaIdentity: ReplicaIdentity;
-  readonly columns: readonly RelationColumn[];
-}
 
 export interface Begin {
   readonly tag: 'begin';

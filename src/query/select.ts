@@ -34,7 +34,7 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import type { ByteMap, RangeOptions } from '../store/byte-map.js';
 import { encodeKey, encodeKeyPrefix } from '../store/key-codec.js';
 import { buildRow, columnValue } from '../store/row.js';
-import type { Relation } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import type { TableState } from '../store/store.js';
 import { expiryOf, formatTimestamptz, jsonOf, NO_EXPIRY, nowMicros, type MemstoreKeys } from '../store/memstore.js';
 import { compareBytes, compileLike, encodeFor, integerBound, isIntegerType, isTextType, type CmpOp, type Domain } from './compare.js';

@@ -9,7 +9,7 @@
  */
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
-import type { Relation, ReplicaIdentity } from '../decode/pgoutput.js';
+import type { Relation, ReplicaIdentity } from '../pg/relation.js';
 import { quoteIdent, quoteLiteral, sqlClient, type SourceOptions } from './connection.js';
 
 export interface PublishedTable {

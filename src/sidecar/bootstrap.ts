@@ -44,15 +44,14 @@
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { CopyTextDecoder } from '../decode/copy-text.js';
-import type { Relation, ReplicaIdentity } from '../decode/pgoutput.js';
+import type { Relation, ReplicaIdentity } from '../pg/relation.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { quoteIdent, replicationClient, sqlClient, type SourceOptions } from '../replication/connection.js';
 import { publishedTables } from '../replication/table-copy.js';
-import { encodeKey } from '../store/key-codec.js';
-import { columnValue, columnValues } from '../store/row.js';
+import { columnValue } from '../store/row.js';
 import { NO_EXPIRY, parseTimestamptz } from '../store/memstore.js';
-import type { Store } from '../store/store.js';
+import { rowKey, type Store } from '../store/store.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
@@ -193,7 +192,7 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
         continue;
       }
       const decoder = new CopyTextDecoder((row) => {
-        state.rows.set(encodeKey(state.keyTypeOids, columnValues(row, state.keyIndexes) as Uint8Array[]), row);
+        state.rows.set(rowKey(state, row), row);
       });
       await copyOut(peer, `COPY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} TO STDOUT`, (chunk) => decoder.push(chunk));
       decoder.end();

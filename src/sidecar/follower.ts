@@ -22,7 +22,8 @@ import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './boots
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { CopyTextDecoder } from '../decode/copy-text.js';
-import { decodePgoutput, type Commit, type Relation } from '../decode/pgoutput.js';
+import { decodePgoutput, type Commit } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
@@ -32,9 +33,7 @@ import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
-import { encodeKey } from '../store/key-codec.js';
-import { columnValues } from '../store/row.js';
-import type { Store, TableState } from '../store/store.js';
+import { rowKey, type Store, type TableState } from '../store/store.js';
 
 export interface FollowerOptions {
   readonly source: SourceOptions;
@@ -309,7 +308,7 @@ export class Follower implements StreamConsumer {
         t.status = 'syncing';
         const started = performance.now();
         const decoder = new CopyTextDecoder((row) => {
-          t.rows.set(encodeKey(t.keyTypeOids, columnValues(row, t.keyIndexes) as Uint8Array[]), row);
+          t.rows.set(rowKey(t, row), row);
         });
         let bytes = 0;
         let lastLog = started;

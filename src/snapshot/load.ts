@@ -18,9 +18,8 @@ import { CopyTextDecoder } from '../decode/copy-text.js';
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { ByteMap } from '../store/byte-map.js';
-import { encodeKey } from '../store/key-codec.js';
-import { columnValue, columnValues } from '../store/row.js';
-import { describeKey, type Store, type TableState } from '../store/store.js';
+import { columnValue } from '../store/row.js';
+import { describeKey, rowKey, type Store, type TableState } from '../store/store.js';
 import { listDumps } from './dump.js';
 import { CorruptDump, MANIFEST_FILE, parseManifest, type FileEntry, type ImageEntry, type Manifest } from './manifest.js';
 import { readTreeImage } from './tree-image.js';
@@ -123,7 +122,7 @@ async function readDump(dir: string, newMap: () => ByteMap, log: Logger): Promis
       await hashCopyFile(dir, entry);
     } else {
       await readCopyFile(dir, entry, (row) => {
-        t.rows.set(encodeKey(t.keyTypeOids, columnValues(row, t.keyIndexes) as Uint8Array[]), row);
+        t.rows.set(rowKey(t, row), row);
       });
     }
     rows += entry.rows;

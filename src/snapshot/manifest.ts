@@ -16,7 +16,7 @@
  * file and the directory are fsynced, then it is renamed (and the parent fsynced). A crash leaves
  * the old dump or the new one, never half of one; `tmp-` leftovers are removed at start.
  */
-import type { Relation } from '../decode/pgoutput.js';
+import type { Relation } from '../pg/relation.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 
 export const MANIFEST_FORMAT = 1;

@@ -1,16 +1,12 @@
 /*
- * row.ts — rows are kept in the form they are served: a DataRow body.
+ * row.ts — rows are kept in the form they are served: a DataRow body (layout and the NULL and
+ * unchanged-TOAST markers in pg/row-format.ts).
  *
- *   int16 column count, then per column: int32 length (-1 = NULL) and that many bytes of the
- *   value's PostgreSQL text output.
- *
- * A point read therefore copies one buffer to the socket behind a 'D' and a length. The decoder
- * also produces new tuples in this form, with one extra marker that never reaches the store:
- * length -2 = "unchanged TOAST value" (pgoutput's 'u'), resolved against the stored row at apply.
+ * A point read therefore copies one buffer to the socket behind a 'D' and a length. The
+ * unchanged-TOAST marker (length -2) only appears in decoded new tuples; it is resolved against
+ * the stored row at apply and never reaches the store.
  */
-
-export const NULL_LENGTH = -1;
-export const UNCHANGED_LENGTH = -2;
+import { NULL_LENGTH, UNCHANGED_LENGTH } from '../pg/row-format.js';
 
 /** Byte offset of each column's length word; the value starts 4 bytes later. */
 export function columnOffsets(row: Uint8Array): number[] {

@@ -11,10 +11,12 @@
  * WAL end when the stream was idle (records never overlap, so this is the same rule as "commit
  * LSN ≤ last applied commit LSN" in DESIGN.md, but it also covers the idle advance).
  */
-import type { Relation, RelationColumn } from '../decode/pgoutput.js';
 import type { Lsn } from '../lsn.js';
+import type { Relation, RelationColumn } from '../pg/relation.js';
 import type { ByteMap } from './byte-map.js';
+import { encodeKey } from './key-codec.js';
 import { MemstoreKeys } from './memstore.js';
+import { columnValues } from './row.js';
 
 export type TableStatus =
   /** Rows are applied. */
@@ -139,6 +141,22 @@ export class Store {
     for (const t of this.tables.values()) total += t.rows.memoryUsage();
     return total;
   }
+}
+
+/**
+ * The tree key of a row of this table: its key columns' values, order-preserving encoded. The
+ * one spelling of row → key for apply, initial copy, peer bootstrap and dump load. A key column
+ * that is NULL or an unchanged-TOAST marker cannot be keyed; only a decoded change can carry
+ * one (copied rows come from NOT NULL key columns), hence the wording.
+ */
+export function rowKey(t: TableState, row: Uint8Array): Uint8Array {
+  const values = columnValues(row, t.keyIndexes);
+  for (let i = 0; i < values.length; i++) {
+    if (!values[i]) {
+      throw new Error(`${t.relation.schema}.${t.relation.name}: key column ${t.relation.columns[t.keyIndexes[i]!]?.name} is NULL or unchanged in a change`);
+    }
+  }
+  return encodeKey(t.keyTypeOids, values as Uint8Array[]);
 }
 
 /**
