@@ -100,13 +100,14 @@ export async function stopOrphan(dataDir: string): Promise<void> {
   await waitFor(() => !isAlive(pid), 30_000, `orphan postgres (pid ${pid}) to stop`);
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Whether the server on `url` accepts connections and is the one serving `dataDir` (not another on a taken port). */
+async function canConnect(url: string, dataDir: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('SELECT 1');
-    return true;
+    const r = await client.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`);
+    return r.rows[0]?.d === dataDir;
   } catch {
     return false;
   } finally {
@@ -160,7 +161,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exit !== undefined) break;
-    if (await canConnect(url)) break;
+    if (await canConnect(url, dataDir)) break;
     if (Date.now() > deadline) {
       exit = 'did not accept connections within 60 s';
       child.kill('SIGINT');
