@@ -3,9 +3,15 @@
  * retried at a capped exponential pace (not ~10 times a second), named in /readyz, in
  * memstore.stats() and in the metrics, and the sidecar recovers by itself once they are fixed.
  * The sidecar reaches the source through a TCP proxy, whose connection count is what a source
- * sees of the retries.
+ * sees of the retries. The slot invalidated (wal_status lost) needs max_slot_wal_keep_size, a
+ * server-wide setting: that test has a PostgreSQL of its own.
  */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../src/pg/embedded.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { captured, caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
@@ -120,5 +126,54 @@ describe('persistent source problems', () => {
     await caughtUp(s, db.client);
     expect(storeCopy(s, 't')).toBe(await primaryCopy(db.client, 't', 'id'));
     expect(s.stats()).toMatchObject({ follower_state: 'streaming', source_problem: null });
+  });
+
+  it('an invalidated slot (wal_status lost): named in /readyz, copied afresh from a new slot, streaming again', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'memstore-invalidated-'));
+    chmodSync(dir, 0o755);
+    const server = await startEmbedded({ dataDir: path.join(dir, 'pg'), settings: { fsync: 'off', max_slot_wal_keep_size: '1MB' } });
+    const client = new pg.Client({ connectionString: server.url });
+    try {
+      await client.connect();
+      const fake: TestDatabase = { url: server.url, name: 'postgres', client, drop: () => Promise.resolve() };
+      await prepareSource(fake, 'CREATE TABLE t (id int PRIMARY KEY, v text)');
+      proxy = await TcpProxy.start({ host: '127.0.0.1', port: server.port });
+      const p = proxy;
+      const s = (sidecar = await startSidecar(fake, { sourceUrl: p.url(server.url), sidecar: { http: HTTP, slotCheck: false }, follower: FOLLOWER }));
+      await client.query(`INSERT INTO t VALUES (1, 'before')`);
+      await caughtUp(s, client);
+
+      // The sidecar cut off, its slot falls more than max_slot_wal_keep_size behind: invalidated.
+      await p.down();
+      const slot = 'memstore_postgres';
+      await waitFor(async () => !(await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows[0]!.active, 30_000, 'the slot to be released');
+      let n = 2;
+      await waitFor(
+        async () => {
+          await client.query(`INSERT INTO t VALUES (${n++}, 'while cut off'); SELECT pg_switch_wal(); CHECKPOINT`);
+          const r = await client.query<{ wal_status: string }>('SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+          return r.rows[0]!.wal_status === 'lost';
+        },
+        30_000,
+        'the slot to be invalidated',
+      );
+      await p.up();
+      const down = await waitForValue(() => readyz(s), (r) => /replication slot lost or invalidated/.test(String(r.body.reason)), 30_000, '/readyz to name the lost slot');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ source_problem: 'slot_lost' });
+      expect(String(down.body.last_error)).toMatch(/can no longer get changes from replication slot "memstore_postgres"|has been invalidated/);
+
+      await waitFor(async () => (await readyz(s)).status === 200, 30_000, '/readyz 200 again');
+      await client.query(`INSERT INTO t VALUES (${n++}, 'after')`);
+      await caughtUp(s, client);
+      expect(storeCopy(s, 't')).toBe(await primaryCopy(client, 't', 'id'));
+      expect(s.stats()).toMatchObject({ follower_state: 'streaming', source_problem: null });
+    } finally {
+      await sidecar?.stop();
+      sidecar = undefined;
+      await client.end().catch(() => undefined);
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
