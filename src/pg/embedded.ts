@@ -19,7 +19,7 @@
  * Left out: removing relocated clusters whose symlink was deleted with the checkout.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,7 +107,8 @@ async function canConnect(url: string, dataDir: string): Promise<boolean> {
   try {
     await client.connect();
     const r = await client.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`);
-    return r.rows[0]?.d === dataDir;
+    const d = r.rows[0]?.d;
+    return d !== undefined && (d === dataDir || realpathSync(d) === realpathSync(dataDir));
   } catch {
     return false;
   } finally {

