@@ -2,6 +2,12 @@
  * embedded-source.ts — `npm start` without --source: a real PostgreSQL 17 under <data-dir>/pg,
  * with sql/memstore.sql installed and the publication created, so a newcomer has a primary to
  * write to and a sidecar following it.
+ *
+ * The sidecar owns this server, so it also locks memstore writes down (memstore.lock_down():
+ * PUBLIC may no longer call pg_logical_emit_message and forge memstore ops) instead of leaving the
+ * opt-in step to an operator and warning about forgery at every start. The superuser `postgres`
+ * that `npm start` prints keeps every right (memstore.set works for it); roles made later write
+ * through memstore_writer, as on any locked-down source.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,10 +32,19 @@ export async function startEmbeddedSource(dataDir: string, publication: string, 
       if (/ERROR|FATAL|PANIC/.test(line)) pgLog.warn(line.trim());
     },
   });
+  if (server.dataDir !== path.resolve(dataDir, 'pg')) {
+    log.info('the embedded PostgreSQL keeps its cluster outside the data directory: the OS user "postgres" cannot reach it there', {
+      link: path.resolve(dataDir, 'pg'),
+      cluster: server.dataDir,
+    });
+  }
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
   try {
     await installSql(client);
+    // Idempotent: at every start, since installing the SQL again does not undo it, but a GRANT by hand might.
+    const locked = await client.query<{ lock_down: string }>('SELECT memstore.lock_down()');
+    log.debug('locked memstore writes down on the embedded server', { result: locked.rows[0]?.lock_down });
     const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
     if (pub.rowCount === 0) {
       await client.query(`CREATE PUBLICATION ${quoteIdent(publication)} FOR ALL TABLES`);

@@ -18,6 +18,7 @@
  */
 import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
+import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
@@ -97,6 +98,13 @@ export class Follower implements StreamConsumer {
   private resuming = false;
   private syncCount = 0;
   private reconnects = 0;
+  private attempts = 0;
+  /** Why the stream is not live while reconnecting (undefined while streaming). */
+  problem: SourceProblem | undefined;
+  /** The newest source error seen (kept after recovery, for stats). */
+  lastError: string | undefined;
+  /** When the next reconnect attempt starts (epoch ms), while waiting for it. */
+  private retryAt: number | undefined;
   /** The server's WAL end as last reported (XLogData and keepalives): lag = this − applied. */
   serverWalEnd: Lsn = 0n;
   private stopWake: (() => void) | undefined;
@@ -112,6 +120,16 @@ export class Follower implements StreamConsumer {
 
   get reconnectCount(): number {
     return this.reconnects;
+  }
+
+  /** Reconnect attempts made, successful or not. */
+  get reconnectAttempts(): number {
+    return this.attempts;
+  }
+
+  /** Milliseconds until the next reconnect attempt, while waiting for one. */
+  get retryInMs(): number | undefined {
+    return this.retryAt === undefined ? undefined : Math.max(0, this.retryAt - Date.now());
   }
 
   /** Resolves once the store holds the initial copy (or resumes a dump) and the stream is live. */
@@ -453,39 +471,69 @@ export class Follower implements StreamConsumer {
     this.o.log.info('streaming', { slot: this.o.slot, from: formatLsn(this.o.store.appliedLsn), proto_version: stream.protoVersion });
   }
 
+  /*
+   * The reconnect loop. Each attempt waits its backoff step first (backoff.ts), then: after a lost
+   * slot, copies afresh (and keeps doing so on every attempt until one copy completes); after a
+   * missing publication, asks the source whether it exists again — if not, the attempt fails
+   * without opening a stream; if it was re-created, the changes made while it did not exist cannot
+   * be decoded through this slot (PostgreSQL 17 looks the publication up as of each change), so it
+   * copies afresh from a new slot too.
+   */
   private async follow(): Promise<void> {
-    const initialDelay = this.o.reconnectInitialMs ?? 200;
-    const maxDelay = this.o.reconnectMaxMs ?? 10_000;
+    const backoff = new Backoff({ initialMs: this.o.reconnectInitialMs ?? 200, maxMs: this.o.reconnectMaxMs ?? 30_000 });
     while (!this.stopped) {
+      const connectedAt = Date.now();
+      const appliedBefore = this.o.store.counters.transactions;
       const err = await this.stream!.ended;
       if (this.stopped) return;
+      if (this.o.store.counters.transactions > appliedBefore || Date.now() - connectedAt >= backoff.maxMs) backoff.reset();
       this.state = 'reconnecting';
-      let reason = err?.message ?? 'the server ended the stream';
+      let problem = classifySourceError(err?.message ?? 'the server ended the stream');
       this.o.log.warn('replication connection lost; reconnecting', {
-        error: reason,
+        error: problem.error,
+        problem: problem.kind,
         applied: formatLsn(this.o.store.appliedLsn),
         // A bug of ours (not a network or server error) needs its stack in the log.
         ...(err instanceof TypeError || err instanceof RangeError ? { stack: err.stack } : {}),
       });
-      let delay = initialDelay;
-      // Once the slot is found lost, every retry starts with a fresh copy until one completes.
-      let resync = false;
+      let resync: string | undefined;
       for (;;) {
-        await this.sleep(delay * (0.75 + Math.random() * 0.5));
+        this.problem = problem;
+        this.lastError = problem.error;
+        const delay = backoff.next();
+        this.retryAt = Date.now() + delay;
+        await this.sleep(delay);
+        this.retryAt = undefined;
         if (this.stopped) return;
+        this.attempts++;
         try {
-          resync ||= SLOT_LOST.test(reason);
-          if (resync) await this.initialSync(`the slot was lost while streaming: ${reason}`);
-          resync = false;
+          if (problem.kind === 'slot_lost') resync ??= `the slot was lost while streaming: ${problem.error}`;
+          if (problem.kind === 'publication_missing' && resync === undefined) {
+            if (!(await this.publicationExists())) throw new Error(problem.error);
+            resync = `publication "${this.o.publication}" was re-created: the slot cannot decode the changes made while it did not exist`;
+          }
+          if (resync !== undefined) await this.initialSync(resync);
+          resync = undefined;
           await this.connect();
+          this.problem = undefined;
           this.reconnects++;
           break;
         } catch (e) {
-          reason = (e as Error).message;
-          delay = Math.min(delay * 2, maxDelay);
-          this.o.log.warn('reconnect failed', { error: reason, retry_in_ms: Math.round(delay) });
+          problem = classifySourceError((e as Error).message);
+          this.o.log.warn('reconnect failed', { error: problem.error, problem: problem.kind, attempt: this.attempts });
         }
       }
+    }
+  }
+
+  private async publicationExists(): Promise<boolean> {
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return ((await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication])).rowCount ?? 0) > 0;
+    } finally {
+      await client.end();
     }
   }
 
@@ -589,9 +637,6 @@ export class Follower implements StreamConsumer {
     if (!this.blocked) this.stream?.resume();
   }
 }
-
-/** Server errors that mean the slot cannot give us what we need any more. */
-const SLOT_LOST = /replication slot ".*" does not exist|can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/;
 
 function qualified(t: PublishedTable): string {
   return `${t.relation.schema}.${t.relation.name}`;

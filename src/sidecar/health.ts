@@ -5,15 +5,18 @@
  * Ready means all of:
  *   - start-up is over: the newest good dump is loaded or the tables are copied (initial sync),
  *     and the pgwire endpoint listens;
- *   - the replication stream is live (follower state 'streaming', not reconnecting);
+ *   - the replication stream is live (follower state 'streaming', not reconnecting); while it is
+ *     not, the reason names the source problem behind it (backoff.ts: publication missing, source
+ *     unreachable, slot lost) and when the next attempt comes;
  *   - the lag (server WAL end − applied LSN) is at most maxLagBytes;
  *   - dumps (when on) have not failed maxDumpFailures times in a row: the slot then keeps WAL
  *     from the last good dump, and a restart would replay more and more — an operator must look.
  * The first rule that fails is the reason; the body also carries the numbers behind it.
  *
  * Left out: a check against the source itself (reachable, slot present). A sidecar that cannot
- * reach its source is reconnecting, which the stream rule already reports.
+ * reach its source is reconnecting, which the stream rule already reports with the cause.
  */
+import type { SourceProblem } from './backoff.js';
 import type { FollowerState } from './follower.js';
 
 export type SidecarPhase = 'starting' | 'running' | 'stopping';
@@ -21,6 +24,10 @@ export type SidecarPhase = 'starting' | 'running' | 'stopping';
 export interface HealthInput {
   readonly phase: SidecarPhase;
   readonly followerState: FollowerState;
+  /** Why the stream is not live (while reconnecting). */
+  readonly sourceProblem?: SourceProblem | undefined;
+  /** Until the next reconnect attempt. */
+  readonly retryInMs?: number | undefined;
   readonly appliedLsn: string;
   readonly serverWalEnd: string;
   readonly lagBytes: number;
@@ -44,7 +51,10 @@ export function assessReadiness(h: HealthInput): Readiness {
   let reason = '';
   if (h.phase === 'stopping') reason = 'shutting down';
   else if (h.phase === 'starting') reason = h.followerState === 'syncing' ? 'syncing: copying the published tables' : 'starting: loading the dump and connecting';
-  else if (h.followerState !== 'streaming') reason = `stream not live (${h.followerState})`;
+  else if (h.followerState !== 'streaming') {
+    reason = `stream not live (${h.followerState})`;
+    if (h.sourceProblem) reason += `: ${h.sourceProblem.reason}${h.retryInMs !== undefined ? `; next attempt in ${Math.round(h.retryInMs)} ms` : ''}`;
+  }
   else if (h.lagBytes > h.maxLagBytes) reason = `lagging: ${h.lagBytes} bytes behind the source (limit ${h.maxLagBytes})`;
   else if (dumpsFailing) reason = `dumps failing: ${dumps.consecutiveFailures} in a row (${dumps.lastError ?? 'unknown error'})`;
   return {
@@ -55,6 +65,9 @@ export function assessReadiness(h: HealthInput): Readiness {
       ...(reason !== '' ? { reason } : {}),
       phase: h.phase,
       follower_state: h.followerState,
+      source_problem: h.sourceProblem?.kind ?? null,
+      last_error: h.sourceProblem?.error ?? null,
+      retry_in_ms: h.retryInMs === undefined ? null : Math.round(h.retryInMs),
       applied_lsn: h.appliedLsn,
       server_wal_end: h.serverWalEnd,
       lag_bytes: h.lagBytes,

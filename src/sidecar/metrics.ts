@@ -18,6 +18,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Store } from '../store/store.js';
 import type { SnapshotState } from '../snapshot/snapshotter.js';
+import { SOURCE_PROBLEM_KINDS, type SourceProblemKind } from './backoff.js';
 import type { FollowerState } from './follower.js';
 import type { Readiness } from './health.js';
 import { unixMicrosFromPg } from '../pg/time.js';
@@ -28,6 +29,9 @@ export interface MetricsSource {
   followerState(): FollowerState;
   serverWalEnd(): bigint;
   reconnects(): number;
+  reconnectAttempts(): number;
+  /** What keeps the stream down, while reconnecting. */
+  sourceProblem(): SourceProblemKind | undefined;
   /** Undefined when dumps are off. */
   snapshot(): SnapshotState | undefined;
   /** Seconds since the newest durable dump (or since start when none was written yet). */
@@ -65,6 +69,8 @@ export const METRIC_NAMES = {
   memstore_follower_state: 'gauge',
   memstore_ready: 'gauge',
   memstore_reconnects_total: 'counter',
+  memstore_reconnect_attempts_total: 'counter',
+  memstore_source_problem: 'gauge',
   memstore_dumps_written_total: 'counter',
   memstore_dump_failures_total: 'counter',
   memstore_dump_consecutive_failures: 'gauge',
@@ -201,6 +207,17 @@ export class SidecarMetrics {
     });
     gauge('memstore_ready', '1 when /readyz answers 200', () => (s.readiness().ready ? 1 : 0));
     counter('memstore_reconnects_total', 'Replication reconnects after a lost stream', () => s.reconnects());
+    counter('memstore_reconnect_attempts_total', 'Reconnect attempts, failed ones included (paced by a capped exponential backoff)', () => s.reconnectAttempts());
+    new Gauge({
+      name: 'memstore_source_problem',
+      help: 'What keeps the replication stream down (1 for the current problem; all 0 while streaming)',
+      labelNames: ['kind'],
+      registers: r,
+      collect() {
+        const now = s.sourceProblem();
+        for (const kind of SOURCE_PROBLEM_KINDS) this.set({ kind }, kind === now ? 1 : 0);
+      },
+    });
     counter('memstore_dumps_written_total', 'Durable dumps written', () => s.snapshot()?.dumps ?? 0);
     counter('memstore_dump_failures_total', 'Dumps that failed', () => s.snapshot()?.failures ?? 0);
     gauge('memstore_dump_consecutive_failures', 'Dumps failed in a row since the last good one (readiness fails at --ready-max-dump-failures)', () =>

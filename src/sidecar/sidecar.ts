@@ -138,6 +138,8 @@ export class Sidecar {
       followerState: () => this.follower.state,
       serverWalEnd: () => this.follower.serverWalEnd,
       reconnects: () => this.follower.reconnectCount,
+      reconnectAttempts: () => this.follower.reconnectAttempts,
+      sourceProblem: () => this.follower.problem?.kind,
       snapshot: () => this.snapshotter?.state,
       dumpAgeSeconds: () => (Date.now() - (this.snapshotter?.state.lastAt?.getTime() ?? this.startedAt)) / 1000,
       connections: () => this.server?.connectionCount ?? 0,
@@ -154,6 +156,8 @@ export class Sidecar {
     return assessReadiness({
       phase: this.phase,
       followerState: this.follower.state,
+      sourceProblem: this.follower.problem,
+      retryInMs: this.follower.retryInMs,
       appliedLsn: formatLsn(applied),
       serverWalEnd: formatLsn(walEnd),
       lagBytes: Number(walEnd > applied ? walEnd - applied : 0n),
@@ -254,6 +258,10 @@ export class Sidecar {
       server_wal_end: formatLsn(this.follower.serverWalEnd),
       lag_bytes: Number(this.follower.serverWalEnd > s.appliedLsn ? this.follower.serverWalEnd - s.appliedLsn : 0n),
       reconnects: this.follower.reconnectCount,
+      reconnect_attempts: this.follower.reconnectAttempts,
+      source_problem: this.follower.problem?.kind ?? null,
+      last_error: this.follower.lastError ?? null,
+      retry_in_ms: this.follower.retryInMs === undefined ? null : Math.round(this.follower.retryInMs),
       memstore_stale: s.memstoreStale || null,
       dumps: snap
         ? {

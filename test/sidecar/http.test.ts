@@ -184,7 +184,9 @@ describe('a sidecar with --http', () => {
       const r = await readyz(s);
       return r.status === 503 ? r : undefined;
     });
-    expect(down.body).toMatchObject({ status: 'not ready', reason: 'stream not live (reconnecting)', follower_state: 'reconnecting' });
+    // The reason names the cause: the walsender was terminated by an administrator.
+    expect(down.body).toMatchObject({ status: 'not ready', follower_state: 'reconnecting', source_problem: 'source_unreachable' });
+    expect(down.body.reason).toMatch(/^stream not live \(reconnecting\): source unreachable: .*terminating connection due to administrator command.*; next attempt in \d+ ms$/);
     await until('readyz 200 again', async () => ((await readyz(s)).status === 200 ? true : undefined));
     expect((await metrics(s)).get('memstore_reconnects_total')).toBe(1);
     await s.stop();
@@ -318,6 +320,8 @@ describe('readiness rules and metrics without a server', () => {
         followerState: () => 'streaming',
         serverWalEnd: () => 0n,
         reconnects: () => 2,
+        reconnectAttempts: () => 3,
+        sourceProblem: () => undefined,
         snapshot: () => ({ lastLsn: 0x20n, lastAt: undefined, lastPauseMs: 0, dumps: 5, failures, consecutiveFailures: failures, lastError: 'disk full' }),
         dumpAgeSeconds: () => 42,
         connections: () => 0,

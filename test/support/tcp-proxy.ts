@@ -7,6 +7,9 @@
  * restore(): forwarding resumes; what was held is delivered, as TCP retransmission would. A client
  * that gave up meanwhile (its own deadline) has closed its side, and that close is delivered too.
  *
+ * down(): the server is gone: open connections are reset and new ones refused (ECONNREFUSED)
+ * until up() listens on the same port again.
+ *
  * Counters (connections, bytes each way) let a test see what a client sent to the server.
  */
 import net from 'node:net';
@@ -105,11 +108,30 @@ export class TcpProxy {
     if (this.isCut) up.pause();
   }
 
+  async down(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const p of this.pairs) {
+      p.client.resetAndDestroy();
+      p.upstream?.destroy();
+    }
+    await closed;
+  }
+
+  async up(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     for (const p of this.pairs) {
       p.client.destroy();
       p.upstream?.destroy();
     }
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
