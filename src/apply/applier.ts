@@ -31,7 +31,7 @@ import type { Commit, PgoutputMessage, Relation } from '../decode/pgoutput.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { encodeKey } from '../store/key-codec.js';
-import { columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
+import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
 import { describeKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
@@ -174,18 +174,19 @@ export class Applier {
       case 'update': {
         const t = this.liveTable(msg.relationOid, commitLsn);
         if (!t) return 0;
-        const newKey = this.keyOf(t, msg.newTuple);
         let row = msg.newTuple;
         if (msg.keyTuple) {
-          // The key changed: the row moves. Unchanged TOAST values come from the old row.
+          // The key changed, or part of it is stored out of line (PostgreSQL then sends the old
+          // key whole, and the new tuple marks that part unchanged): unchanged TOAST values come
+          // from the old key tuple and the old row, and the row moves if its key did.
           const oldKey = this.keyOf(t, msg.keyTuple);
           const old = t.rows.get(oldKey);
           t.rows.delete(oldKey);
-          if (hasUnchanged(row)) row = resolveUnchanged(row, old);
+          if (hasUnchanged(row)) row = resolveUpdate(t.keyIndexes, row, msg.keyTuple, old);
         } else if (hasUnchanged(row)) {
-          row = resolveUnchanged(row, t.rows.get(newKey));
+          row = resolveUnchanged(row, t.rows.get(this.keyOf(t, row)));
         }
-        t.rows.set(newKey, row);
+        t.rows.set(this.keyOf(t, row), row);
         return 1;
       }
       case 'delete': {
@@ -326,6 +327,23 @@ export class Applier {
       columns: next.columns.map((c) => c.name),
     });
   }
+}
+
+/**
+ * An UPDATE's new tuple with its unchanged-TOAST markers resolved: key columns from the old key
+ * tuple (always whole: PostgreSQL detoasts it), the others from the stored row.
+ */
+function resolveUpdate(keyIndexes: readonly number[], next: Uint8Array, keyTuple: Uint8Array, stored: Uint8Array | undefined): Uint8Array {
+  const keyValues = columnValues(keyTuple, keyIndexes);
+  const n = columnCount(next);
+  const values = new Array<Uint8Array | null>(n);
+  for (let i = 0; i < n; i++) {
+    const v = columnValue(next, i);
+    if (v !== undefined) values[i] = v;
+    else if (keyIndexes.includes(i)) values[i] = keyValues[keyIndexes.indexOf(i)] ?? null;
+    else values[i] = stored ? (columnValue(stored, i) ?? null) : null;
+  }
+  return buildRow(values);
 }
 
 /** Count of tables the store applies, for status output. */
