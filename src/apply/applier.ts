@@ -151,11 +151,23 @@ export class Applier {
     return true;
   }
 
-  /** Relations in the buffered transaction whose rows the store has never copied. */
+  /**
+   * Relations in the buffered transaction whose rows the store has never copied and that it
+   * changes. A Relation message alone needs nothing: with publish_via_partition_root, pgoutput
+   * describes the leaf partition a change went to as well as the root it is published as, and
+   * the leaf is no table of the stream's (copying it would serve an empty table). PostgreSQL
+   * describes a relation again before changes of its own (a publication or relation change
+   * resets what it has sent; so does a reconnect).
+   */
   private unknownRelations(): Relation[] {
+    const changed = new Set<number>();
+    for (const msg of this.buffer) {
+      if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') changed.add(msg.relationOid);
+      else if (msg.tag === 'truncate') for (const oid of msg.relationOids) changed.add(oid);
+    }
     const out: Relation[] = [];
     for (const msg of this.buffer) {
-      if (msg.tag === 'relation' && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
+      if (msg.tag === 'relation' && changed.has(msg.relation.oid) && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
     }
     return out;
   }

@@ -246,9 +246,13 @@ export class Follower implements StreamConsumer {
     this.unpublished = undefined;
     try {
       await this.copyTables(created.snapshotName, undefined, created.consistentPoint, false);
-    } finally {
-      await created.close();
+    } catch (err) {
+      // A slot nobody will stream from pins WAL: do not leave it behind.
+      await created.close().catch(() => undefined);
+      await this.dropCreatedSlot().catch((e: unknown) => log.warn('could not drop the slot after the copy failed', { slot, error: (e as Error).message }));
+      throw err;
     }
+    await created.close();
     store.appliedLsn = created.consistentPoint;
     store.durableLsn = 0n;
     if (store.memstore.size > 0) {
@@ -258,6 +262,18 @@ export class Follower implements StreamConsumer {
       log.info('memstore keys start empty: there is no dump to load', { slot });
     }
     if (resync) this.o.onResync?.(reason);
+  }
+
+  /** Drops this sidecar's slot once the connection that created it has let go of it. */
+  private async dropCreatedSlot(): Promise<void> {
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      if (await this.inactiveSlot(client, 5_000)) await dropSlot(client, this.o.slot);
+    } finally {
+      await client.end();
+    }
   }
 
   /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
