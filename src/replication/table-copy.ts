@@ -16,6 +16,8 @@
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
 import type { Relation, ReplicaIdentity } from '../decode/pgoutput.js';
+import type { Logger } from '../log.js';
+import type { TableState } from '../store/store.js';
 import { quoteIdent, quoteLiteral, sqlClient, type SourceOptions } from './connection.js';
 
 export interface PublishedTable {
@@ -25,6 +27,11 @@ export interface PublishedTable {
   readonly rowFilter: string | null;
   /** A partitioned table (published through its root): its rows are those of all its partitions. */
   readonly partitioned: boolean;
+  /**
+   * Generated (STORED) columns, which the store does not hold: PostgreSQL 17's pgoutput never
+   * sends them, and computing them needs an expression evaluator the sidecar does not have.
+   */
+  readonly generatedColumns: readonly string[];
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -43,12 +50,13 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const cols = await client.query<{ attname: string; atttypid: number; atttypmod: number }>(
-      `SELECT attname, atttypid::int4 AS atttypid, atttypmod FROM pg_attribute
-        WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+    const all = await client.query<{ attname: string; atttypid: number; atttypmod: number; generated: boolean }>(
+      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attgenerated <> '' AS generated FROM pg_attribute
+        WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
         ORDER BY attnum`,
       [t.oid],
     );
+    const cols = { rows: all.rows.filter((c) => !c.generated) };
     const identity = IDENTITY[t.relreplident] ?? 'default';
     let keyOrder: string[] = [];
     if (identity === 'default' || identity === 'index') {
@@ -76,6 +84,7 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder,
       rowFilter: t.rowfilter,
       partitioned: t.relkind === 'p',
+      generatedColumns: all.rows.filter((c) => c.generated).map((c) => c.attname),
     });
   }
   return out;
@@ -122,4 +131,14 @@ export function copySql(table: PublishedTable): string {
   if (!table.partitioned && !table.rowFilter) return `COPY ${qualified} (${cols}) TO STDOUT`;
   const from = table.partitioned ? qualified : `ONLY ${qualified}`;
   return `COPY (SELECT ${cols} FROM ${from}${table.rowFilter ? ` WHERE ${table.rowFilter}` : ''}) TO STDOUT`;
+}
+
+/** Generated columns are left out of the store: said at each copy, and kept for memstore.stats(). */
+export function noteGeneratedColumns(t: TableState, table: PublishedTable, log: Logger): void {
+  t.generatedColumns = table.generatedColumns;
+  if (table.generatedColumns.length === 0) return;
+  log.warn('generated columns are not served: PostgreSQL 17 does not stream them and memstore cannot compute them', {
+    table: `${table.relation.schema}.${table.relation.name}`,
+    columns: table.generatedColumns,
+  });
 }

@@ -30,7 +30,7 @@ import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
-import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { copyTable, noteGeneratedColumns, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { encodeKey } from '../store/key-codec.js';
 import { columnValues } from '../store/row.js';
@@ -364,11 +364,10 @@ export class Follower implements StreamConsumer {
 
   private tableFor(table: PublishedTable): TableState {
     const existing = this.o.store.tables.get(table.relation.oid);
-    if (existing) {
-      existing.rows.clear();
-      return existing;
-    }
-    return this.o.store.createTable(table.relation, table.keyOrder);
+    if (existing) existing.rows.clear();
+    const t = existing ?? this.o.store.createTable(table.relation, table.keyOrder);
+    noteGeneratedColumns(t, table, this.o.log);
+    return t;
   }
 
   // --- tables taken out of the publication ------------------------------------------------------

@@ -44,6 +44,8 @@ export interface TableState {
    * pgoutput only flags key columns, in column order; a composite key (b, a) must sort by b first.
    */
   keyOrder: readonly string[];
+  /** Generated columns of the source table that the store does not hold (table-copy.ts says why). */
+  generatedColumns?: readonly string[];
 }
 
 export interface StoreCounters {
