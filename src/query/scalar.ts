@@ -126,6 +126,7 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
       rows: t.status === 'skipped' ? 0 : t.rows.size,
       ...(t.reason !== '' ? { reason: t.reason } : {}),
       ...(t.generatedColumns?.length ? { generated_columns_missing: t.generatedColumns } : {}),
+      ...(t.stale ? { stale: t.stale } : {}),
     };
   }
   const now = nowMicros();

@@ -32,6 +32,8 @@ export interface PublishedTable {
    * sends them, and computing them needs an expression evaluator the sidecar does not have.
    */
   readonly generatedColumns: readonly string[];
+  /** Of a partitioned table: its leaf partitions' OIDs, ascending (the rows it is made of). */
+  readonly leaves: readonly number[];
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -79,15 +81,23 @@ export async function publishedTables(client: pg.Client, publication: string, on
         typeMod: c.atttypmod,
         isKey: identity === 'full' ? true : keyOrder.includes(c.attname),
       }));
+    const leaves = t.relkind === 'p' ? await leafPartitions(client, t.oid) : [];
     out.push({
       relation: { oid: t.oid, schema: t.nspname, name: t.relname, replicaIdentity: identity, columns },
       keyOrder,
       rowFilter: t.rowfilter,
       partitioned: t.relkind === 'p',
       generatedColumns: all.rows.filter((c) => c.generated).map((c) => c.attname),
+      leaves,
     });
   }
   return out;
+}
+
+/** The leaf partitions of a partitioned table, OIDs ascending. */
+export async function leafPartitions(client: pg.Client, oid: number): Promise<number[]> {
+  const r = await client.query<{ oid: number }>('SELECT relid::int4 AS oid FROM pg_partition_tree($1) WHERE isleaf ORDER BY 1', [oid]);
+  return r.rows.map((row) => row.oid);
 }
 
 export interface SnapshotCopy {

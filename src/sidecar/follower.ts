@@ -30,6 +30,7 @@ import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
+import { PartitionWatch } from './partition-watch.js';
 import { copyTable, noteGeneratedColumns, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { encodeKey } from '../store/key-codec.js';
@@ -103,6 +104,8 @@ export class Follower implements StreamConsumer {
   private stopWake: (() => void) | undefined;
   private publicationTimer: NodeJS.Timeout | undefined;
   private publicationCheck: Promise<void> | undefined;
+  /** Partitions attached to or detached from roots published via the root (partition-watch.ts). */
+  private readonly partitions = new PartitionWatch();
   /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
   private unpublished: { oids: number[]; at: Lsn } | undefined;
 
@@ -367,6 +370,7 @@ export class Follower implements StreamConsumer {
     if (existing) existing.rows.clear();
     const t = existing ?? this.o.store.createTable(table.relation, table.keyOrder);
     noteGeneratedColumns(t, table, this.o.log);
+    this.partitions.copied(table, t);
     return t;
   }
 
@@ -426,6 +430,7 @@ export class Follower implements StreamConsumer {
       // On a standby (decoding there) the catalog read reflects what was replayed so far.
       const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
       const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
+      await this.partitions.check(client, this.o.store, published, this.o.log);
       if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
     } finally {
       await client.end();

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, withDatabase, type TestDatabase } from '../support/pg.js';
-import { caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy, testLogger } from '../support/sidecar.js';
+import { captured, caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy, testLogger } from '../support/sidecar.js';
 import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
@@ -117,6 +117,41 @@ describe('partitioned tables', () => {
       expect(storeCopy(sw, 'root')).toBe(await primaryCopy(c, 'root', 'part, id'));
     } finally {
       await sw.stop();
+    }
+  });
+});
+
+describe('ATTACH PARTITION and DETACH PARTITION (no row changes in the stream)', () => {
+  it('not via root: an attached table is copied at its first change, a detached one leaves the store', async () => {
+    const c = db.client;
+    await c.query(`CREATE TABLE stand (id int, part int, v text, PRIMARY KEY (part, id));
+                   INSERT INTO stand SELECT i, 5, 'standalone' FROM generate_series(1, 30) i;
+                   ALTER TABLE root ATTACH PARTITION stand FOR VALUES IN (5)`);
+    await c.query(`UPDATE root SET v = 'changed once attached' WHERE part = 5 AND id = 1`);
+    await caughtUp(leaves, c);
+    expect(storeCopy(leaves, 'stand')).toBe(await primaryCopy(c, 'ONLY stand', 'part, id'));
+    expect(leaves.store.tableByName('public', 'stand')!.rows.size).toBe(30);
+    await c.query(`ALTER TABLE root DETACH PARTITION stand`);
+    await waitFor(() => leaves.store.tableByName('public', 'stand') === undefined, 10_000, 'the detached partition to leave the store');
+  });
+
+  it('via root: the root is flagged stale (memstore.stats() tables.*.stale), a partition created empty is not', async () => {
+    const c = db.client;
+    const watch = await startSidecar(db, { publication: 'pub_root', slot: `watch_${db.name}`, follower: { publicationCheckMs: 200 } });
+    try {
+      const root = watch.store.tableByName('public', 'root')!;
+      await c.query(`CREATE TABLE p6 PARTITION OF root FOR VALUES IN (6)`);
+      await c.query(`ALTER TABLE root ATTACH PARTITION stand FOR VALUES IN (5)`); // stand has 30 rows
+      await waitFor(() => root.stale !== undefined, 10_000, 'the root to be flagged');
+      expect(root.stale).toMatch(/attached with rows: stand\b/);
+      expect(root.stale).not.toMatch(/p6/);
+      expect(root.status).toBe('live');
+      const p2 = (await c.query<{ oid: number }>(`SELECT 'p2'::regclass::oid::int4 AS oid`)).rows[0]!.oid;
+      await c.query(`ALTER TABLE root DETACH PARTITION p2`);
+      await waitFor(() => root.stale?.includes(`detached or dropped: oid ${p2}`) === true, 10_000, 'the detach to be flagged');
+      expect(captured.some((l) => l.includes(`"db":"${db.name}"`) && l.includes('partitions attached or detached'))).toBe(true);
+    } finally {
+      await watch.stop();
     }
   });
 });
