@@ -175,7 +175,6 @@ function hexValue(b: number): number {
   return b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10;
 }
 
-
 /** DataRow body → one COPY text line (with its newline), byte-identical to PostgreSQL's COPY TO. */
 export function encodeCopyRow(row: Uint8Array): Buffer {
   const view = new DataView(row.buffer, row.byteOffset, row.byteLength);

@@ -52,13 +52,12 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const all = await client.query<{ attname: string; atttypid: number; atttypmod: number; generated: boolean }>(
+    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; generated: boolean }>(
       `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attgenerated <> '' AS generated FROM pg_attribute
         WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
         ORDER BY attnum`,
       [t.oid],
     );
-    const cols = { rows: all.rows.filter((c) => !c.generated) };
     const identity = IDENTITY[t.relreplident] ?? 'default';
     let keyOrder: string[] = [];
     if (identity === 'default' || identity === 'index') {
@@ -73,8 +72,8 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder = k.rows.map((r) => r.attname);
     }
     const published = t.attnames ? new Set(t.attnames) : null;
-    const columns = cols.rows
-      .filter((c) => !published || published.has(c.attname))
+    const columns = attrs.rows
+      .filter((c) => !c.generated && (!published || published.has(c.attname)))
       .map((c) => ({
         name: c.attname,
         typeOid: c.atttypid,
@@ -87,7 +86,7 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder,
       rowFilter: t.rowfilter,
       partitioned: t.relkind === 'p',
-      generatedColumns: all.rows.filter((c) => c.generated).map((c) => c.attname),
+      generatedColumns: attrs.rows.filter((c) => c.generated).map((c) => c.attname),
       leaves,
     });
   }

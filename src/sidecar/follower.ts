@@ -19,6 +19,7 @@
 import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
+import { PartitionWatch } from './partition-watch.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { CopyTextDecoder } from '../decode/copy-text.js';
@@ -30,7 +31,6 @@ import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
-import { PartitionWatch } from './partition-watch.js';
 import { copyTable, noteGeneratedColumns, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { encodeKey } from '../store/key-codec.js';
