@@ -31,7 +31,7 @@ import type { Commit, PgoutputMessage } from '../decode/pgoutput.js';
 import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
+import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
 import { describeKey, rowKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
@@ -151,11 +151,23 @@ export class Applier {
     return true;
   }
 
-  /** Relations in the buffered transaction whose rows the store has never copied. */
+  /**
+   * Relations in the buffered transaction whose rows the store has never copied and that it
+   * changes. A Relation message alone needs nothing: with publish_via_partition_root, pgoutput
+   * describes the leaf partition a change went to as well as the root it is published as, and
+   * the leaf is no table of the stream's (copying it would serve an empty table). PostgreSQL
+   * describes a relation again before changes of its own (a publication or relation change
+   * resets what it has sent; so does a reconnect).
+   */
   private unknownRelations(): Relation[] {
+    const changed = new Set<number>();
+    for (const msg of this.buffer) {
+      if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') changed.add(msg.relationOid);
+      else if (msg.tag === 'truncate') for (const oid of msg.relationOids) changed.add(oid);
+    }
     const out: Relation[] = [];
     for (const msg of this.buffer) {
-      if (msg.tag === 'relation' && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
+      if (msg.tag === 'relation' && changed.has(msg.relation.oid) && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
     }
     return out;
   }
@@ -174,18 +186,19 @@ export class Applier {
       case 'update': {
         const t = this.liveTable(msg.relationOid, commitLsn);
         if (!t) return 0;
-        const newKey = rowKey(t, msg.newTuple);
         let row = msg.newTuple;
         if (msg.keyTuple) {
-          // The key changed: the row moves. Unchanged TOAST values come from the old row.
+          // The key changed, or part of it is stored out of line (PostgreSQL then sends the old
+          // key whole, and the new tuple marks that part unchanged): unchanged TOAST values come
+          // from the old key tuple and the old row, and the row moves if its key did.
           const oldKey = rowKey(t, msg.keyTuple);
           const old = t.rows.get(oldKey);
           t.rows.delete(oldKey);
-          if (hasUnchanged(row)) row = resolveUnchanged(row, old);
+          if (hasUnchanged(row)) row = resolveUpdate(t.keyIndexes, row, msg.keyTuple, old);
         } else if (hasUnchanged(row)) {
-          row = resolveUnchanged(row, t.rows.get(newKey));
+          row = resolveUnchanged(row, t.rows.get(rowKey(t, row)));
         }
-        t.rows.set(newKey, row);
+        t.rows.set(rowKey(t, row), row);
         return 1;
       }
       case 'delete': {
@@ -316,6 +329,23 @@ export class Applier {
       columns: next.columns.map((c) => c.name),
     });
   }
+}
+
+/**
+ * An UPDATE's new tuple with its unchanged-TOAST markers resolved: key columns from the old key
+ * tuple (always whole: PostgreSQL detoasts it), the others from the stored row.
+ */
+function resolveUpdate(keyIndexes: readonly number[], next: Uint8Array, keyTuple: Uint8Array, stored: Uint8Array | undefined): Uint8Array {
+  const keyValues = columnValues(keyTuple, keyIndexes);
+  const n = columnCount(next);
+  const values = new Array<Uint8Array | null>(n);
+  for (let i = 0; i < n; i++) {
+    const v = columnValue(next, i);
+    if (v !== undefined) values[i] = v;
+    else if (keyIndexes.includes(i)) values[i] = keyValues[keyIndexes.indexOf(i)] ?? null;
+    else values[i] = stored ? (columnValue(stored, i) ?? null) : null;
+  }
+  return buildRow(values);
 }
 
 /** Count of tables the store applies, for status output. */

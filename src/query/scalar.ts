@@ -121,7 +121,13 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
   const c = s.counters;
   const tables: Record<string, unknown> = {};
   for (const t of s.tables.values()) {
-    tables[`${t.relation.schema}.${t.relation.name}`] = { status: t.status, rows: t.status === 'skipped' ? 0 : t.rows.size, ...(t.reason !== '' ? { reason: t.reason } : {}) };
+    tables[`${t.relation.schema}.${t.relation.name}`] = {
+      status: t.status,
+      rows: t.status === 'skipped' ? 0 : t.rows.size,
+      ...(t.reason !== '' ? { reason: t.reason } : {}),
+      ...(t.generatedColumns?.length ? { generated_columns_missing: t.generatedColumns } : {}),
+      ...(t.stale ? { stale: t.stale } : {}),
+    };
   }
   const now = nowMicros();
   const keys = s.kv.count(null, now);

@@ -6,6 +6,12 @@
  * slot's snapshot, so it sees exactly the commits before the slot's consistent point; the stream
  * then delivers exactly the later ones. Publication column lists and row filters (PG15+) are
  * honoured, so the copy holds the same columns and rows the stream will.
+ *
+ * Partitioned tables: pg_publication_tables lists what the stream will name. With
+ * publish_via_partition_root it is the root (its changes, from every partition, arrive as the
+ * root's), copied with COPY (SELECT … FROM root), since COPY cannot read a partitioned table
+ * directly; without it, each leaf partition is a table of its own. An ordinary table is read with
+ * ONLY, so rows of tables inheriting from it (published, or not, on their own) stay out.
  */
 import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
@@ -17,14 +23,23 @@ export interface PublishedTable {
   /** Key column names in the key's order. */
   readonly keyOrder: readonly string[];
   readonly rowFilter: string | null;
+  /** A partitioned table (published through its root): its rows are those of all its partitions. */
+  readonly partitioned: boolean;
+  /**
+   * Generated (STORED) columns, which the store does not hold: PostgreSQL 17's pgoutput never
+   * sends them, and computing them needs an expression evaluator the sidecar does not have.
+   */
+  readonly generatedColumns: readonly string[];
+  /** Of a partitioned table: its leaf partitions' OIDs, ascending (the rows it is made of). */
+  readonly leaves: readonly number[];
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
 
 /** The tables of a publication as the stream will describe them. */
 export async function publishedTables(client: pg.Client, publication: string, onlyOids?: readonly number[]): Promise<PublishedTable[]> {
-  const tables = await client.query<{ oid: number; nspname: string; relname: string; relreplident: string; attnames: string[] | null; rowfilter: string | null }>(
-    `SELECT c.oid::int4 AS oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[] AS attnames, pt.rowfilter
+  const tables = await client.query<{ oid: number; nspname: string; relname: string; relreplident: string; relkind: string; attnames: string[] | null; rowfilter: string | null }>(
+    `SELECT c.oid::int4 AS oid, n.nspname, c.relname, c.relreplident::text, c.relkind::text, pt.attnames::text[] AS attnames, pt.rowfilter
        FROM pg_publication_tables pt
        JOIN pg_namespace n ON n.nspname = pt.schemaname
        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
@@ -35,9 +50,9 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const cols = await client.query<{ attname: string; atttypid: number; atttypmod: number }>(
-      `SELECT attname, atttypid::int4 AS atttypid, atttypmod FROM pg_attribute
-        WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; generated: boolean }>(
+      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attgenerated <> '' AS generated FROM pg_attribute
+        WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
         ORDER BY attnum`,
       [t.oid],
     );
@@ -55,21 +70,31 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder = k.rows.map((r) => r.attname);
     }
     const published = t.attnames ? new Set(t.attnames) : null;
-    const columns = cols.rows
-      .filter((c) => !published || published.has(c.attname))
+    const columns = attrs.rows
+      .filter((c) => !c.generated && (!published || published.has(c.attname)))
       .map((c) => ({
         name: c.attname,
         typeOid: c.atttypid,
         typeMod: c.atttypmod,
         isKey: identity === 'full' ? true : keyOrder.includes(c.attname),
       }));
+    const leaves = t.relkind === 'p' ? await leafPartitions(client, t.oid) : [];
     out.push({
       relation: { oid: t.oid, schema: t.nspname, name: t.relname, replicaIdentity: identity, columns },
       keyOrder,
       rowFilter: t.rowfilter,
+      partitioned: t.relkind === 'p',
+      generatedColumns: attrs.rows.filter((c) => c.generated).map((c) => c.attname),
+      leaves,
     });
   }
   return out;
+}
+
+/** The leaf partitions of a partitioned table, OIDs ascending. */
+export async function leafPartitions(client: pg.Client, oid: number): Promise<number[]> {
+  const r = await client.query<{ oid: number }>('SELECT relid::int4 AS oid FROM pg_partition_tree($1) WHERE isleaf ORDER BY 1', [oid]);
+  return r.rows.map((row) => row.oid);
 }
 
 export interface SnapshotCopy {
@@ -100,12 +125,17 @@ export async function openSnapshot(source: SourceOptions, snapshotName: string):
 
 /** Streams one table's rows in COPY text format, chunk by chunk, to `onChunk`. */
 export async function copyTable(client: pg.Client, table: PublishedTable, onChunk: (chunk: Buffer) => void): Promise<void> {
+  const sql = copySql(table);
+  const stream = client.query(copyTo(sql));
+  for await (const chunk of stream) onChunk(chunk as Buffer);
+}
+
+/** The COPY … TO STDOUT that reads exactly the rows and columns the stream will carry. */
+export function copySql(table: PublishedTable): string {
   const r = table.relation;
   const cols = r.columns.map((c) => quoteIdent(c.name)).join(', ');
   const qualified = `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`;
-  const sql = table.rowFilter
-    ? `COPY (SELECT ${cols} FROM ${qualified} WHERE ${table.rowFilter}) TO STDOUT`
-    : `COPY ${qualified} (${cols}) TO STDOUT`;
-  const stream = client.query(copyTo(sql));
-  for await (const chunk of stream) onChunk(chunk as Buffer);
+  if (!table.partitioned && !table.rowFilter) return `COPY ${qualified} (${cols}) TO STDOUT`;
+  const from = table.partitioned ? qualified : `ONLY ${qualified}`;
+  return `COPY (SELECT ${cols} FROM ${from}${table.rowFilter ? ` WHERE ${table.rowFilter}` : ''}) TO STDOUT`;
 }

@@ -48,10 +48,11 @@ import type { Relation, ReplicaIdentity } from '../pg/relation.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { quoteIdent, replicationClient, sqlClient, type SourceOptions } from '../replication/connection.js';
-import { publishedTables } from '../replication/table-copy.js';
+import { publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { columnValue } from '../store/row.js';
 import { NO_EXPIRY, parseTimestamptz } from '../store/memstore.js';
 import { rowKey, type Store } from '../store/store.js';
+import { noteGeneratedColumns } from './generated-columns.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
@@ -187,6 +188,7 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
       };
       const state = store.createTable(relation, t.key_order);
       state.syncedAt = parseLsn(t.synced_at);
+      noteGeneratedColumns(state, published.get(t.oid)!, log);
       if (state.status !== 'live') {
         log.warn('table not applied', { table: qualified, reason: state.reason });
         continue;
@@ -204,7 +206,7 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
       log.info('copied table from the peer', { table: qualified, rows: state.rows.size });
     }
     for (const [oid, t] of published) {
-      if (!store.tables.has(oid)) log.info('peer does not hold this published table yet; it is copied from the source when its first change arrives', { table: t });
+      if (!store.tables.has(oid)) log.info('peer does not hold this published table yet; it is copied from the source when its first change arrives', { table: `${t.relation.schema}.${t.relation.name}` });
     }
     const kv = store.kv;
     // memstore.kv in the pinned block: every key with its expiry, expired-but-unswept ones too.
@@ -249,14 +251,14 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
   }
 }
 
-/** oid → qualified name of the tables this sidecar's publication names on the source. */
-async function sourceTables(o: BootstrapOptions): Promise<Map<number, string>> {
+/** oid → the tables this sidecar's publication names on the source. */
+async function sourceTables(o: BootstrapOptions): Promise<Map<number, PublishedTable>> {
   const client = sqlClient(o.source);
   client.on('error', () => undefined);
   await client.connect();
   try {
     const tables = await publishedTables(client, o.publication);
-    return new Map(tables.map((t) => [t.relation.oid, `${t.relation.schema}.${t.relation.name}`]));
+    return new Map(tables.map((t) => [t.relation.oid, t]));
   } finally {
     await client.end();
   }

@@ -20,6 +20,7 @@ import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
+import { PartitionWatch } from './partition-watch.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { CopyTextDecoder } from '../decode/copy-text.js';
@@ -33,6 +34,7 @@ import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, typ
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { noteGeneratedColumns } from './generated-columns.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { rowKey, type Store, type TableState } from '../store/store.js';
 
@@ -110,6 +112,8 @@ export class Follower implements StreamConsumer {
   private stopWake: (() => void) | undefined;
   private publicationTimer: NodeJS.Timeout | undefined;
   private publicationCheck: Promise<void> | undefined;
+  /** Partitions attached to or detached from roots published via the root (partition-watch.ts). */
+  private readonly partitions = new PartitionWatch();
   /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
   private unpublished: { oids: number[]; at: Lsn } | undefined;
 
@@ -263,9 +267,13 @@ export class Follower implements StreamConsumer {
     this.unpublished = undefined;
     try {
       await this.copyTables(created.snapshotName, undefined, created.consistentPoint, false);
-    } finally {
-      await created.close();
+    } catch (err) {
+      // A slot nobody will stream from pins WAL: do not leave it behind.
+      await created.close().catch(() => undefined);
+      await this.dropCreatedSlot().catch((e: unknown) => log.warn('could not drop the slot after the copy failed', { slot, error: (e as Error).message }));
+      throw err;
     }
+    await created.close();
     store.appliedLsn = created.consistentPoint;
     store.durableLsn = 0n;
     if (store.memstore.size > 0) {
@@ -275,6 +283,18 @@ export class Follower implements StreamConsumer {
       log.info('memstore keys start empty: there is no dump to load', { slot });
     }
     if (resync) this.o.onResync?.(reason);
+  }
+
+  /** Drops this sidecar's slot once the connection that created it has let go of it. */
+  private async dropCreatedSlot(): Promise<void> {
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      if (await this.inactiveSlot(client, 5_000)) await dropSlot(client, this.o.slot);
+    } finally {
+      await client.end();
+    }
   }
 
   /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
@@ -365,11 +385,11 @@ export class Follower implements StreamConsumer {
 
   private tableFor(table: PublishedTable): TableState {
     const existing = this.o.store.tables.get(table.relation.oid);
-    if (existing) {
-      existing.rows.clear();
-      return existing;
-    }
-    return this.o.store.createTable(table.relation, table.keyOrder);
+    if (existing) existing.rows.clear();
+    const t = existing ?? this.o.store.createTable(table.relation, table.keyOrder);
+    noteGeneratedColumns(t, table, this.o.log);
+    this.partitions.copied(table, t);
+    return t;
   }
 
   // --- tables taken out of the publication ------------------------------------------------------
@@ -428,6 +448,7 @@ export class Follower implements StreamConsumer {
       // On a standby (decoding there) the catalog read reflects what was replayed so far.
       const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
       const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
+      await this.partitions.check(client, this.o.store, published, this.o.log);
       if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
     } finally {
       await client.end();

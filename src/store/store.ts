@@ -46,6 +46,10 @@ export interface TableState {
    * pgoutput only flags key columns, in column order; a composite key (b, a) must sort by b first.
    */
   keyOrder: readonly string[];
+  /** Generated columns of the source table that the store does not hold (table-copy.ts says why). */
+  generatedColumns?: readonly string[];
+  /** Why the rows may differ from the source although the table is live (until a fresh copy). */
+  stale?: string;
 }
 
 export interface StoreCounters {

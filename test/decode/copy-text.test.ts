@@ -72,4 +72,45 @@ describe('COPY text codec', () => {
     const rows = decodeAll([Buffer.from('\\101\\x42\\x4\\q\n')]);
     expect(Buffer.from(columnValue(rows[0]!, 0)!).toString('latin1')).toBe('AB\x04q');
   });
+
+  it('decodes a 50 MB row delivered in 64 KiB chunks', () => {
+    // Escapes and a tab every so often, so the row exercises unescaping, not only the copy path.
+    const unit = Buffer.from('abcdefghij\\\\klmnopqrstu\\tvwxyz'); // 30 bytes → 28 decoded
+    const units = Math.ceil(50e6 / unit.length);
+    const body = Buffer.alloc(units * unit.length);
+    for (let i = 0; i < units; i++) unit.copy(body, i * unit.length);
+    const text = Buffer.concat([Buffer.from('7\t'), body, Buffer.from('\t\\N\n8\tsmall\t\\N\n')]);
+    const rows = decodeAll(chunks(text, 64 * 1024));
+    expect(rows).toHaveLength(2);
+    expect(Buffer.from(columnValue(rows[0]!, 0)!).toString()).toBe('7');
+    const big = columnValue(rows[0]!, 1)!;
+    expect(big.length).toBe(units * 28);
+    expect(Buffer.from(big.subarray(0, 56)).toString()).toBe('abcdefghij\\klmnopqrstu\tvwxyz'.repeat(2));
+    expect(columnValue(rows[0]!, 2)).toBeNull();
+    expect(Buffer.from(encodeCopyRow(rows[0]!)).equals(text.subarray(0, text.indexOf('\n8\t') + 1))).toBe(true);
+    expect(Buffer.from(columnValue(rows[1]!, 1)!).toString()).toBe('small');
+  });
+
+  it('does work linear in the size of a long row, whatever the chunking', () => {
+    // Counted, not timed: work() is the decoder's count of bytes scanned and copied.
+    const work = (mb: number): number => {
+      const text = Buffer.concat([Buffer.from('1\t'), Buffer.alloc(mb << 20, 0x61), Buffer.from('\n')]);
+      const d = new CopyTextDecoder(() => undefined);
+      for (const c of chunks(text, 64 * 1024)) d.push(c);
+      d.end();
+      expect(d.rows).toBe(1);
+      return d.work;
+    };
+    const small = work(1);
+    const large = work(16);
+    expect(small).toBeLessThan(6 * (1 << 20));
+    expect(large / small).toBeGreaterThan(14);
+    expect(large / small).toBeLessThan(18);
+  });
 });
+
+function chunks(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}
