@@ -121,7 +121,13 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
   const c = s.counters;
   const tables: Record<string, unknown> = {};
   for (const t of s.tables.values()) {
-    tables[`${t.relation.schema}.${t.relation.name}`] = { status: t.status, rows: t.status === 'skipped' ? 0 : t.rows.size, ...(t.reason !== '' ? { reason: t.reason } : {}) };
+    tables[`${t.relation.schema}.${t.relation.name}`] = {
+      status: t.status,
+      rows: t.status === 'live' ? t.rows.size : 0,
+      ...(t.reason !== '' ? { reason: t.reason } : {}),
+      ...(t.status !== 'live' && t.since ? { since: new Date(t.since).toISOString() } : {}),
+      ...(t.status === 'syncing' && t.resync ? { sync: t.resync.phase, held_changes: t.resync.pending.length } : {}),
+    };
   }
   const now = nowMicros();
   const keys = s.kv.count(null, now);

@@ -17,6 +17,8 @@ export interface PublishedTable {
   /** Key column names in the key's order. */
   readonly keyOrder: readonly string[];
   readonly rowFilter: string | null;
+  /** pg_attribute.attnum of each column of `relation` (the catalog check compares them). */
+  readonly attnums: readonly number[];
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -35,8 +37,8 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const cols = await client.query<{ attname: string; atttypid: number; atttypmod: number }>(
-      `SELECT attname, atttypid::int4 AS atttypid, atttypmod FROM pg_attribute
+    const cols = await client.query<{ attname: string; atttypid: number; atttypmod: number; attnum: number }>(
+      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attnum::int4 AS attnum FROM pg_attribute
         WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
         ORDER BY attnum`,
       [t.oid],
@@ -55,8 +57,8 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder = k.rows.map((r) => r.attname);
     }
     const published = t.attnames ? new Set(t.attnames) : null;
-    const columns = cols.rows
-      .filter((c) => !published || published.has(c.attname))
+    const shown = cols.rows.filter((c) => !published || published.has(c.attname));
+    const columns = shown
       .map((c) => ({
         name: c.attname,
         typeOid: c.atttypid,
@@ -67,6 +69,7 @@ export async function publishedTables(client: pg.Client, publication: string, on
       relation: { oid: t.oid, schema: t.nspname, name: t.relname, replicaIdentity: identity, columns },
       keyOrder,
       rowFilter: t.rowfilter,
+      attnums: shown.map((c) => c.attnum),
     });
   }
   return out;

@@ -32,6 +32,7 @@ import { assessReadiness, type Readiness, type SidecarPhase } from './health.js'
 import { HttpEndpoint } from './http.js';
 import { SidecarMetrics } from './metrics.js';
 import { SlotWatch } from './slot-watch.js';
+import { syncWorkerStats, tableHealth } from './table-sync.js';
 import { compact, compactionDue, DEFAULT_COMPACTION, type CompactionPolicy } from '../store/compaction.js';
 
 export interface SidecarOptions {
@@ -143,6 +144,7 @@ export class Sidecar {
       connections: () => this.server?.connectionCount ?? 0,
       inactiveSlots: () => ({ count: this.slotWatch?.inactiveCount ?? 0, retainedBytes: this.slotWatch?.inactiveRetainedBytes ?? 0 }),
       readiness: () => this.readiness(),
+      tableSync: () => this.follower.tableSync.status(),
     });
   }
 
@@ -168,6 +170,7 @@ export class Sidecar {
           }
         : {}),
       maxDumpFailures: this.o.readyMaxDumpFailures ?? 3,
+      tables: tableHealth(this.store),
     });
   }
 
@@ -254,6 +257,7 @@ export class Sidecar {
       server_wal_end: formatLsn(this.follower.serverWalEnd),
       lag_bytes: Number(this.follower.serverWalEnd > s.appliedLsn ? this.follower.serverWalEnd - s.appliedLsn : 0n),
       reconnects: this.follower.reconnectCount,
+      table_sync: syncWorkerStats(this.follower.tableSync.status()),
       memstore_stale: s.memstoreStale || null,
       dumps: snap
         ? {
