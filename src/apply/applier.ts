@@ -439,7 +439,13 @@ export class Applier {
     }
     const shown = ddlRelation(rel);
     const storeKey = t.keyIndexes.map((i) => t.relation.columns[i]!.name);
-    const what = rel.rewrite ? `${change.command} rewrote the table` : shown === undefined ? change.command : describeChange(t.relation, shown, storeKey, rel.key ?? []);
+    // A command on the table itself changes its rows' text only by a rewrite or a new description;
+    // any other (ALTER TYPE … RENAME VALUE, ALTER DOMAIN, …) may change it with neither.
+    const what = rel.rewrite
+      ? `${change.command} rewrote the table`
+      : shown === undefined || !TABLE_COMMANDS.has(change.command)
+        ? change.command
+        : describeChange(t.relation, shown, storeKey, rel.key ?? []);
     if (what !== undefined) {
       this.reshape(t, { ...(shown ?? t.relation), schema: rel.schema, name: rel.name }, `resynchronizing after ${what.startsWith(change.command) ? what : `${change.command}: ${what}`}`, rel.key ?? t.keyOrder);
       return;
@@ -450,6 +456,9 @@ export class Applier {
     }
   }
 }
+
+/** Command tags acting on a table itself (its description in the message tells what changed). */
+const TABLE_COMMANDS = new Set(['ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER PUBLICATION', 'CREATE PUBLICATION', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY LABEL', 'CREATE INDEX', 'ALTER INDEX']);
 
 function qualified(r: Relation): string {
   return `${r.schema}.${r.name}`;
