@@ -378,6 +378,12 @@ export class Follower implements StreamConsumer {
     run();
   }
 
+  /** Runs the catalog check now (tests; the timer runs it periodically). */
+  async checkCatalog(): Promise<void> {
+    await this.publicationCheck;
+    await this.checkPublication();
+  }
+
   private async checkPublication(): Promise<void> {
     const source = { ...this.o.source, applicationName: `${this.o.source.applicationName ?? 'memstore'} (publication check)` };
     const client = sqlClient(source);
