@@ -10,7 +10,6 @@
  *
  * MEMSTORE_FUZZ_SEED=n reproduces a run; MEMSTORE_FUZZ_RUNS=n runs more (default 2).
  */
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
@@ -82,13 +81,13 @@ describe('randomized schema changes', () => {
       if (!withTriggers) await c.query('DROP EVENT TRIGGER memstore_ddl_notify; DROP EVENT TRIGGER memstore_ddl_drop; DROP EVENT TRIGGER memstore_ddl_rewrite');
       let serial = 0;
       const tables: Table[] = [];
-      const create = async (): Promise<string> => {
+      const create = (): string => {
         const t: Table = { name: `f${serial}`, cols: [{ name: 'a', type: 'text' }], pk: `f${serial}_pk`, full: false, nextId: 1 };
         serial++;
         tables.push(t);
         return `CREATE TABLE ${t.name} (id int CONSTRAINT ${t.pk} PRIMARY KEY, a text)`;
       };
-      for (let i = 0; i < 3; i++) await c.query(await create());
+      for (let i = 0; i < 3; i++) await c.query(create());
       sidecar = await startSidecar(db, { follower: { publicationCheckMs: withTriggers ? 0 : 150 } });
       const log: string[] = [];
       try {
@@ -96,7 +95,7 @@ describe('randomized schema changes', () => {
           const batch: string[] = [];
           const n = r() < 0.2 ? 2 + Math.floor(r() * 3) : 1;
           for (let k = 0; k < n; k++) {
-            const sql = await step();
+            const sql = step();
             if (sql) batch.push(sql);
           }
           if (batch.length === 0) continue;
@@ -131,7 +130,7 @@ describe('randomized schema changes', () => {
       }
 
       /** One statement (or none), updating the model. */
-      async function step(): Promise<string | undefined> {
+      function step(): string | undefined {
         const x = r();
         if (tables.length === 0 || (x < 0.03 && tables.length < 4)) return create();
         const t = pick(tables);
