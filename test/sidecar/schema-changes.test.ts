@@ -138,9 +138,8 @@ describe('DDL with the memstore.ddl event triggers', () => {
   });
 
   it('CREATE TABLE + INSERT, then ALTER right away, then more writes', async () => {
-    await c.query(`CREATE TABLE t_quick (id int PRIMARY KEY, v text);
-      INSERT INTO t_quick SELECT g, 'v' || g FROM generate_series(1, 500) g;
-      ALTER PUBLICATION memstore ADD TABLE t_quick`);
+    await c.query(`CREATE TABLE t_quick (id int PRIMARY KEY, v text); ALTER PUBLICATION memstore ADD TABLE t_quick`);
+    await c.query(`INSERT INTO t_quick SELECT g, 'v' || g FROM generate_series(1, 500) g`);
     await c.query('ALTER TABLE t_quick ADD COLUMN w int DEFAULT 1');
     await c.query(`INSERT INTO t_quick VALUES (501, 'new', 2); UPDATE t_quick SET v = 'upd' WHERE id % 7 = 0`);
     await agree(s, c, 't_quick');
