@@ -49,6 +49,8 @@ export interface ApplierOptions {
   readonly publication?: string;
   /** A table entered 'syncing': the sync worker has work. */
   readonly onResync?: () => void;
+  /** A copy was swapped in: the contents changed without a transaction (dumps must not reuse files). */
+  readonly onSwapped?: () => void;
 }
 
 /** What commit() reports. */
@@ -64,12 +66,14 @@ export class Applier {
   private readonly reported = new Set<number>();
   private readonly publication: string | undefined;
   private readonly onResync: () => void;
+  private readonly onSwapped: () => void;
 
   constructor(private readonly store: Store, options: ApplierOptions) {
     this.log = options.log;
     this.limits = options.limits ?? DEFAULT_OP_LIMITS;
     this.publication = options.publication;
     this.onResync = options.onResync ?? (() => undefined);
+    this.onSwapped = options.onSwapped ?? (() => undefined);
   }
 
   /** A transaction is open (Begin seen, Commit not yet). */
@@ -167,6 +171,7 @@ export class Applier {
     const applied = this.store.appliedLsn;
     const due = [...this.store.tables.values()].filter((t) => t.resync?.copy !== undefined && applied >= t.resync.copy.at);
     for (const t of due) this.swap(t);
+    if (due.length > 0) this.onSwapped();
     return due.length > 0;
   }
 

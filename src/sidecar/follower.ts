@@ -58,6 +58,8 @@ export interface FollowerOptions {
   readonly flushMode?: 'applied' | 'durable';
   /** Called after the tables were copied afresh while the sidecar was running or resuming. */
   readonly onResync?: (reason: string) => void;
+  /** Called when a table copied beside the stream was swapped in (the contents changed). */
+  readonly onTableSynced?: () => void;
   /** Create the slot as a PostgreSQL 17 failover slot (kept on standbys that sync slots). */
   readonly failoverSlot?: boolean;
   /**
@@ -110,7 +112,7 @@ export class Follower implements StreamConsumer {
 
   constructor(private readonly o: FollowerOptions) {
     this.waiters = new LsnWaiters(() => o.store.appliedLsn);
-    this.applier = new Applier(o.store, { log: o.log, publication: o.publication, onResync: () => this.tableSync.kick(), ...(o.limits ? { limits: o.limits } : {}) });
+    this.applier = new Applier(o.store, { log: o.log, publication: o.publication, onResync: () => this.tableSync.kick(), onSwapped: () => this.o.onTableSynced?.(), ...(o.limits ? { limits: o.limits } : {}) });
     this.tableSync = new TableSync({
       source: o.source,
       publication: o.publication,
@@ -162,13 +164,17 @@ export class Follower implements StreamConsumer {
       }
       // Tables dropped or taken out of the publication since the dump: nothing in the stream
       // would ever say so, so forget them now.
-      const published = new Set((await publishedTables(client, this.o.publication)).map((t) => t.relation.oid));
+      const tables = await publishedTables(client, this.o.publication);
+      const published = new Set(tables.map((t) => t.relation.oid));
       for (const [oid, t] of this.o.store.tables) {
         if (!published.has(oid)) {
           this.o.store.tables.delete(oid);
           this.o.log.info('table from the dump is no longer published; dropped from the store', { table: `${t.relation.schema}.${t.relation.name}` });
         }
       }
+      // Tables the dump left out (they were being copied) or published since, and DDL while the
+      // sidecar was down: copied again beside the stream (Applier.noteCatalog).
+      for (const t of tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
       return undefined;
     } finally {
       await client.end();
@@ -302,6 +308,10 @@ export class Follower implements StreamConsumer {
         // A slot nobody will stream from pins WAL: do not leave it behind.
         await dropSlot(client, slot).catch(() => undefined);
         throw err;
+      }
+      // Tables the peer did not hold (it was copying them): copied from the source beside the stream.
+      for (const t of await publishedTables(client, this.o.publication)) {
+        if (!store.tables.has(t.relation.oid)) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
       }
     } finally {
       await client.end();

@@ -129,6 +129,7 @@ export class Sidecar {
         this.snapshotter?.invalidate();
         this.store.contentLsn = this.store.appliedLsn; // the copy replaced the contents
       },
+      onTableSynced: () => this.snapshotter?.invalidate(),
       ...(o.failoverSlot ? { failoverSlot: true } : {}),
       ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
