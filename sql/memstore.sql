@@ -451,7 +451,7 @@ AS $$
                   FROM pg_attribute a
                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''))
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.oid = rel AND c.relkind IN ('r', 'p')
+   WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'   -- temp and unlogged tables are never published
 $$;
 
 -- Tables with a column of one of these types, of an array of them, of a domain over them, or
@@ -527,7 +527,7 @@ BEGIN
   SELECT jsonb_agg(jsonb_build_object('oid', d.objid::bigint, 'schema', d.schema_name, 'name', d.object_name, 'dropped', true) ORDER BY d.objid)
     INTO rels
     FROM pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.object_type = 'table';
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.object_type = 'table' AND NOT d.is_temporary;
   PERFORM memstore._ddl_emit(tg_tag, rels);
 EXCEPTION WHEN OTHERS THEN
   RAISE WARNING 'memstore: DDL notification not sent (sidecars learn this DDL later): %', SQLERRM;
@@ -545,7 +545,7 @@ BEGIN
   PERFORM memstore._ddl_emit(tg_tag, (
     SELECT jsonb_agg(jsonb_build_object('oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname, 'rewrite', true))
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.oid = rel AND c.relkind IN ('r', 'p')));
+     WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'));
 EXCEPTION WHEN OTHERS THEN
   RAISE WARNING 'memstore: DDL notification not sent (sidecars learn this DDL later): %', SQLERRM;
 END
