@@ -67,6 +67,8 @@ export class Applier {
   private readonly publication: string | undefined;
   private readonly onResync: () => void;
   private readonly onSwapped: () => void;
+  /** Smallest consistent point of a copy waiting for the stream (recomputed by swapReady). */
+  private nextSwapAt: Lsn | undefined;
 
   constructor(private readonly store: Store, options: ApplierOptions) {
     this.log = options.log;
@@ -144,7 +146,7 @@ export class Applier {
     if (commit.commitTime > store.streamClock) store.streamClock = commit.commitTime;
     store.counters.transactions++;
     store.counters.changes += changes;
-    this.swapReady();
+    this.swapDue();
     return { kind: 'applied', changes };
   }
 
@@ -158,7 +160,7 @@ export class Applier {
     if (walEnd === this.store.appliedLsn) return false;
     this.log.debug('idle advance', { from: formatLsn(this.store.appliedLsn), to: formatLsn(walEnd) });
     this.store.appliedLsn = walEnd;
-    this.swapReady();
+    this.swapDue();
     return true;
   }
 
@@ -169,10 +171,23 @@ export class Applier {
    */
   swapReady(): boolean {
     const applied = this.store.appliedLsn;
-    const due = [...this.store.tables.values()].filter((t) => t.resync?.copy !== undefined && applied >= t.resync.copy.at);
+    const due: TableState[] = [];
+    let next: Lsn | undefined;
+    for (const t of this.store.tables.values()) {
+      const at = t.resync?.copy?.at;
+      if (at === undefined) continue;
+      if (applied >= at) due.push(t);
+      else if (next === undefined || at < next) next = at;
+    }
+    this.nextSwapAt = next;
     for (const t of due) this.swap(t);
     if (due.length > 0) this.onSwapped();
     return due.length > 0;
+  }
+
+  /** swapReady() when a copy may be due: the apply step stays O(1) while none is. */
+  private swapDue(): void {
+    if (this.nextSwapAt !== undefined && this.store.appliedLsn >= this.nextSwapAt) this.swapReady();
   }
 
   private swap(t: TableState): void {
