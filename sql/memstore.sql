@@ -411,3 +411,161 @@ COMMENT ON FUNCTION memstore.delete_prefix(bytea) IS 'Delete every memstore key 
 COMMENT ON FUNCTION memstore.current_lsn() IS 'Read-your-writes token for memstore.wait_lsn() on a sidecar';
 COMMENT ON FUNCTION memstore.forgery_possible() IS 'Whether PUBLIC may still emit logical decoding messages (forge memstore ops)';
 COMMENT ON FUNCTION memstore.lock_down() IS 'Opt-in: revoke pg_logical_emit_message from PUBLIC (run as a superuser)';
+
+-- DDL notifications (optional; installing the event triggers needs a superuser).
+--
+-- pgoutput tells a sidecar about DDL only through the Relation message sent before a table's
+-- next change, which cannot show a rename without a write, a DROP, a rewrite that keeps the
+-- column types (ALTER COLUMN TYPE … USING), or an enum value renamed. These event triggers emit
+-- one transactional 'memstore.ddl' message inside the DDL's own transaction, so it reaches every
+-- sidecar at that transaction's commit, in WAL order (the sidecar's decoder,
+-- src/decode/ddl-message.ts, documents the payload):
+--   {"v":1,"tag":"<command tag>","relations":[{"oid":…,"schema":…,"name":…, …}]}
+-- ddl_command_end: tables created, altered, renamed, added to a publication, and every table
+-- with a column of an altered type (its array, a domain over it, a composite containing it);
+-- sql_drop: dropped tables ("dropped":true); table_rewrite: rewritten tables ("rewrite":true).
+-- A failure inside a trigger is turned into a WARNING: DDL never fails because of memstore.
+-- Without them (no superuser), sidecars find shape changes through a periodic catalog check and
+-- miss DDL that changes no column description (USING with the same type, enum RENAME VALUE).
+
+-- One table as the payload describes it; NULL for anything that is not a table.
+CREATE OR REPLACE FUNCTION memstore._ddl_relation(rel oid)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+    'oid', c.oid::bigint,
+    'schema', n.nspname,
+    'name', c.relname,
+    'publications', (SELECT coalesce(jsonb_agg(pt.pubname ORDER BY pt.pubname), '[]'::jsonb)
+                       FROM pg_publication_tables pt WHERE pt.schemaname = n.nspname AND pt.tablename = c.relname),
+    'identity', c.relreplident::text,
+    'key', (SELECT coalesce(jsonb_agg(a.attname ORDER BY k.ord), '[]'::jsonb)
+              FROM pg_index i
+              CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+             WHERE i.indrelid = c.oid
+               AND CASE c.relreplident WHEN 'd' THEN i.indisprimary WHEN 'i' THEN i.indisreplident ELSE false END),
+    'columns', (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attname, a.atttypid::bigint, a.atttypmod) ORDER BY a.attnum), '[]'::jsonb)
+                  FROM pg_attribute a
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''))
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'   -- temp and unlogged tables are never published
+$$;
+
+-- Tables with a column of one of these types, of an array of them, of a domain over them, or
+-- of a composite type (a table's row type included) that contains one.
+CREATE OR REPLACE FUNCTION memstore._ddl_tables_using(types oid[])
+RETURNS SETOF oid
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE ty(oid) AS (
+    SELECT unnest(types)
+    UNION
+    SELECT t.oid FROM ty JOIN pg_type t
+        ON t.typbasetype = ty.oid
+        OR (t.typelem = ty.oid AND t.typcategory = 'A')
+        OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_attribute a
+                                         WHERE a.attrelid = t.typrelid AND a.atttypid = ty.oid AND NOT a.attisdropped))
+  )
+  SELECT DISTINCT a.attrelid FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+   WHERE a.atttypid IN (SELECT oid FROM ty) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+$$;
+
+CREATE OR REPLACE FUNCTION memstore._ddl_emit(tag text, relations jsonb)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF relations IS NULL OR jsonb_array_length(relations) = 0 OR current_setting('wal_level') <> 'logical' THEN
+    RETURN;
+  END IF;
+  PERFORM pg_logical_emit_message(true, 'memstore.ddl', jsonb_build_object('v', 1, 'tag', tag, 'relations', relations)::text);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION memstore._ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rels jsonb;
+BEGIN
+  WITH cmd AS (SELECT classid, objid FROM pg_event_trigger_ddl_commands()),
+  touched(rel) AS (
+    SELECT objid FROM cmd WHERE classid = 'pg_class'::regclass
+    UNION
+    SELECT pr.prrelid FROM cmd JOIN pg_publication_rel pr ON pr.oid = cmd.objid
+     WHERE cmd.classid = 'pg_publication_rel'::regclass
+    UNION
+    SELECT cl.oid FROM cmd JOIN pg_publication_namespace pn ON pn.oid = cmd.objid
+      JOIN pg_class cl ON cl.relnamespace = pn.pnnspid
+     WHERE cmd.classid = 'pg_publication_namespace'::regclass
+    UNION
+    SELECT memstore._ddl_tables_using(array_agg(objid)) FROM cmd WHERE classid = 'pg_type'::regclass
+  )
+  SELECT jsonb_agg(d ORDER BY rel) INTO rels
+    FROM touched, LATERAL memstore._ddl_relation(rel) AS d WHERE d IS NOT NULL;
+  PERFORM memstore._ddl_emit(tg_tag, rels);
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'memstore: DDL notification not sent (sidecars learn this DDL later): %', SQLERRM;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION memstore._ddl_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rels jsonb;
+BEGIN
+  SELECT jsonb_agg(jsonb_build_object('oid', d.objid::bigint, 'schema', d.schema_name, 'name', d.object_name, 'dropped', true) ORDER BY d.objid)
+    INTO rels
+    FROM pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.object_type = 'table' AND NOT d.is_temporary;
+  PERFORM memstore._ddl_emit(tg_tag, rels);
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'memstore: DDL notification not sent (sidecars learn this DDL later): %', SQLERRM;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION memstore._ddl_table_rewrite()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rel oid := pg_event_trigger_table_rewrite_oid();
+BEGIN
+  PERFORM memstore._ddl_emit(tg_tag, (
+    SELECT jsonb_agg(jsonb_build_object('oid', c.oid::bigint, 'schema', n.nspname, 'name', c.relname, 'rewrite', true))
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = rel AND c.relkind IN ('r', 'p') AND c.relpersistence = 'p'));
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'memstore: DDL notification not sent (sidecars learn this DDL later): %', SQLERRM;
+END
+$$;
+
+REVOKE ALL ON FUNCTION memstore._ddl_relation(oid), memstore._ddl_tables_using(oid[]), memstore._ddl_emit(text, jsonb),
+  memstore._ddl_command_end(), memstore._ddl_sql_drop(), memstore._ddl_table_rewrite() FROM PUBLIC;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'memstore_ddl_notify') THEN
+    CREATE EVENT TRIGGER memstore_ddl_notify ON ddl_command_end EXECUTE FUNCTION memstore._ddl_command_end();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'memstore_ddl_drop') THEN
+    CREATE EVENT TRIGGER memstore_ddl_drop ON sql_drop EXECUTE FUNCTION memstore._ddl_sql_drop();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'memstore_ddl_rewrite') THEN
+    CREATE EVENT TRIGGER memstore_ddl_rewrite ON table_rewrite EXECUTE FUNCTION memstore._ddl_table_rewrite();
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'memstore: DDL event triggers not installed (%): sidecars fall back to a periodic catalog check', SQLERRM;
+END
+$$;

@@ -9,56 +9,75 @@
  *   - Exactly-once: a transaction whose commit LSN is below store.appliedLsn is already in the
  *     store (a replay after reconnect or restart) and is skipped whole — including its Relation
  *     messages, which describe a shape the store has already moved past.
- *   - A table copied on its own (added to the publication later) has `syncedAt`: its changes in
- *     transactions committed before that point are already in the copy and are skipped.
- *   - A transaction that mentions a table the store has never copied cannot be applied until the
- *     table's rows are copied; commit() then returns the tables to sync and keeps the
- *     transaction, and the pipeline calls commit() again once they are loaded.
- *   - Malformed memstore messages are quarantined (counted, logged with their LSN) and skipped;
- *     the valid changes around them are applied.
+ *   - A table in status 'syncing' (new to the store, or being copied again after DDL) is never
+ *     applied to: its changes are held in order with their commit LSN (apply/resync.ts). Once the
+ *     sync worker has copied it at consistent point C and appliedLsn ≥ C, swapReady() swaps the
+ *     copy in and replays the held changes committed at or after C, in one synchronous step (at
+ *     the commit or idle advance that takes appliedLsn past C, or when the copy lands if the
+ *     stream is already there). A transaction touching a live and a syncing table applies the
+ *     live part at its commit; readers cannot read the syncing table, so nobody sees half of it.
+ *   - The stream never waits for a copy.
+ *   - Malformed memstore and memstore.ddl messages are quarantined (counted, logged with their
+ *     LSN) and skipped; the valid changes around them are applied.
  *
- * Relation changes mid-stream (ALTER TABLE ADD/DROP COLUMN, a changed key): stored rows are
- * rewritten into the new shape by column name, re-keyed if the key changed.
- * XXX: a column added with a DEFAULT reads as NULL in rows stored before the ALTER, because the
- * stream never carries those rows again. PostgreSQL keeps the default in pg_attribute.attmissingval;
- * fetching it needs a catalog round trip the synchronous apply step cannot make. Documented in
- * README; a resync (restart without a dump) repairs it.
+ * Relation changes mid-stream: a pure table rename (same columns, types, typmods, key, identity)
+ * renames; any other difference sends the table to 'syncing' (a fresh copy), except a table
+ * that loses its key, which is skipped at once. memstore.ddl messages (the event triggers of
+ * sql/memstore.sql) do the same for DDL the Relation message cannot show or shows only at the
+ * table's next write: renames, table rewrites (ALTER COLUMN TYPE … USING), enum/domain changes,
+ * drops (the table leaves the store at that commit: reads get 42P01), new published tables.
  *
  * Left out: REPLICA IDENTITY FULL tables (no unique key in the stream) and tables without a key
  * are reported and skipped, never half-applied.
  */
+import { DDL_PREFIX, decodeDdlMessage, MalformedDdl, type DdlRelation } from '../decode/ddl-message.js';
 import type { Commit, PgoutputMessage } from '../decode/pgoutput.js';
 import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../store/row.js';
-import { describeKey, rowKey, type Store, type TableState } from '../store/store.js';
+import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolveUnchanged } from '../store/row.js';
+import { describeKey, rowKey, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
+import { describeChange, placeholderRelation, startResync } from './resync.js';
 
 
 export interface ApplierOptions {
   readonly log: Logger;
   readonly limits?: OpLimits;
+  /** The publication followed: a table a memstore.ddl message shows created joins only if in it. */
+  readonly publication?: string;
+  /** A table entered 'syncing': the sync worker has work. */
+  readonly onResync?: () => void;
+  /** A copy was swapped in: the contents changed without a transaction (dumps must not reuse files). */
+  readonly onSwapped?: () => void;
 }
 
 /** What commit() reports. */
 export type CommitOutcome =
   | { readonly kind: 'applied'; readonly changes: number }
-  | { readonly kind: 'skipped' }
-  /** These relations must be copied (store.tables filled, syncedAt set) before commit() is retried. */
-  | { readonly kind: 'needs-sync'; readonly relations: readonly Relation[] };
+  | { readonly kind: 'skipped' };
 
 export class Applier {
   private buffer: PgoutputMessage[] = [];
   private open = false;
+  /** Relations the transaction being committed changes (applyRelation ignores other unknown ones). */
+  private changed: ReadonlySet<number> | undefined;
   private readonly limits: OpLimits;
   private readonly log: Logger;
   private readonly reported = new Set<number>();
+  private readonly publication: string | undefined;
+  private readonly onResync: () => void;
+  private readonly onSwapped: () => void;
+  /** Smallest consistent point of a copy waiting for the stream (recomputed by swapReady). */
+  private nextSwapAt: Lsn | undefined;
 
   constructor(private readonly store: Store, options: ApplierOptions) {
     this.log = options.log;
     this.limits = options.limits ?? DEFAULT_OP_LIMITS;
+    this.publication = options.publication;
+    this.onResync = options.onResync ?? (() => undefined);
+    this.onSwapped = options.onSwapped ?? (() => undefined);
   }
 
   /** A transaction is open (Begin seen, Commit not yet). */
@@ -85,12 +104,12 @@ export class Applier {
         return this.commit(msg);
       case 'message':
         if (!msg.transactional) {
-          if (msg.prefix === 'memstore') {
-            this.quarantine(msg.lsn, 'non-transactional memstore message (the SQL functions emit transactional ones)');
+          if (msg.prefix === 'memstore' || msg.prefix === DDL_PREFIX) {
+            this.quarantine(msg.lsn, `non-transactional ${msg.prefix} message (memstore.sql emits transactional ones)`);
           }
           return undefined;
         }
-        if (msg.prefix !== 'memstore') return undefined;
+        if (msg.prefix !== 'memstore' && msg.prefix !== DDL_PREFIX) return undefined;
         this.buffer.push(msg);
         return undefined;
       case 'type':
@@ -106,10 +125,7 @@ export class Applier {
     }
   }
 
-  /**
-   * Applies the buffered transaction. Returns needs-sync (and keeps the transaction) when it
-   * touches a table the store has not copied; call again after the copy.
-   */
+  /** Applies the buffered transaction, then swaps in the copies its commit made due. */
   commit(commit: Commit): CommitOutcome {
     const store = this.store;
     if (commit.commitLsn < store.appliedLsn) {
@@ -119,11 +135,9 @@ export class Applier {
       store.counters.skippedTransactions++;
       return { kind: 'skipped' };
     }
-    const unknown = this.unknownRelations();
-    if (unknown.length > 0) return { kind: 'needs-sync', relations: unknown };
-
     let changes = 0;
     const commitUs = unixMicrosFromPg(commit.commitTime);
+    this.changed = changedRelations(this.buffer);
     for (const msg of this.buffer) {
       changes += this.applyOne(msg, commit.commitLsn, commitUs);
     }
@@ -135,6 +149,7 @@ export class Applier {
     if (commit.commitTime > store.streamClock) store.streamClock = commit.commitTime;
     store.counters.transactions++;
     store.counters.changes += changes;
+    this.swapDue();
     return { kind: 'applied', changes };
   }
 
@@ -148,43 +163,91 @@ export class Applier {
     if (walEnd === this.store.appliedLsn) return false;
     this.log.debug('idle advance', { from: formatLsn(this.store.appliedLsn), to: formatLsn(walEnd) });
     this.store.appliedLsn = walEnd;
+    this.swapDue();
     return true;
   }
 
   /**
-   * Relations in the buffered transaction whose rows the store has never copied and that it
-   * changes. A Relation message alone needs nothing: with publish_via_partition_root, pgoutput
-   * describes the leaf partition a change went to as well as the root it is published as, and
-   * the leaf is no table of the stream's (copying it would serve an empty table). PostgreSQL
-   * describes a relation again before changes of its own (a publication or relation change
-   * resets what it has sent; so does a reconnect).
+   * Swaps in every finished copy whose consistent point the stream has reached, replaying the
+   * changes held since. Synchronous: call between transactions (after a commit, an idle advance,
+   * or when the sync worker hands over a copy). True when a table became readable.
    */
-  private unknownRelations(): Relation[] {
-    const changed = new Set<number>();
-    for (const msg of this.buffer) {
-      if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') changed.add(msg.relationOid);
-      else if (msg.tag === 'truncate') for (const oid of msg.relationOids) changed.add(oid);
+  swapReady(): boolean {
+    const applied = this.store.appliedLsn;
+    const due: TableState[] = [];
+    let next: Lsn | undefined;
+    for (const t of this.store.tables.values()) {
+      const at = t.resync?.copy?.at;
+      if (at === undefined) continue;
+      if (applied >= at) due.push(t);
+      else if (next === undefined || at < next) next = at;
     }
-    const out: Relation[] = [];
-    for (const msg of this.buffer) {
-      if (msg.tag === 'relation' && changed.has(msg.relation.oid) && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
+    this.nextSwapAt = next;
+    for (const t of due) this.swap(t);
+    if (due.length > 0) this.onSwapped();
+    return due.length > 0;
+  }
+
+  /** swapReady() when a copy may be due: the apply step stays O(1) while none is. */
+  private swapDue(): void {
+    if (this.nextSwapAt !== undefined && this.store.appliedLsn >= this.nextSwapAt) this.swapReady();
+  }
+
+  private swap(t: TableState): void {
+    const store = this.store;
+    const oid = t.relation.oid;
+    if (store.tables.get(oid) !== t) return;
+    const { state, at } = t.resync!.copy!;
+    // Changes committed before the consistent point are in the copy.
+    const later = t.resync!.pending.filter((p) => p.commitLsn >= at);
+    const waitedMs = Date.now() - (t.since ?? Date.now());
+    if (state === undefined) {
+      store.tables.delete(oid);
+      this.log.info('table is not in the publication any more; removed from the store', { table: qualified(t.relation), consistent_point: formatLsn(at) });
+      if (later.length > 0) {
+        startResync(store, t.relation, 'changes arrived after a copy found it unpublished', later);
+        this.onResync();
+      }
+      return;
     }
-    return out;
+    state.syncedAt = at;
+    state.since = Date.now();
+    store.tables.set(oid, state);
+    store.contentLsn = store.appliedLsn;
+    this.log.info('table synchronized', { table: qualified(state.relation), status: state.status, rows: state.rows.size, consistent_point: formatLsn(at), replayed: later.length, after_ms: waitedMs, reason: t.reason });
+    for (const p of later) {
+      if (p.msg.tag === 'ddl') this.applyDdlRelation(p.msg, p.commitLsn, p.commitUs);
+      else this.applyOne(p.msg, p.commitLsn, p.commitUs);
+    }
+  }
+
+  /** Holds a change of a syncing table until its copy is swapped in. */
+  private hold(t: TableState, msg: PendingChange['msg'], commitLsn: Lsn, commitUs: number): void {
+    (t.resync ??= { pending: [], phase: 'queued' }).pending.push({ msg, commitLsn, commitUs });
+  }
+
+  private resync(relation: Relation, reason: string, keyOrder: readonly string[] = []): void {
+    startResync(this.store, relation, reason, [], keyOrder);
+    this.log.info('table is copied again beside the stream', { table: qualified(relation), reason });
+    this.onResync();
   }
 
   private applyOne(msg: PgoutputMessage, commitLsn: Lsn, commitUs: number): number {
     switch (msg.tag) {
-      case 'relation':
-        this.applyRelation(msg.relation);
+      case 'relation': {
+        const t = this.store.tables.get(msg.relation.oid);
+        if (t?.status === 'syncing') this.hold(t, msg, commitLsn, commitUs);
+        else this.applyRelation(msg.relation);
         return 0;
+      }
       case 'insert': {
-        const t = this.liveTable(msg.relationOid, commitLsn);
+        const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         t.rows.set(rowKey(t, msg.newTuple), msg.newTuple);
         return 1;
       }
       case 'update': {
-        const t = this.liveTable(msg.relationOid, commitLsn);
+        const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         let row = msg.newTuple;
         if (msg.keyTuple) {
@@ -202,7 +265,7 @@ export class Applier {
         return 1;
       }
       case 'delete': {
-        const t = this.liveTable(msg.relationOid, commitLsn);
+        const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         const tuple = msg.keyTuple ?? msg.oldTuple;
         if (tuple) t.rows.delete(rowKey(t, tuple));
@@ -211,7 +274,7 @@ export class Applier {
       case 'truncate': {
         let n = 0;
         for (const oid of msg.relationOids) {
-          const t = this.liveTable(oid, commitLsn);
+          const t = this.liveTable(oid, { ...msg, relationOids: [oid] }, commitLsn, commitUs);
           if (!t) continue;
           t.rows.clear();
           n++;
@@ -219,6 +282,7 @@ export class Applier {
         return n;
       }
       case 'message':
+        if (msg.prefix === DDL_PREFIX) return this.applyDdl(msg.content, msg.lsn, commitLsn, commitUs);
         return this.applyMemstore(msg.content, msg.lsn, commitUs);
       case 'begin':
       case 'commit':
@@ -271,11 +335,18 @@ export class Applier {
     this.log.warn('memstore message quarantined', { lsn: formatLsn(lsn), reason });
   }
 
-  private liveTable(oid: number, commitLsn: Lsn): TableState | undefined {
-    const t = this.store.tables.get(oid);
+  /** The table to apply `msg` to, or undefined when it is held (syncing) or not applied. */
+  private liveTable(oid: number, msg: PgoutputMessage, commitLsn: Lsn, commitUs: number): TableState | undefined {
+    let t = this.store.tables.get(oid);
     if (!t) {
-      // Cannot happen: unknownRelations() holds such a transaction back. Refuse to guess.
-      throw new Error(`change for relation ${oid} without a Relation message`);
+      // The walsender sent this relation's description before the store forgot the table (it
+      // was dropped from the store, e.g. unpublished, then published again): copy it afresh.
+      this.resync(placeholderRelation(oid, '', `relation ${oid}`), 'a change arrived for a table the store did not hold');
+      t = this.store.tables.get(oid)!;
+    }
+    if (t.status === 'syncing') {
+      this.hold(t, msg, commitLsn, commitUs);
+      return undefined;
     }
     if (t.status !== 'live') {
       if (t.status === 'skipped' && !this.reported.has(oid)) {
@@ -288,47 +359,145 @@ export class Applier {
     return t;
   }
 
-  /** A Relation message for a table the store has: follow a changed shape or key. */
+  /** A Relation message for a table not syncing: rename, resync, skip, or start following it. */
   private applyRelation(next: Relation): void {
     const t = this.store.tables.get(next.oid);
-    if (!t) return; // held back by unknownRelations(); cannot happen here
-    const prev = t.relation;
-    const sameShape =
-      prev.columns.length === next.columns.length &&
-      prev.columns.every((c, i) => {
-        const n = next.columns[i]!;
-        return c.name === n.name && c.typeOid === n.typeOid && c.typeMod === n.typeMod && c.isKey === n.isKey;
-      }) &&
-      prev.replicaIdentity === next.replicaIdentity;
-    if (sameShape) {
-      if (prev.schema !== next.schema || prev.name !== next.name) t.relation = next; // renamed
+    if (!t) {
+      // With publish_via_partition_root, pgoutput also describes the leaf partition a change went
+      // to, besides the root it is published as: a leaf the transaction does not change itself is
+      // no table of the stream's (copying it would serve an empty table).
+      if (this.changed?.has(next.oid)) this.resync(next, 'new in the publication');
       return;
     }
-    const wasLive = t.status === 'live';
-    const oldKeyIndexes = t.keyIndexes.join(',');
-    describeKey(t, next);
-    if (t.status !== 'live') {
-      if (wasLive) this.log.warn('table no longer applied', { table: `${next.schema}.${next.name}`, reason: t.reason });
+    const change = describeChange(t.relation, next);
+    if (change === undefined) {
+      if (t.relation.schema !== next.schema || t.relation.name !== next.name) {
+        this.log.info('table renamed', { from: qualified(t.relation), to: qualified(next) });
+        describeKey(t, next);
+      }
       return;
     }
-    // Map new columns to old ones by name; new ones are NULL in stored rows (see XXX above).
-    const sources = next.columns.map((c) => prev.columns.findIndex((p) => p.name === c.name));
-    const identity = sources.every((s, i) => s === i) && sources.length === prev.columns.length;
-    const rekey = oldKeyIndexes !== t.keyIndexes.join(',') || next.columns.some((c, i) => c.isKey && prev.columns[sources[i]!]?.typeOid !== c.typeOid);
-    if (identity && !rekey) return;
-    const entries = [...t.rows.entries()];
-    if (rekey) t.rows.clear();
-    const fills = next.columns.map(() => null);
-    for (const [key, row] of entries) {
-      const shaped = identity ? row : reshapeRow(row, sources, fills);
-      t.rows.set(rekey ? rowKey(t, shaped) : key, shaped);
-    }
-    this.log.info('table shape changed; stored rows rewritten', {
-      table: `${next.schema}.${next.name}`,
-      rows: entries.length,
-      columns: next.columns.map((c) => c.name),
-    });
+    this.reshape(t, next, `resynchronizing after ALTER TABLE: ${change}`);
   }
+
+  /** The table's description changed: skip it at once if it lost its key, else copy it again. */
+  private reshape(t: TableState, next: Relation, reason: string, keyOrder: readonly string[] = []): void {
+    if (keyless(next)) {
+      const skipped = this.store.newTableState(next, keyOrder);
+      this.store.tables.set(next.oid, skipped);
+      if (t.status === 'live') this.log.warn('table no longer applied', { table: qualified(next), reason: skipped.reason });
+      return;
+    }
+    this.resync(next, reason, keyOrder);
+  }
+
+  /**
+   * The periodic catalog check (sidecar/follower.ts) read this description of a published table:
+   * act on what the stream has not shown — a new table, a rename or a changed shape with no write
+   * since, DDL on a server without the event triggers. The catalog may be ahead of the stream;
+   * a resync started early is still exact (its copy is consistent after the DDL).
+   */
+  noteCatalog(relation: Relation, keyOrder: readonly string[], attnums: readonly number[]): void {
+    const t = this.store.tables.get(relation.oid);
+    if (!t) {
+      this.resync(relation, 'new in the publication (catalog check)', keyOrder);
+      return;
+    }
+    if (t.status === 'syncing') return;
+    const storeKey = t.keyIndexes.map((i) => t.relation.columns[i]!.name);
+    let what = describeChange(t.relation, relation, storeKey, keyOrder);
+    if (what === undefined && t.attnums !== undefined && t.attnums.length > 0 && t.attnums.join(',') !== attnums.join(',')) what = 'columns dropped and added again';
+    if (what !== undefined) {
+      this.reshape(t, relation, `resynchronizing after ALTER TABLE (seen by the catalog check): ${what}`, keyOrder);
+      return;
+    }
+    if (t.relation.schema !== relation.schema || t.relation.name !== relation.name) {
+      this.log.info('table renamed (catalog check)', { from: qualified(t.relation), to: qualified(relation) });
+      describeKey(t, { ...t.relation, schema: relation.schema, name: relation.name });
+    }
+  }
+
+  /** One memstore.ddl message (sql/memstore.sql event triggers), at its transaction's commit. */
+  private applyDdl(content: Uint8Array, lsn: Lsn, commitLsn: Lsn, commitUs: number): number {
+    let ddl;
+    try {
+      ddl = decodeDdlMessage(content);
+    } catch (err) {
+      if (err instanceof MalformedDdl) {
+        this.quarantine(lsn, err.message);
+        return 0;
+      }
+      throw err;
+    }
+    for (const relation of ddl.relations) this.applyDdlRelation({ tag: 'ddl', command: ddl.tag, relation }, commitLsn, commitUs);
+    return 0;
+  }
+
+  private applyDdlRelation(change: DdlChange, commitLsn: Lsn, commitUs: number): void {
+    const store = this.store;
+    const rel = change.relation;
+    const t = store.tables.get(rel.oid);
+    if (rel.dropped) {
+      if (t) {
+        store.tables.delete(rel.oid);
+        this.log.info('table dropped on the primary; removed from the store', { table: qualified(t.relation), command: change.command });
+      }
+      return;
+    }
+    if (!t) {
+      if (this.publication !== undefined && rel.publications?.includes(this.publication)) {
+        this.resync(placeholderRelation(rel.oid, rel.schema, rel.name), `new in the publication (${change.command})`);
+      }
+      return;
+    }
+    if (t.status === 'syncing') {
+      this.hold(t, change, commitLsn, commitUs);
+      return;
+    }
+    const shown = ddlRelation(rel);
+    const storeKey = t.keyIndexes.map((i) => t.relation.columns[i]!.name);
+    // A command on the table itself changes its rows' text only by a rewrite or a new description;
+    // any other (ALTER TYPE … RENAME VALUE, ALTER DOMAIN, …) may change it with neither.
+    const what = rel.rewrite
+      ? `${change.command} rewrote the table`
+      : shown === undefined || !TABLE_COMMANDS.has(change.command)
+        ? change.command
+        : describeChange(t.relation, shown, storeKey, rel.key ?? []);
+    if (what !== undefined) {
+      this.reshape(t, { ...(shown ?? t.relation), schema: rel.schema, name: rel.name }, `resynchronizing after ${what.startsWith(change.command) ? what : `${change.command}: ${what}`}`, rel.key ?? t.keyOrder);
+      return;
+    }
+    if (t.relation.schema !== rel.schema || t.relation.name !== rel.name) {
+      this.log.info('table renamed', { from: qualified(t.relation), to: `${rel.schema}.${rel.name}` });
+      describeKey(t, { ...t.relation, schema: rel.schema, name: rel.name });
+    }
+  }
+}
+
+/** Command tags acting on a table itself (its description in the message tells what changed). */
+const TABLE_COMMANDS = new Set(['ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER PUBLICATION', 'CREATE PUBLICATION', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY LABEL', 'CREATE INDEX', 'ALTER INDEX']);
+
+function qualified(r: Relation): string {
+  return `${r.schema}.${r.name}`;
+}
+
+/** A table the store cannot key: no key columns, REPLICA IDENTITY FULL or NOTHING. */
+function keyless(r: Relation): boolean {
+  return r.replicaIdentity === 'full' || r.replicaIdentity === 'nothing' || !r.columns.some((c) => c.isKey);
+}
+
+/** The description a memstore.ddl message carries, as a Relation; undefined when it has none. */
+function ddlRelation(rel: DdlRelation): Relation | undefined {
+  if (rel.columns === undefined) return undefined;
+  const identity = rel.identity ?? 'default';
+  const key = new Set(rel.key ?? []);
+  return {
+    oid: rel.oid,
+    schema: rel.schema,
+    name: rel.name,
+    replicaIdentity: identity,
+    columns: rel.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: identity === 'full' || (identity !== 'nothing' && key.has(c.name)) })),
+  };
 }
 
 /**
@@ -346,6 +515,16 @@ function resolveUpdate(keyIndexes: readonly number[], next: Uint8Array, keyTuple
     else values[i] = stored ? (columnValue(stored, i) ?? null) : null;
   }
   return buildRow(values);
+}
+
+/** The relations a buffered transaction inserts into, updates, deletes from or truncates. */
+function changedRelations(buffer: readonly PgoutputMessage[]): Set<number> {
+  const changed = new Set<number>();
+  for (const msg of buffer) {
+    if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') changed.add(msg.relationOid);
+    else if (msg.tag === 'truncate') for (const oid of msg.relationOids) changed.add(oid);
+  }
+  return changed;
 }
 
 /** Count of tables the store applies, for status output. */

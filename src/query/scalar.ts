@@ -123,8 +123,10 @@ function statsObject(env: EngineEnv): Record<string, unknown> {
   for (const t of s.tables.values()) {
     tables[`${t.relation.schema}.${t.relation.name}`] = {
       status: t.status,
-      rows: t.status === 'skipped' ? 0 : t.rows.size,
+      rows: t.status === 'live' ? t.rows.size : 0,
       ...(t.reason !== '' ? { reason: t.reason } : {}),
+      ...(t.status !== 'live' && t.since ? { since: new Date(t.since).toISOString() } : {}),
+      ...(t.status === 'syncing' && t.resync ? { sync: t.resync.phase, held_changes: t.resync.pending.length } : {}),
       ...(t.generatedColumns?.length ? { generated_columns_missing: t.generatedColumns } : {}),
       ...(t.stale ? { stale: t.stale } : {}),
     };

@@ -125,14 +125,23 @@ export function tableSource(env: EngineEnv, t: TableState, refName: string): Sou
       if (t.status === 'skipped') {
         throw new SqlError(SQLSTATE.feature_not_supported, `relation "${rel.schema}.${rel.name}" is not replicated by memstore: ${t.reason}`);
       }
-      if (t.status === 'syncing') {
-        throw new SqlError(SQLSTATE.object_not_in_prerequisite_state, `relation "${rel.schema}.${rel.name}" is still being copied from the primary`, {
-          hint: 'Retry once the copy is done (the sidecar logs "copied table").',
-        });
-      }
+      if (t.status === 'syncing') throw syncingError(t);
     },
     valid: () => env.store.tables.get(oid) === t && t.relation === rel,
   };
+}
+
+/**
+ * 55000 for a table being copied: what the copy is for and since when, so a client (and its
+ * operator) can tell a start-up copy from a resync after DDL stuck behind an open transaction.
+ */
+export function syncingError(t: TableState): SqlError {
+  const rel = t.relation;
+  const why = t.reason === '' ? 'is still being copied from the primary' : `is being copied from the primary: ${t.reason}`;
+  const since = t.since ? ` (since ${new Date(t.since).toISOString()}${t.resync ? `, ${t.resync.phase}` : ''})` : '';
+  return new SqlError(SQLSTATE.object_not_in_prerequisite_state, `relation "${rel.schema}.${rel.name}" ${why}${since}`, {
+    hint: 'Retry once the copy is done (memstore.stats() lists tables being synchronized).',
+  });
 }
 
 const HEX_PREFIX = Buffer.from('\\x');

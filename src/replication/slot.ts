@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { parseLsn, type Lsn } from '../lsn.js';
-import { quoteIdent, quoteLiteral, replicationClient, type SourceOptions } from './connection.js';
+import { quoteIdent, quoteLiteral, replicationClient, sqlClient, type SourceOptions } from './connection.js';
 
 export interface SlotInfo {
   readonly name: string;
@@ -70,6 +70,12 @@ export interface CreateSlotOptions {
    * temporary slots (the server refuses); older servers reject the option with a syntax error.
    */
   readonly failover?: boolean;
+  /**
+   * Gives up waiting: CREATE_REPLICATION_SLOT waits for every transaction open on the primary to
+   * end. Closing our socket alone would leave the walsender (and its half-made temporary slot)
+   * waiting on the server, so its backend is terminated from a second connection.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The CREATE_REPLICATION_SLOT command (replication protocol; no parameters are possible there). */
@@ -82,7 +88,10 @@ export async function createSlotWithSnapshot(source: SourceOptions, name: string
   const client = replicationClient(source);
   client.on('error', () => undefined);
   await client.connect();
+  const abort = (): void => void terminateBackend(source, client).finally(() => client.end().catch(() => undefined));
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    if (options.signal?.aborted) throw new Error('slot creation cancelled');
     const r = await client.query<{ slot_name: string; consistent_point: string; snapshot_name: string }>(createSlotCommand(name, options));
     const row = r.rows[0];
     if (!row) throw new Error(`CREATE_REPLICATION_SLOT ${name} returned no row`);
@@ -95,6 +104,25 @@ export async function createSlotWithSnapshot(source: SourceOptions, name: string
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** Ends a replication connection's walsender on the server (best effort). */
+async function terminateBackend(source: SourceOptions, client: pg.Client): Promise<void> {
+  // node-postgres keeps BackendKeyData's pid on the client without typing it.
+  const pid = (client as unknown as { processID: number | null }).processID;
+  if (pid === null) return;
+  const sql = sqlClient(source);
+  sql.on('error', () => undefined);
+  try {
+    await sql.connect();
+    await sql.query('SELECT pg_terminate_backend($1)', [pid]);
+  } catch {
+    // The server is gone or refuses: closing our socket is all that is left.
+  } finally {
+    await sql.end().catch(() => undefined);
   }
 }
 

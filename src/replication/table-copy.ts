@@ -32,6 +32,8 @@ export interface PublishedTable {
   readonly generatedColumns: readonly string[];
   /** Of a partitioned table: its leaf partitions' OIDs, ascending (the rows it is made of). */
   readonly leaves: readonly number[];
+  /** pg_attribute.attnum of each column of `relation` (the catalog check compares them). */
+  readonly attnums: readonly number[];
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -50,8 +52,8 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; generated: boolean }>(
-      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attgenerated <> '' AS generated FROM pg_attribute
+    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; attnum: number; generated: boolean }>(
+      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attnum::int4 AS attnum, attgenerated <> '' AS generated FROM pg_attribute
         WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
         ORDER BY attnum`,
       [t.oid],
@@ -70,8 +72,8 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder = k.rows.map((r) => r.attname);
     }
     const published = t.attnames ? new Set(t.attnames) : null;
-    const columns = attrs.rows
-      .filter((c) => !c.generated && (!published || published.has(c.attname)))
+    const shown = attrs.rows.filter((c) => !c.generated && (!published || published.has(c.attname)));
+    const columns = shown
       .map((c) => ({
         name: c.attname,
         typeOid: c.atttypid,
@@ -86,6 +88,7 @@ export async function publishedTables(client: pg.Client, publication: string, on
       partitioned: t.relkind === 'p',
       generatedColumns: attrs.rows.filter((c) => c.generated).map((c) => c.attname),
       leaves,
+      attnums: shown.map((c) => c.attnum),
     });
   }
   return out;

@@ -176,7 +176,7 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
         continue;
       }
       if (t.status === 'syncing') {
-        log.warn('peer was still copying this table; it is copied from the source when its first change arrives', { table: qualified });
+        log.warn('peer was still copying this table; it is copied from the source beside the stream', { table: qualified });
         continue;
       }
       const relation: Relation = {
@@ -206,7 +206,7 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
       log.info('copied table from the peer', { table: qualified, rows: state.rows.size });
     }
     for (const [oid, t] of published) {
-      if (!store.tables.has(oid)) log.info('peer does not hold this published table yet; it is copied from the source when its first change arrives', { table: `${t.relation.schema}.${t.relation.name}` });
+      if (!store.tables.has(oid)) log.info('peer does not hold this published table yet; it is copied from the source beside the stream', { table: t });
     }
     const kv = store.kv;
     // memstore.kv in the pinned block: every key with its expiry, expired-but-unswept ones too.

@@ -11,21 +11,19 @@
  * from there (bootstrap.ts). Resyncs after a slot lost while running still copy from the source.
  *
  * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
- * the applier synchronously. When a transaction mentions a table the store has never copied
- * (added to the publication later), the stream is paused, later messages are queued, the table
- * is copied under a temporary slot's snapshot, and the held transaction is applied before the
- * queue drains (apply/applier.ts explains why that is exactly-once).
+ * the applier synchronously. A table that must be copied while streaming (new to the store, or
+ * changed by DDL) never pauses the stream: it is 'syncing', its changes are held, and the sync
+ * worker (table-sync.ts) copies it beside the stream (apply/resync.ts explains the catch-up).
  */
 import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
+import { copyRows, TableSync } from './table-sync.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
 import { PartitionWatch } from './partition-watch.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
-import { CopyTextDecoder } from '../decode/copy-text.js';
 import { decodePgoutput, type Commit } from '../decode/pgoutput.js';
-import type { Relation } from '../pg/relation.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
@@ -33,10 +31,10 @@ import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
-import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { noteGeneratedColumns } from './generated-columns.js';
-import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
-import { rowKey, type Store, type TableState } from '../store/store.js';
+import { DEFAULT_COMPACTION } from '../store/compaction.js';
+import type { Store, TableState } from '../store/store.js';
 
 export interface FollowerOptions {
   readonly source: SourceOptions;
@@ -63,6 +61,8 @@ export interface FollowerOptions {
   readonly flushMode?: 'applied' | 'durable';
   /** Called after the tables were copied afresh while the sidecar was running or resuming. */
   readonly onResync?: (reason: string) => void;
+  /** Called when a table copied beside the stream was swapped in (the contents changed). */
+  readonly onTableSynced?: () => void;
   /** Create the slot as a PostgreSQL 17 failover slot (kept on standbys that sync slots). */
   readonly failoverSlot?: boolean;
   /**
@@ -74,9 +74,13 @@ export interface FollowerOptions {
   readonly bootstrapWaitMs?: number;
   /**
    * How often the publication is read back to notice tables taken out of it (pgoutput says
-   * nothing when that happens; their rows are then dropped from the store). Default 10 s; 0 = never.
+   * nothing when that happens; their rows are then dropped from the store), new in it, renamed
+   * or changed by DDL the stream has not shown. Default 10 s; 0 = never.
    */
   readonly publicationCheckMs?: number;
+  /** Backoff of the sync worker after a failed copy round (ms; defaults 500 and 30 000). */
+  readonly syncBackoffInitialMs?: number;
+  readonly syncBackoffMaxMs?: number;
 }
 
 export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
@@ -93,12 +97,13 @@ export class Follower implements StreamConsumer {
   private stream: ReplicationStream | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  /** Set while a late table copy holds the stream. */
-  private blocked: { commit: Commit | undefined; queue: Uint8Array[] } | undefined;
+  /** Set while quiesced: the stream runs dry into this queue, nothing more is applied. */
+  private blocked: { queue: Uint8Array[] } | undefined;
+  /** Copies tables in status 'syncing' beside the stream. */
+  readonly tableSync: TableSync;
   private generation = 0;
   private quiesced = false;
   private resuming = false;
-  private syncCount = 0;
   private reconnects = 0;
   private attempts = 0;
   /** Why the stream is not live while reconnecting (undefined while streaming). */
@@ -119,7 +124,20 @@ export class Follower implements StreamConsumer {
 
   constructor(private readonly o: FollowerOptions) {
     this.waiters = new LsnWaiters(() => o.store.appliedLsn);
-    this.applier = new Applier(o.store, { log: o.log, ...(o.limits ? { limits: o.limits } : {}) });
+    this.applier = new Applier(o.store, { log: o.log, publication: o.publication, onResync: () => this.tableSync.kick(), onSwapped: () => this.o.onTableSynced?.(), ...(o.limits ? { limits: o.limits } : {}) });
+    this.tableSync = new TableSync({
+      source: o.source,
+      publication: o.publication,
+      slot: o.slot,
+      store: o.store,
+      log: o.log,
+      onCopied: () => {
+        if (this.applier.swapReady()) this.waiters.notify();
+      },
+      onTableCopied: (table, state) => this.partitions.copied(table, state),
+      ...(o.syncBackoffInitialMs !== undefined ? { backoffInitialMs: o.syncBackoffInitialMs } : {}),
+      ...(o.syncBackoffMaxMs !== undefined ? { backoffMaxMs: o.syncBackoffMaxMs } : {}),
+    });
   }
 
   get reconnectCount(): number {
@@ -147,6 +165,7 @@ export class Follower implements StreamConsumer {
     }
     await this.connect();
     this.loop = this.follow();
+    this.tableSync.kick();
     this.startPublicationCheck();
   }
 
@@ -168,13 +187,17 @@ export class Follower implements StreamConsumer {
       }
       // Tables dropped or taken out of the publication since the dump: nothing in the stream
       // would ever say so, so forget them now.
-      const published = new Set((await publishedTables(client, this.o.publication)).map((t) => t.relation.oid));
+      const tables = await publishedTables(client, this.o.publication);
+      const published = new Set(tables.map((t) => t.relation.oid));
       for (const [oid, t] of this.o.store.tables) {
         if (!published.has(oid)) {
           this.o.store.tables.delete(oid);
           this.o.log.info('table from the dump is no longer published; dropped from the store', { table: `${t.relation.schema}.${t.relation.name}` });
         }
       }
+      // Tables the dump left out (they were being copied) or published since, and DDL while the
+      // sidecar was down: copied again beside the stream (Applier.noteCatalog).
+      for (const t of tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
       return undefined;
     } finally {
       await client.end();
@@ -201,7 +224,7 @@ export class Follower implements StreamConsumer {
   /** Lets the stream run dry into a queue: nothing more is applied until stop(). */
   quiesce(): void {
     this.quiesced = true;
-    this.blocked ??= { commit: undefined, queue: [] };
+    this.blocked ??= { queue: [] };
     this.stream?.pause();
   }
 
@@ -216,6 +239,7 @@ export class Follower implements StreamConsumer {
     this.stopWake?.();
     if (this.publicationTimer) clearInterval(this.publicationTimer);
     await this.publicationCheck;
+    await this.tableSync.stop();
     await this.stream?.stop();
     await this.loop?.catch(() => undefined);
     this.waiters.rejectAll(new Error('the sidecar is shutting down'));
@@ -266,7 +290,7 @@ export class Follower implements StreamConsumer {
     store.tables.clear();
     this.unpublished = undefined;
     try {
-      await this.copyTables(created.snapshotName, undefined, created.consistentPoint, false);
+      await this.copyTables(created.snapshotName);
     } catch (err) {
       // A slot nobody will stream from pins WAL: do not leave it behind.
       await created.close().catch(() => undefined);
@@ -324,59 +348,32 @@ export class Follower implements StreamConsumer {
         await dropSlot(client, slot).catch(() => undefined);
         throw err;
       }
+      // Tables the peer did not hold (it was copying them): copied from the source beside the stream.
+      for (const t of await publishedTables(client, this.o.publication)) {
+        if (!store.tables.has(t.relation.oid)) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
+      }
     } finally {
       await client.end();
     }
     if (resync) this.o.onResync?.(reason);
   }
 
-  /** Copies the publication's tables (or only `oids`) under a snapshot into the store. */
-  private async copyTables(snapshotName: string, oids: readonly number[] | undefined, syncedAt: Lsn, late: boolean): Promise<void> {
-    const { store, log } = this.o;
+  /** Copies the publication's tables under a snapshot into the store (initial copy). */
+  private async copyTables(snapshotName: string): Promise<void> {
+    const { log } = this.o;
     const snap = await openSnapshot(this.o.source, snapshotName);
     try {
-      const tables = await publishedTables(snap.client, this.o.publication, oids);
-      for (const table of tables) {
+      for (const table of await publishedTables(snap.client, this.o.publication)) {
         const t = this.tableFor(table);
-        if (late) t.syncedAt = syncedAt;
+        t.attnums = table.attnums;
         if (t.status !== 'live') {
-          log.warn('table not applied', { table: `${table.relation.schema}.${table.relation.name}`, reason: t.reason });
+          log.warn('table not applied', { table: qualified(table), reason: t.reason });
           continue;
         }
         t.status = 'syncing';
-        const started = performance.now();
-        const decoder = new CopyTextDecoder((row) => {
-          t.rows.set(rowKey(t, row), row);
-        });
-        let bytes = 0;
-        let lastLog = started;
-        await copyTable(snap.client, table, (chunk) => {
-          bytes += chunk.length;
-          decoder.push(chunk);
-          const now = performance.now();
-          if (now - lastLog > 2000) {
-            lastLog = now;
-            log.info('copying table', { table: qualified(table), rows: decoder.rows, rows_per_s: Math.round(decoder.rows / ((now - started) / 1000)) });
-          }
-        });
-        decoder.end();
-        // Rows came in heap order: lay them out in key order while nobody reads the table yet
-        // (a late table is readable meanwhile, so only when the pause stays short; compaction.ts).
-        const compacted = decoder.rows <= (late ? DEFAULT_COMPACTION.maxKeys : DEFAULT_COMPACTION.afterCopyMaxKeys) ? compact(t.rows) : undefined;
+        // Nobody reads the table yet: lay the rows out in key order (compaction.ts).
+        await copyRows(snap.client, table, t, log, DEFAULT_COMPACTION.afterCopyMaxKeys);
         t.status = 'live';
-        const secs = (performance.now() - started) / 1000;
-        log.info('copied table', {
-          table: qualified(table),
-          rows: decoder.rows,
-          mb: +(bytes / 1e6).toFixed(1),
-          seconds: +secs.toFixed(2),
-          rows_per_s: Math.round(decoder.rows / Math.max(secs, 1e-6)),
-          ...(compacted ? { compact_ms: +compacted.ms.toFixed(1) } : {}),
-        });
-      }
-      // Tables asked for that are no longer published: known, empty, nothing will arrive.
-      for (const oid of oids ?? []) {
-        if (!store.tables.has(oid)) log.warn('table left the publication before it could be copied', { oid });
       }
     } finally {
       await snap.close();
@@ -392,7 +389,7 @@ export class Follower implements StreamConsumer {
     return t;
   }
 
-  // --- tables taken out of the publication ------------------------------------------------------
+  // --- the periodic catalog check: tables taken out of the publication, new, renamed, reshaped --
 
   /*
    * pgoutput sends nothing when ALTER PUBLICATION … DROP TABLE (or DROP TABLE) happens: the table's
@@ -406,19 +403,34 @@ export class Follower implements StreamConsumer {
    *
    * XXX A transaction that changed the table before the ALTER but commits after P is still decoded
    * with the table published (historic catalog snapshot): its Relation message makes the table
-   * reappear through the late-sync path, with only that transaction's rows, until the next check
-   * drops it again.
+   * reappear through the late-sync path until the next check drops it again.
+   *
+   * The same read also compares each published table's description (name, schema, columns with
+   * types, typmods and attnums, key, identity) with the store's, and starts a resync, a rename, or
+   * the copy of a table new to the store (Applier.noteCatalog). That is the fallback for servers
+   * without the memstore.ddl event triggers and for DDL with no write since; without the triggers,
+   * DDL that changes no column description (ALTER COLUMN TYPE … USING with the same type, ALTER
+   * TYPE … RENAME VALUE) is not seen. The first check runs right after start (a dump may lack
+   * tables published since).
    */
   private startPublicationCheck(): void {
     const every = this.o.publicationCheckMs ?? 10_000;
     if (every <= 0) return;
-    this.publicationTimer = setInterval(() => {
+    const run = (): void => {
       if (this.publicationCheck || this.unpublished || this.state !== 'streaming' || this.stopped) return;
       this.publicationCheck = this.checkPublication()
         .catch((err: unknown) => this.o.log.warn('reading the publication back failed; retrying at the next check', { error: (err as Error).message }))
         .finally(() => (this.publicationCheck = undefined));
-    }, every);
+    };
+    this.publicationTimer = setInterval(run, every);
     this.publicationTimer.unref();
+    run();
+  }
+
+  /** Runs the catalog check now (tests; the timer runs it periodically). */
+  async checkCatalog(): Promise<void> {
+    await this.publicationCheck;
+    await this.checkPublication();
   }
 
   private async checkPublication(): Promise<void> {
@@ -437,19 +449,15 @@ export class Follower implements StreamConsumer {
         this.o.log.warn('the publication does not exist on the source any more; keeping the tables as they are', { publication: this.o.publication });
         return;
       }
-      const r = await client.query<{ oid: number }>(
-        `SELECT c.oid::int4 AS oid FROM pg_publication_tables pt
-           JOIN pg_namespace n ON n.nspname = pt.schemaname
-           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
-          WHERE pt.pubname = $1`,
-        [this.o.publication],
-      );
-      const published = new Set(r.rows.map((row) => row.oid));
+      const tables = await publishedTables(client, this.o.publication);
+      const published = new Set(tables.map((t) => t.relation.oid));
       // On a standby (decoding there) the catalog read reflects what was replayed so far.
       const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
       const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
       await this.partitions.check(client, this.o.store, published, this.o.log);
-      if (gone.length > 0 && !this.stopped) this.unpublished = { oids: gone, at: parseLsn(at) };
+      if (this.stopped || this.state !== 'streaming') return;
+      if (gone.length > 0) this.unpublished = { oids: gone, at: parseLsn(at) };
+      for (const t of tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
     } finally {
       await client.end();
     }
@@ -475,7 +483,7 @@ export class Follower implements StreamConsumer {
 
   private async connect(): Promise<void> {
     this.generation++;
-    this.blocked = this.quiesced ? { commit: undefined, queue: [] } : undefined;
+    this.blocked = this.quiesced ? { queue: [] } : undefined;
     this.applier.reset();
     const stream = new ReplicationStream({
       source: this.o.source,
@@ -602,60 +610,10 @@ export class Follower implements StreamConsumer {
   }
 
   private afterCommit(outcome: CommitOutcome, commit: Commit): void {
-    if (outcome.kind === 'needs-sync') {
-      this.blocked = { commit, queue: [] };
-      this.stream?.pause();
-      void this.syncLate(outcome.relations, this.generation);
-      return;
-    }
     if (outcome.kind === 'applied') {
       this.o.log.debug('applied transaction', { commit_lsn: formatLsn(commit.commitLsn), changes: outcome.changes });
     }
     this.waiters.notify();
-  }
-
-  /** Copies tables that appeared mid-stream, then applies the held transaction and the queue. */
-  private async syncLate(relations: readonly Relation[], generation: number): Promise<void> {
-    const names = relations.map((r) => `${r.schema}.${r.name}`);
-    this.o.log.info('tables appeared in the publication; copying them', { tables: names });
-    try {
-      const created = await createSlotWithSnapshot(this.o.source, `${this.o.slot}_sync_${++this.syncCount}_${process.pid}`, { temporary: true });
-      try {
-        await this.copyTables(created.snapshotName, relations.map((r) => r.oid), created.consistentPoint, true);
-      } finally {
-        await created.close();
-      }
-      // A table no longer published still needs a catalog entry so the transaction can apply.
-      for (const r of relations) {
-        if (!this.o.store.tables.has(r.oid)) {
-          const t = this.o.store.createTable(r);
-          t.syncedAt = created.consistentPoint;
-        }
-      }
-    } catch (err) {
-      this.o.log.error('copying new tables failed; reconnecting to retry', { tables: names, error: (err as Error).message });
-      if (generation === this.generation) void this.stream?.stop().catch(() => undefined);
-      return;
-    }
-    if (generation !== this.generation || !this.blocked?.commit || this.quiesced) return;
-    const { commit, queue } = this.blocked;
-    this.blocked = undefined;
-    try {
-      this.afterCommit(this.applier.commit(commit), commit);
-      while (queue.length > 0) {
-        if (this.blocked) {
-          // Another late table: hand the rest of the queue to the new hold, in order.
-          (this.blocked as { queue: Uint8Array[] }).queue.unshift(...queue);
-          return;
-        }
-        this.process(queue.shift()!);
-      }
-    } catch (err) {
-      this.o.log.error('apply failed after copying new tables', { error: (err as Error).message });
-      void this.stream?.stop().catch(() => undefined);
-      return;
-    }
-    if (!this.blocked) this.stream?.resume();
   }
 }
 

@@ -13,6 +13,14 @@
  *     from the last good dump, and a restart would replay more and more — an operator must look.
  * The first rule that fails is the reason; the body also carries the numbers behind it.
  *
+ * Tables being copied ('syncing': new to the store, or resynchronized after DDL) and tables not
+ * applied ('skipped') do NOT make the sidecar unready: every other table is exact, and a read of
+ * such a table fails loudly (55000 / 0A000) instead of returning stale rows — "equal or loudly
+ * not ready", per table. Marking the whole sidecar unready would take every table out of service
+ * on every sidecar at once whenever one table's copy waits behind a transaction left open on the
+ * primary. The body lists them (`tables`: reason, since when, what the copy waits for), and the
+ * metrics memstore_tables{status} and memstore_table_sync_oldest_seconds are there to alert on.
+ *
  * Left out: a check against the source itself (reachable, slot present). A sidecar that cannot
  * reach its source is reconnecting, which the stream rule already reports with the cause.
  */
@@ -35,6 +43,18 @@ export interface HealthInput {
   /** Absent when dumps are off. */
   readonly dumps?: { readonly consecutiveFailures: number; readonly lastError: string | undefined; readonly lastSuccessAgeSeconds: number | null };
   readonly maxDumpFailures: number;
+  /** Tables not live, with why (absent = none reported). */
+  readonly tables?: readonly TableHealth[];
+}
+
+export interface TableHealth {
+  readonly table: string;
+  readonly status: 'syncing' | 'skipped';
+  readonly reason: string;
+  /** ISO time the table entered this status, or null when unknown. */
+  readonly since: string | null;
+  /** For a syncing table: what its copy is doing (queued, waiting for a consistent point, …). */
+  readonly phase?: string;
 }
 
 export interface Readiness {
@@ -82,6 +102,8 @@ export function assessReadiness(h: HealthInput): Readiness {
               last_error: h.dumps.lastError ?? null,
               last_success_age_seconds: h.dumps.lastSuccessAgeSeconds,
             },
+      tables_syncing: (h.tables ?? []).filter((t) => t.status === 'syncing'),
+      tables_skipped: (h.tables ?? []).filter((t) => t.status === 'skipped'),
     },
   };
 }

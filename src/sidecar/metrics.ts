@@ -16,11 +16,12 @@
  *   METRIC_NAMES                  the documented list (README "Metrics"; the tests check both)
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { Store } from '../store/store.js';
+import type { Store, TableStatus } from '../store/store.js';
 import type { SnapshotState } from '../snapshot/snapshotter.js';
 import { SOURCE_PROBLEM_KINDS, type SourceProblemKind } from './backoff.js';
 import type { FollowerState } from './follower.js';
 import type { Readiness } from './health.js';
+import { oldestSyncSeconds, type SyncWorkerState, type SyncWorkerStatus } from './table-sync.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 
 /** What the metrics read at scrape time. */
@@ -39,7 +40,12 @@ export interface MetricsSource {
   connections(): number;
   inactiveSlots(): { readonly count: number; readonly retainedBytes: number };
   readiness(): Readiness;
+  /** The sync worker (tables copied beside the stream); absent in tools that have none. */
+  tableSync?(): SyncWorkerStatus;
 }
+
+const SYNC_STATES: Record<SyncWorkerState, true> = { idle: true, 'waiting for a consistent point': true, copying: true, backoff: true, stopped: true };
+const TABLE_STATUSES: Record<TableStatus, true> = { live: true, syncing: true, skipped: true };
 
 /** A Record, so that a state added to FollowerState fails to compile here until it is listed. */
 const STATES: Record<FollowerState, true> = { idle: true, syncing: true, streaming: true, reconnecting: true, stopped: true };
@@ -78,6 +84,11 @@ export const METRIC_NAMES = {
   memstore_dump_age_seconds: 'gauge',
   memstore_inactive_slots: 'gauge',
   memstore_inactive_slots_retained_bytes: 'gauge',
+  memstore_tables: 'gauge',
+  memstore_table_sync_oldest_seconds: 'gauge',
+  memstore_table_sync_state: 'gauge',
+  memstore_table_sync_failures_total: 'counter',
+  memstore_table_syncs_total: 'counter',
 } as const;
 
 type Name = keyof typeof METRIC_NAMES;
@@ -229,6 +240,30 @@ export class SidecarMetrics {
     );
     gauge('memstore_inactive_slots', 'Other slots of this project inactive longer than --inactive-slot-warn (they hold WAL)', () => s.inactiveSlots().count);
     gauge('memstore_inactive_slots_retained_bytes', 'WAL held on the source by those inactive slots, bytes', () => s.inactiveSlots().retainedBytes);
+    new Gauge({
+      name: 'memstore_tables',
+      help: 'Followed tables by status (live; syncing: being copied, reads fail with 55000; skipped: no usable key)',
+      labelNames: ['status'],
+      registers: r,
+      collect() {
+        const n: Record<string, number> = { live: 0, syncing: 0, skipped: 0 };
+        for (const t of store.tables.values()) n[t.status]!++;
+        for (const status of Object.keys(TABLE_STATUSES)) this.set({ status }, n[status]!);
+      },
+    });
+    gauge('memstore_table_sync_oldest_seconds', 'Seconds the longest-syncing table has been syncing (0: none)', () => oldestSyncSeconds(store));
+    new Gauge({
+      name: 'memstore_table_sync_state',
+      help: 'The table sync worker state (1 for the current one; "waiting for a consistent point" = behind a transaction open on the primary)',
+      labelNames: ['state'],
+      registers: r,
+      collect() {
+        const now = s.tableSync?.().state ?? 'idle';
+        for (const state of Object.keys(SYNC_STATES)) this.set({ state }, state === now ? 1 : 0);
+      },
+    });
+    counter('memstore_table_sync_failures_total', 'Table sync rounds that failed (retried with backoff)', () => s.tableSync?.().failures ?? 0);
+    counter('memstore_table_syncs_total', 'Tables copied beside the stream', () => s.tableSync?.().tablesCopied ?? 0);
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -32,6 +32,7 @@ import { assessReadiness, type Readiness, type SidecarPhase } from './health.js'
 import { HttpEndpoint } from './http.js';
 import { SidecarMetrics } from './metrics.js';
 import { SlotWatch } from './slot-watch.js';
+import { syncWorkerStats, tableHealth } from './table-sync.js';
 import { compact, compactionDue, DEFAULT_COMPACTION, type CompactionPolicy } from '../store/compaction.js';
 
 export interface SidecarOptions {
@@ -128,6 +129,7 @@ export class Sidecar {
         this.snapshotter?.invalidate();
         this.store.contentLsn = this.store.appliedLsn; // the copy replaced the contents
       },
+      onTableSynced: () => this.snapshotter?.invalidate(),
       ...(o.failoverSlot ? { failoverSlot: true } : {}),
       ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
@@ -145,6 +147,7 @@ export class Sidecar {
       connections: () => this.server?.connectionCount ?? 0,
       inactiveSlots: () => ({ count: this.slotWatch?.inactiveCount ?? 0, retainedBytes: this.slotWatch?.inactiveRetainedBytes ?? 0 }),
       readiness: () => this.readiness(),
+      tableSync: () => this.follower.tableSync.status(),
     });
   }
 
@@ -172,6 +175,7 @@ export class Sidecar {
           }
         : {}),
       maxDumpFailures: this.o.readyMaxDumpFailures ?? 3,
+      tables: tableHealth(this.store),
     });
   }
 
@@ -262,6 +266,7 @@ export class Sidecar {
       source_problem: this.follower.problem?.kind ?? null,
       last_error: this.follower.lastError ?? null,
       retry_in_ms: this.follower.retryInMs === undefined ? null : Math.round(this.follower.retryInMs),
+      table_sync: syncWorkerStats(this.follower.tableSync.status()),
       memstore_stale: s.memstoreStale || null,
       dumps: snap
         ? {

@@ -106,12 +106,3 @@ export function resolveUnchanged(next: Uint8Array, stored: Uint8Array | undefine
   }
   return buildRow(values);
 }
-
-/**
- * Rewrites a row into a new column layout: `sources[i]` is the index of new column i in the old
- * row, or -1 for a column the old row did not have (its value is `fills[i]`, normally NULL).
- */
-export function reshapeRow(row: Uint8Array, sources: readonly number[], fills: readonly (Uint8Array | null)[]): Uint8Array {
-  const values = sources.map((src, i) => (src < 0 ? (fills[i] ?? null) : (columnValue(row, src) ?? null)));
-  return buildRow(values);
-}

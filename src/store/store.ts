@@ -11,6 +11,8 @@
  * WAL end when the stream was idle (records never overlap, so this is the same rule as "commit
  * LSN ≤ last applied commit LSN" in DESIGN.md, but it also covers the idle advance).
  */
+import type { DdlRelation } from '../decode/ddl-message.js';
+import type { PgoutputMessage } from '../decode/pgoutput.js';
 import type { Lsn } from '../lsn.js';
 import type { Relation, RelationColumn } from '../pg/relation.js';
 import type { ByteMap } from './byte-map.js';
@@ -21,7 +23,10 @@ import { columnValues } from './row.js';
 export type TableStatus =
   /** Rows are applied. */
   | 'live'
-  /** Its rows are being copied; changes wait. */
+  /**
+   * Its rows are being copied (initial copy, a table new to the store, or a resync after DDL):
+   * reads fail with 55000, its changes wait in `resync.pending` (apply/resync.ts).
+   */
   | 'syncing'
   /** Not applied: no primary key or replica identity index, or an unsupported identity. */
   | 'skipped';
@@ -29,8 +34,17 @@ export type TableStatus =
 export interface TableState {
   relation: Relation;
   status: TableStatus;
-  /** Why the table is skipped; empty otherwise. */
+  /** Why the table is skipped or syncing; empty otherwise. */
   reason: string;
+  /** When the status last changed (ms since 1970), for "syncing since" in stats; 0 = unknown. */
+  since?: number;
+  /** Set while the table is resynchronized beside the stream (apply/resync.ts). */
+  resync?: Resync;
+  /**
+   * pg_attribute.attnum of each column, from the copy that made the table (empty when unknown):
+   * DROP COLUMN a; ADD COLUMN a … keeps names and maybe types, only the attnum tells.
+   */
+  attnums?: readonly number[];
   /** Column indexes of the key, in key order. */
   keyIndexes: number[];
   keyTypeOids: number[];
@@ -50,6 +64,32 @@ export interface TableState {
   generatedColumns?: readonly string[];
   /** Why the rows may differ from the source although the table is live (until a fresh copy). */
   stale?: string;
+}
+
+/** A change of a syncing table, held until its copy is swapped in. */
+export interface PendingChange {
+  readonly msg: PgoutputMessage | DdlChange;
+  /** Commit LSN of the change's transaction: below the copy's consistent point = in the copy. */
+  readonly commitLsn: Lsn;
+  readonly commitUs: number;
+}
+
+/** One relation of a memstore.ddl message (decode/ddl-message.ts), as a pending change. */
+export interface DdlChange {
+  readonly tag: 'ddl';
+  readonly command: string;
+  readonly relation: DdlRelation;
+}
+
+export type ResyncPhase = 'queued' | 'waiting for a consistent point' | 'copying' | 'waiting for the stream' | 'retrying';
+
+export interface Resync {
+  /** Changes since the table entered 'syncing', in stream order. Bounded by the copy's duration. */
+  readonly pending: PendingChange[];
+  /** The finished copy (undefined state: not published at `at`), waiting for appliedLsn ≥ at. */
+  copy?: { readonly state: TableState | undefined; readonly at: Lsn };
+  /** What the sync worker is doing for this table (stats). */
+  phase: ResyncPhase;
 }
 
 export interface StoreCounters {
@@ -118,10 +158,23 @@ export class Store {
   }
 
   createTable(relation: Relation, keyOrder: readonly string[] = []): TableState {
+    const state = this.newTableState(relation, keyOrder);
+    this.tables.set(relation.oid, state);
+    return state;
+  }
+
+  /** A fresh, empty tree of the store's kind. */
+  emptyTree(): ByteMap {
+    return this.newMap();
+  }
+
+  /** A table state with a fresh, empty tree, not (yet) in `tables`. */
+  newTableState(relation: Relation, keyOrder: readonly string[] = []): TableState {
     const state: TableState = {
       relation,
       status: 'live',
       reason: '',
+      since: Date.now(),
       keyIndexes: [],
       keyTypeOids: [],
       rows: this.newMap(),
@@ -129,7 +182,6 @@ export class Store {
       keyOrder,
     };
     describeKey(state, relation);
-    this.tables.set(relation.oid, state);
     return state;
   }
 

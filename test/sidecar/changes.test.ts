@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
-import { caughtUp, memstoreContents, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { caughtUp, memstoreContents, prepareSource, primaryCopy, settled, startSidecar, storeCopy } from '../support/sidecar.js';
 
 let db: TestDatabase;
 let sidecar: Sidecar;
@@ -111,7 +111,8 @@ describe('replication core against PostgreSQL 17', () => {
     await c.query('ALTER TABLE shape ADD COLUMN c int');
     await c.query(`INSERT INTO shape VALUES (3, 'b3', 33)`);
     await c.query(`UPDATE shape SET c = 11 WHERE id = 1`);
-    await caughtUp(sidecar, c);
+    // Each ALTER makes the table copied again beside the stream; wait for the copy to be swapped in.
+    await settled(sidecar, c);
     expect(storeCopy(sidecar, 'shape')).toBe(await primaryCopy(c, 'shape', 'id'));
     expect(storeCopy(sidecar, 'shape')).toBe('1\tb1\t11\n2\tb2\t\\N\n3\tb3\t33\n');
     const t = sidecar.store.tableByName('public', 'shape')!;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
-import { caughtUp, captured, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { caughtUp, captured, prepareSource, primaryCopy, settled, startSidecar, storeCopy } from '../support/sidecar.js';
 
 /** Random inserts, updates and deletes on `table` until `stop()` says so; returns the count. */
 function writer(url: string, table: string, max: number): { done: Promise<number>; stop: () => void } {
@@ -89,7 +89,7 @@ describe('initial sync', () => {
     const w = writer(db!.url, 'late', 3000);
     await c.query(`ALTER PUBLICATION only_a ADD TABLE late`);
     const writes = await w.done;
-    await caughtUp(s2, c);
+    await settled(s2, c);
     const t = s2.store.tableByName('public', 'late');
     expect(t?.status).toBe('live');
     expect(storeCopy(s2, 'late')).toBe(await primaryCopy(c, 'late', 'id'));

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, withDatabase, type TestDatabase } from '../support/pg.js';
-import { captured, caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy, testLogger } from '../support/sidecar.js';
+import { captured, settled, prepareSource, primaryCopy, startSidecar, storeCopy, testLogger } from '../support/sidecar.js';
 import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
@@ -53,8 +53,8 @@ afterAll(async () => {
 });
 
 async function expectBothEqual(leafNames: readonly string[]): Promise<void> {
-  await caughtUp(viaRoot, db.client);
-  await caughtUp(leaves, db.client);
+  await settled(viaRoot, db.client);
+  await settled(leaves, db.client);
   expect(storeCopy(viaRoot, 'root')).toBe(await primaryCopy(db.client, 'root', 'part, id'));
   for (const leaf of LEAVES) expect(viaRoot.store.tableByName('public', leaf), leaf).toBeUndefined();
   expect(leaves.store.tableByName('public', 'root')).toBeUndefined();
@@ -109,11 +109,11 @@ describe('partitioned tables', () => {
       await c.query(`ALTER PUBLICATION pub_switch SET (publish_via_partition_root = true)`);
       await c.query(`INSERT INTO root VALUES (7, 1, 'after the switch'), (8, 3, 'after the switch')`);
       await c.query(`UPDATE root SET v = 'moved after the switch', part = 2 WHERE id = 1 AND part = 1`);
-      await caughtUp(sw, c);
+      await settled(sw, c);
       expect(storeCopy(sw, 'root')).toBe(await primaryCopy(c, 'root', 'part, id'));
       await waitFor(() => [...LEAVES, 'p4'].every((l) => sw.store.tableByName('public', l) === undefined), 10_000, 'the leaves to leave the store');
       await c.query(`DELETE FROM root WHERE id = 7`);
-      await caughtUp(sw, c);
+      await settled(sw, c);
       expect(storeCopy(sw, 'root')).toBe(await primaryCopy(c, 'root', 'part, id'));
     } finally {
       await sw.stop();
@@ -128,7 +128,7 @@ describe('ATTACH PARTITION and DETACH PARTITION (no row changes in the stream)',
                    INSERT INTO stand SELECT i, 5, 'standalone' FROM generate_series(1, 30) i;
                    ALTER TABLE root ATTACH PARTITION stand FOR VALUES IN (5)`);
     await c.query(`UPDATE root SET v = 'changed once attached' WHERE part = 5 AND id = 1`);
-    await caughtUp(leaves, c);
+    await settled(leaves, c);
     expect(storeCopy(leaves, 'stand')).toBe(await primaryCopy(c, 'ONLY stand', 'part, id'));
     expect(leaves.store.tableByName('public', 'stand')!.rows.size).toBe(30);
     await c.query(`ALTER TABLE root DETACH PARTITION stand`);

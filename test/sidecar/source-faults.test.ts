@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
-import { captured, caughtUp, memstoreContents, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { captured, caughtUp, memstoreContents, prepareSource, primaryCopy, settled, startSidecar, storeCopy } from '../support/sidecar.js';
 import { TRANSFER_SCHEMA, transferWorkload } from '../support/workload.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
@@ -146,7 +146,7 @@ describe('faults of the source', () => {
       // ADD TABLE: the existing 700 rows are copied when its first change arrives, then followed.
       await c.query('ALTER PUBLICATION narrow ADD TABLE t2');
       await c.query(`INSERT INTO t2 VALUES (701, 'two 701')`);
-      await caughtUp(s, c);
+      await settled(s, c);
       expect(storeCopy(s, 't2')).toBe(await primaryCopy(c, 't2', 'id'));
       expect(s.store.tableByName('public', 't2')!.rows.size).toBe(701);
 
@@ -158,17 +158,17 @@ describe('faults of the source', () => {
       await until(() => s.store.tableByName('public', 't1') === undefined, 10_000, 't1 to leave the store');
       await expect(reader.query('SELECT count(*) FROM t1')).rejects.toMatchObject({ code: '42P01' });
       expect(logOf(db).some((l) => l.includes('table is no longer in the publication; its rows are dropped from the store') && l.includes('public.t1'))).toBe(true);
-      await caughtUp(s, c);
+      await settled(s, c);
       expect(storeCopy(s, 't2')).toBe(await primaryCopy(c, 't2', 'id'));
 
       // Added back: copied afresh, with the changes made while it was out.
       await c.query('ALTER PUBLICATION narrow ADD TABLE t1');
       await c.query(`INSERT INTO t1 VALUES (501, 'one 501')`);
-      await caughtUp(s, c);
+      await settled(s, c);
       expect(storeCopy(s, 't1')).toBe(await primaryCopy(c, 't1', 'id'));
       expect((await reader.query<{ v: string }>('SELECT v FROM t1 WHERE id = 5')).rows).toEqual([{ v: 'changed while unpublished' }]);
       await c.query(`INSERT INTO t1 VALUES (502, 'one 502')`);
-      await caughtUp(s, c);
+      await settled(s, c);
       expect(storeCopy(s, 't1')).toBe(await primaryCopy(c, 't1', 'id'));
 
       // The publication itself dropped: a configuration problem, not "follow nothing" — the tables stay.

@@ -11,6 +11,7 @@ import { parseLsn } from '../../src/lsn.js';
 import { Sidecar, type SidecarOptions } from '../../src/sidecar/sidecar.js';
 import { installSql } from '../../src/sidecar/embedded-source.js';
 import type { TestDatabase } from './pg.js';
+import { waitForValue } from './wait.js';
 
 export const captured: string[] = [];
 
@@ -81,4 +82,23 @@ export function memstoreContents(sidecar: Sidecar): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of sidecar.store.memstore.entries()) out[Buffer.from(k).toString('utf8')] = Buffer.from(v).toString('utf8');
   return out;
+}
+
+/**
+ * Caught up AND no table being copied: every table the sidecar follows is either live (equal to
+ * the primary at the applied LSN) or skipped. Tables resynchronized after DDL are swapped in only
+ * once the stream passes their copy's consistent point, so this waits for both, in a loop.
+ */
+export async function settled(sidecar: Sidecar, client: pg.Client, timeoutMs = 30_000): Promise<void> {
+  const busy = (): string[] =>
+    [...sidecar.store.tables.values()].filter((t) => t.status === 'syncing').map((t) => `${t.relation.schema}.${t.relation.name} (${t.reason}; ${t.resync?.phase ?? '?'})`);
+  await waitForValue(
+    async () => {
+      await caughtUp(sidecar, client, timeoutMs);
+      return busy();
+    },
+    (b) => b.length === 0,
+    timeoutMs,
+    'table syncs to finish',
+  );
 }

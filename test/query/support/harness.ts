@@ -10,7 +10,7 @@ import { PgWireServer } from '../../../src/pgwire/server.js';
 import { QueryEngine, type QueryEngineOptions } from '../../../src/query/engine.js';
 import type { Sidecar } from '../../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../../support/pg.js';
-import { caughtUp, prepareSource, startSidecar } from '../../support/sidecar.js';
+import { prepareSource, settled, startSidecar } from '../../support/sidecar.js';
 
 export interface Harness {
   readonly db: TestDatabase;
@@ -89,7 +89,8 @@ export async function startHarness(prefix: string, setupSql: string): Promise<Ha
       clients.push(c);
       return c;
     },
-    caughtUp: () => caughtUp(sidecar, db.client),
+    // Caught up and no table being copied (DDL in a test makes a table copied again).
+    caughtUp: () => settled(sidecar, db.client),
     async extraServer(options) {
       const e = await QueryEngine.create(sidecar.store, { waiters, ...options });
       const s = await serve(e);
