@@ -208,6 +208,8 @@ export interface RadixTreeStats {
   readonly leafSlabBytes: number;
   /** Slab bytes on free lists. */
   readonly leafBytesFree: number;
+  /** Cursors registered to have their key saved at the next change (bounded; see the header). */
+  readonly pendingCursors: number;
   readonly memoryUsage: number;
 }
 
@@ -1351,6 +1353,7 @@ export class RadixTree implements ByteMap {
       nodeBytesLive: live.reduce((sum, k, i) => sum + k * NODE_WORDS[i]!, 0) * 4,
       leafSlabBytes: this.slab.bytesHeld,
       leafBytesFree: this.slab.bytesFree,
+      pendingCursors: this.pending.length,
       memoryUsage: this.memoryUsage(),
     };
   }
