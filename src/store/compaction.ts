@@ -47,8 +47,7 @@ export interface CompactionResult {
 /** Whether a background compaction of this map is due under the policy. */
 export function compactionDue(map: ByteMap, policy: CompactionPolicy = DEFAULT_COMPACTION): boolean {
   if (!(map instanceof RadixTree) || map.size === 0 || map.size > policy.maxKeys) return false;
-  const held = map.slab.bytesHeld;
-  const free = map.slab.bytesFree;
+  const { leafSlabBytes: held, leafBytesFree: free } = map.stats();
   return free >= policy.minFreeBytes && free >= held * policy.minFreeFraction;
 }
 

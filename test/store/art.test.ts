@@ -414,9 +414,9 @@ describe('RadixTree iteration under modification', () => {
     const t = fill(10);
     const c = t.cursor();
     c.next();
-    expect(t.pending.length).toBe(1);
+    expect(t.stats().pendingCursors).toBe(1);
     t.set(b('a'), b('1'));
-    expect(t.pending.length).toBe(0);
+    expect(t.stats().pendingCursors).toBe(0);
   });
 
   it('a tree that is only read does not pile up finished cursors', () => {
@@ -425,7 +425,7 @@ describe('RadixTree iteration under modification', () => {
       const c = t.cursor({ lo: b('0004') });
       while (c.next());
     }
-    expect(t.pending.length).toBeLessThanOrEqual(64);
+    expect(t.stats().pendingCursors).toBeLessThanOrEqual(64);
   });
 });
 
