@@ -440,7 +440,7 @@ export class Connection {
 
   private onStartupPacket(body: Buffer): Pending {
     const r = this.fields.reset(body);
-    const code = r.int32();
+    const code = r.i32();
     switch (code) {
       case StartupCode.SSLRequest:
         r.end();
@@ -452,8 +452,8 @@ export class Connection {
         this.out.singleByte(SSL_REFUSE);
         return undefined;
       case StartupCode.CancelRequest: {
-        const pid = r.int32();
-        const key = r.int32();
+        const pid = r.i32();
+        const key = r.i32();
         r.end();
         this.host.cancel(pid, key);
         this.state = 'closed';
