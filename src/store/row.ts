@@ -4,7 +4,9 @@
  *   int16 column count, then per column: int32 length (-1 = NULL) and that many bytes of the
  *   value's PostgreSQL text output.
  *
- * A point read therefore copies one buffer to the socket behind a 'D' and a length. The decoder
+ * A point read therefore copies one buffer to the socket behind a 'D' and a length. This module
+ * owns the format: buildRow is the one builder, for stored rows and for rows the query layer makes
+ * (pgwire only frames bodies it is given). The decoder
  * also produces new tuples in this form, with one extra marker that never reaches the store:
  * length -2 = "unchanged TOAST value" (pgoutput's 'u'), resolved against the stored row at apply.
  */
@@ -76,11 +78,27 @@ export function hasUnchanged(row: Uint8Array): boolean {
   return false;
 }
 
-/** Builds a row from column values (null = NULL). */
-export function buildRow(values: readonly (Uint8Array | null)[]): Uint8Array {
+/** A column value for buildRow: its bytes, its text (encoded as UTF-8), or null for NULL. */
+export type ColumnInput = Uint8Array | string | null;
+
+/**
+ * Builds a row from column values: the one DataRow body builder (stored rows, projections, and
+ * the rows engines make from strings). Values are written in place, with no intermediate copy of
+ * a string's UTF-8; the row owns its buffer (offset 0), so it may be kept in the store.
+ */
+export function buildRow(values: readonly ColumnInput[]): Uint8Array {
   let size = 2;
-  for (const v of values) size += 4 + (v ? v.length : 0);
+  let text = false;
+  for (const v of values) {
+    if (v === null) size += 4;
+    else if (typeof v === 'string') {
+      size += 4 + Buffer.byteLength(v);
+      text = true;
+    } else size += 4 + v.length;
+  }
   const out = new Uint8Array(size);
+  // Only rows with text need Buffer's in-place UTF-8 writer; one view of the same memory.
+  const asBuffer = text ? Buffer.from(out.buffer, 0, size) : null;
   const view = new DataView(out.buffer);
   view.setInt16(0, values.length);
   let pos = 2;
@@ -88,6 +106,10 @@ export function buildRow(values: readonly (Uint8Array | null)[]): Uint8Array {
     if (v === null) {
       view.setInt32(pos, NULL_LENGTH);
       pos += 4;
+    } else if (typeof v === 'string') {
+      const n = asBuffer!.write(v, pos + 4, 'utf8');
+      view.setInt32(pos, n);
+      pos += 4 + n;
     } else {
       view.setInt32(pos, v.length);
       out.set(v, pos + 4);
