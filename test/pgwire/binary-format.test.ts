@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryParamToText, makeRowEncoder, TypeOid } from '../../src/pgwire/binary-format.js';
-import { field } from '../../src/pgwire/constant-engine.js';
+import { field } from '../support/constant-engine.js';
 import { buildRow } from '../../src/store/row.js';
 import { MessageWriter } from '../../src/pgwire/message-writer.js';
 import type { SqlError } from '../../src/errors.js';

@@ -6,7 +6,7 @@
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlError } from '../../src/errors.js';
-import { ConstantEngine, field } from '../../src/pgwire/constant-engine.js';
+import { ConstantEngine, field } from '../support/constant-engine.js';
 import { buildRow } from '../../src/store/row.js';
 import type { Engine, ExecResult, SessionState, Statement } from '../../src/pgwire/engine.js';
 import { PgWireServer } from '../../src/pgwire/server.js';

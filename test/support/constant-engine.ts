@@ -1,8 +1,8 @@
 /*
- * constant-engine.ts — a minimal Engine for tests and for the benchmark's ceiling ("a pgwire
- * server in Node that returns a constant row"). It has no SQL parser: statements are recognised
- * by simple string matching, which is enough for drivers' session plumbing and for exercising
- * every path of the protocol layer.
+ * constant-engine.ts — a test double: a minimal Engine for tests and for the benchmark's ceiling
+ * ("a pgwire server in Node that returns a constant row"; bench/read.ts imports it from here). It
+ * has no SQL parser: statements are recognised by simple string matching, which is enough for
+ * drivers' session plumbing and for exercising every path of the protocol layer.
  *
  *   SELECT 1 / any other SELECT          one int4 row `?column?` = the literal (1 when none)
  *   SELECT $1[::type] [AS n], $2 …       echoes the parameters (types: int2/4/8, text, bool,
@@ -26,13 +26,13 @@
  *   nextSleep()                        resolves with the processId when a pg_sleep starts
  *   field(name, typeOid)               a computed column's FieldDescription
  */
-import { SqlError } from '../errors.js';
-import { typeSize } from '../pg/types.js';
-import { TypeOid } from './binary-format.js';
-import { buildRow } from '../store/row.js';
-import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from './engine.js';
-import { normalizeClientEncoding, SERVER_VERSION, startupSettings } from './session-parameters.js';
-import { SQLSTATE } from './sqlstate.js';
+import { SqlError } from '../../src/errors.js';
+import { typeSize } from '../../src/pg/types.js';
+import { TypeOid } from '../../src/pgwire/binary-format.js';
+import { buildRow } from '../../src/store/row.js';
+import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from '../../src/pgwire/engine.js';
+import { normalizeClientEncoding, SERVER_VERSION, startupSettings } from '../../src/pgwire/session-parameters.js';
+import { SQLSTATE } from '../../src/pgwire/sqlstate.js';
 
 export interface RowSet {
   readonly fields: readonly FieldDescription[];
