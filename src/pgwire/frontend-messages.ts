@@ -1,12 +1,12 @@
 /*
  * frontend-messages.ts — decodes the bodies of client messages into typed values, one function per
  * message. Framing (type byte, length) is message-reader.ts's job; acting on the message is
- * connection.ts's.
+ * startup.ts's and query-protocol.ts's.
  *
  * Structural damage inside a message (a string without terminator, fields running past the end,
  * bytes left over) is FATAL 08P01: the framing was intact but the client is not speaking the
  * protocol, and nothing it sends next can be trusted. Semantic mismatches (a Bind with the wrong
- * parameter count) are ordinary errors, reported by connection.ts as PostgreSQL reports them.
+ * parameter count) are ordinary errors, reported by query-protocol.ts as PostgreSQL reports them.
  *
  * Interface (the letter beside each):
  *   decodeStartupParameters   StartupMessage name/value pairs (after the protocol version)
