@@ -5,7 +5,7 @@
  *
  *   postgres   the embedded PostgreSQL 17 (src/pg/embedded.ts), fsync off, the table analysed
  *   sidecar    QueryEngine over the Store a Sidecar filled from that server (this repository)
- *   constant   ConstantEngine (src/pgwire/constant-engine.ts) behind the same PgWireServer:
+ *   constant   ConstantEngine (test/support/constant-engine.ts) behind the same PgWireServer:
  *              no parsing, no lookup — what pgwire alone costs
  *
  * Data: accounts(aid int PRIMARY KEY, bid int, abalance int, filler char(84)), 100k rows.
@@ -29,7 +29,7 @@ import pg from 'pg';
 import { silentLogger } from '../src/log.js';
 import { parseLsn } from '../src/lsn.js';
 import { startEmbedded } from '../src/pg/embedded.js';
-import { ConstantEngine } from '../src/pgwire/constant-engine.js';
+import { ConstantEngine } from '../test/support/constant-engine.js';
 import type { ExecContext, ExecResult, SessionState } from '../src/pgwire/engine.js';
 import { PgWireServer } from '../src/pgwire/server.js';
 import { QueryEngine } from '../src/query/engine.js';

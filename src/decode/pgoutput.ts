@@ -22,7 +22,7 @@
  *
  * Message layout reference: PostgreSQL docs, "Logical Replication Message Formats".
  */
-import { copyBytes } from '../bytes.js';
+import { ByteReader, type ByteReaderPolicy, type ReadFailure } from '../byte-reader.js';
 import type { Lsn } from '../lsn.js';
 import type { Relation, RelationColumn, ReplicaIdentity } from '../pg/relation.js';
 import { NULL_LENGTH, UNCHANGED_LENGTH } from '../pg/row-format.js';
@@ -133,68 +133,20 @@ export type PgoutputMessage =
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-class Reader {
-  pos = 0;
-  private readonly view: DataView;
-  constructor(readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  need(n: number): void {
-    if (this.pos + n > this.buf.length) {
-      throw new DecodeError(`pgoutput message truncated: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
-    }
-  }
-  u8(): number {
-    this.need(1);
-    return this.buf[this.pos++]!;
-  }
-  i16(): number {
-    this.need(2);
-    const v = this.view.getInt16(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  i32(): number {
-    this.need(4);
-    const v = this.view.getInt32(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  u64(): bigint {
-    this.need(8);
-    const v = this.view.getBigUint64(this.pos);
-    this.pos += 8;
-    return v;
-  }
-  i64(): bigint {
-    this.need(8);
-    const v = this.view.getBigInt64(this.pos);
-    this.pos += 8;
-    return v;
-  }
-  cstring(): string {
-    const end = this.buf.indexOf(0, this.pos);
-    if (end < 0) throw new DecodeError('pgoutput message truncated: unterminated string');
-    const s = utf8.decode(this.buf.subarray(this.pos, end));
-    this.pos = end + 1;
-    return s;
-  }
-  bytes(n: number): Uint8Array {
-    this.need(n);
-    const out = copyBytes(this.buf, this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-}
+/** A message that does not parse stops the stream; its strings come from the server as they are. */
+const PGOUTPUT_MESSAGE: ByteReaderPolicy<Uint8Array> = {
+  fail(kind: ReadFailure, need: number, pos: number, length: number): Error {
+    if (kind === 'unterminated') return new DecodeError('pgoutput message truncated: unterminated string');
+    if (kind === 'trailing') return new DecodeError(`pgoutput message has ${length - pos} bytes left over`);
+    return new DecodeError(`pgoutput message truncated: need ${need} bytes at offset ${pos} of ${length}`);
+  },
+  text: (buf, start, end) => utf8.decode(buf.subarray(start, end)),
+};
+
+type Reader = ByteReader<Uint8Array>;
 
 export function decodePgoutput(buf: Uint8Array): PgoutputMessage {
-  const r = new Reader(buf);
+  const r = new ByteReader(PGOUTPUT_MESSAGE, buf);
   const tag = r.u8();
   switch (tag) {
     case PgoutputTag.Begin:
@@ -249,7 +201,7 @@ export function decodePgoutput(buf: Uint8Array): PgoutputMessage {
       const prefix = r.cstring();
       const len = r.i32();
       if (len < 0) throw new DecodeError('message: negative content length');
-      return { tag: 'message', transactional: (flags & 1) !== 0, lsn, prefix, content: r.bytes(len) };
+      return { tag: 'message', transactional: (flags & 1) !== 0, lsn, prefix, content: r.copy(len) };
     }
     default:
       throw new DecodeError(`unknown pgoutput message type 0x${tag.toString(16)} ('${String.fromCharCode(tag)}')`);

@@ -1,12 +1,12 @@
 /*
  * frontend-messages.ts — decodes the bodies of client messages into typed values, one function per
  * message. Framing (type byte, length) is message-reader.ts's job; acting on the message is
- * connection.ts's.
+ * startup.ts's and query-protocol.ts's.
  *
  * Structural damage inside a message (a string without terminator, fields running past the end,
  * bytes left over) is FATAL 08P01: the framing was intact but the client is not speaking the
  * protocol, and nothing it sends next can be trusted. Semantic mismatches (a Bind with the wrong
- * parameter count) are ordinary errors, reported by connection.ts as PostgreSQL reports them.
+ * parameter count) are ordinary errors, reported by query-protocol.ts as PostgreSQL reports them.
  *
  * Interface (the letter beside each):
  *   decodeStartupParameters   StartupMessage name/value pairs (after the protocol version)
@@ -47,10 +47,10 @@ export interface ParseMessage {
 export function decodeParse(r: FieldReader): ParseMessage {
   const name = r.cstring();
   const sql = r.cstring();
-  const n = r.int16();
+  const n = r.i16();
   if (n < 0) throw protocolViolation('invalid message format');
   const paramTypeOids: number[] = [];
-  for (let i = 0; i < n; i++) paramTypeOids.push(r.int32() >>> 0);
+  for (let i = 0; i < n; i++) paramTypeOids.push(r.i32() >>> 0);
   r.end();
   return { name, sql, paramTypeOids };
 }
@@ -69,14 +69,14 @@ export function decodeBind(r: FieldReader): BindMessage {
   const portal = r.cstring();
   const statement = r.cstring();
   const paramFormats = int16List(r);
-  const n = r.int16();
+  const n = r.i16();
   if (n < 0) throw protocolViolation('invalid message format');
   const params: (Buffer | null)[] = [];
   for (let i = 0; i < n; i++) {
-    const len = r.int32();
+    const len = r.i32();
     if (len === -1) params.push(null);
     else if (len < -1) throw protocolViolation(`invalid length ${len} of bind parameter ${i + 1}`);
-    else params.push(r.bytes(len));
+    else params.push(r.view(len));
   }
   const resultFormats = int16List(r);
   r.end();
@@ -84,10 +84,10 @@ export function decodeBind(r: FieldReader): BindMessage {
 }
 
 function int16List(r: FieldReader): number[] {
-  const n = r.int16();
+  const n = r.i16();
   if (n < 0) throw protocolViolation('invalid message format');
   const list: number[] = [];
-  for (let i = 0; i < n; i++) list.push(r.int16());
+  for (let i = 0; i < n; i++) list.push(r.i16());
   return list;
 }
 
@@ -99,7 +99,7 @@ export interface TargetMessage {
 
 /** 'D' Describe and 'C' Close share this layout. */
 export function decodeDescribeOrClose(r: FieldReader): TargetMessage {
-  const kind = r.int8();
+  const kind = r.u8();
   const name = r.cstring();
   r.end();
   return { kind, name };
@@ -114,7 +114,7 @@ export interface ExecuteMessage {
 /** 'E' */
 export function decodeExecute(r: FieldReader): ExecuteMessage {
   const portal = r.cstring();
-  const maxRows = r.int32();
+  const maxRows = r.i32();
   r.end();
   return { portal, maxRows };
 }
@@ -127,8 +127,8 @@ export interface SASLInitialResponse {
 /** 'p' as SASLInitialResponse: mechanism, int32 length (-1 = none), data. */
 export function decodeSASLInitialResponse(r: FieldReader): SASLInitialResponse {
   const mechanism = r.cstring();
-  const len = r.int32();
-  const data = len === -1 ? Buffer.alloc(0) : r.bytes(len);
+  const len = r.i32();
+  const data = len === -1 ? Buffer.alloc(0) : r.view(len);
   r.end();
   return { mechanism, data };
 }

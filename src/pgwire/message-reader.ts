@@ -23,9 +23,11 @@
  *                                `body` then holds its body; throws FATAL 08P01 on bad framing
  *   setLimits(limits)            switch message table (startup → auth → ready)
  *   bufferedBytes                bytes received and not yet returned
- *   FieldReader                  int8/16/32, cstring (validated UTF-8), bytes, end-of-message check
+ *   FieldReader                  a ByteReader (src/byte-reader.ts) whose strings are validated UTF-8
+ *                                and whose damage is FATAL 08P01
  */
 import { isUtf8 } from 'node:buffer';
+import { ByteReader, type ByteReaderPolicy, type ReadFailure } from '../byte-reader.js';
 import { SqlError } from '../errors.js';
 import { Limits } from './messages.js';
 import { SQLSTATE } from './sqlstate.js';
@@ -141,70 +143,20 @@ export class MessageReader {
   }
 }
 
-/** Reads the fields of one message body. One instance per connection, reset per message. */
-export class FieldReader {
-  private buf: Buffer = EMPTY;
-  private pos = 0;
+/** A client message's structural damage is FATAL 08P01; its text is validated UTF-8 (22021). */
+const CLIENT_MESSAGE: ByteReaderPolicy<Buffer> = {
+  fail(kind: ReadFailure): Error {
+    return protocolViolation(
+      kind === 'truncated' ? 'insufficient data left in message' : kind === 'unterminated' ? 'invalid string in message' : 'invalid message format',
+    );
+  },
+  text: decodeUtf8,
+};
 
-  reset(body: Buffer): this {
-    this.buf = body;
-    this.pos = 0;
-    return this;
-  }
-
-  get remaining(): number {
-    return this.buf.length - this.pos;
-  }
-
-  int8(): number {
-    this.need(1);
-    return this.buf[this.pos++]!;
-  }
-
-  int16(): number {
-    this.need(2);
-    const v = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-
-  int32(): number {
-    this.need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-
-  /** A NUL-terminated string; invalid UTF-8 is 22021 like PostgreSQL's pg_verify_mbstr. */
-  cstring(): string {
-    const end = this.buf.indexOf(0, this.pos);
-    if (end < 0) throw protocolViolation('invalid string in message');
-    const s = decodeUtf8(this.buf, this.pos, end);
-    this.pos = end + 1;
-    return s;
-  }
-
-  /** A view of the next n bytes. */
-  bytes(n: number): Buffer {
-    this.need(n);
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
-
-  rest(): Buffer {
-    const v = this.buf.subarray(this.pos);
-    this.pos = this.buf.length;
-    return v;
-  }
-
-  /** pq_getmsgend: the message must be fully consumed. */
-  end(): void {
-    if (this.pos !== this.buf.length) throw protocolViolation('invalid message format');
-  }
-
-  private need(n: number): void {
-    if (n < 0 || this.pos + n > this.buf.length) throw protocolViolation('insufficient data left in message');
+/** Reads the fields of one client message body. One instance per connection, reset per message. */
+export class FieldReader extends ByteReader<Buffer> {
+  constructor() {
+    super(CLIENT_MESSAGE, EMPTY);
   }
 }
 

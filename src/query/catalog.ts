@@ -15,7 +15,7 @@
  * Interface:
  *   catalogPlan(sql)   a Plan for a known catalog query, or null
  */
-import { encodeDataRow } from '../pgwire/data-row.js';
+import { buildRow } from '../store/row.js';
 import { alwaysValid, computedField, rowsOf, type Plan } from './plan.js';
 import { BUILTIN_ARRAY_TYPES, Oid } from '../pg/types.js';
 
@@ -32,7 +32,7 @@ const POSTGRES_JS_ARRAY_TYPES = collapse(`
   order by b.oid
 `);
 
-const ARRAY_TYPE_ROWS = BUILTIN_ARRAY_TYPES.map(([elem, array]) => encodeDataRow([String(elem), String(array)]));
+const ARRAY_TYPE_ROWS = BUILTIN_ARRAY_TYPES.map(([elem, array]) => buildRow([String(elem), String(array)]));
 const ARRAY_TYPE_FIELDS = [computedField('oid', Oid.oid), computedField('typarray', Oid.oid)];
 
 const PLANS = new Map<string, Plan>([

@@ -12,7 +12,7 @@
  *   computedField(name, type)      a RowDescription field that is no table column
  */
 import type { LsnWaiters } from '../apply/lsn-waiters.js';
-import { encodeDataRow } from '../pgwire/data-row.js';
+import { buildRow } from '../store/row.js';
 import type { ExecContext, ExecResult, FieldDescription, SessionState } from '../pgwire/engine.js';
 import type { Store } from '../store/store.js';
 import { typeSize } from '../pg/types.js';
@@ -49,7 +49,7 @@ export function rowsOf(rows: readonly Uint8Array[], tag: (n: number) => string =
 }
 
 export function oneRow(values: readonly (string | null)[]): ExecResult {
-  return rowsOf([encodeDataRow(values)]);
+  return rowsOf([buildRow(values)]);
 }
 
 export function computedField(name: string, typeOid: number): FieldDescription {

@@ -1180,7 +1180,7 @@ function planScalarRows(ctx: BuildContext, env: EngineEnv, s: SelectStmt): RowPl
       const values = exprs.map((e) => e.eval(ec, args));
       const done = (vs: (string | null)[]): Iterator<Uint8Array> => {
         if (n < 1 || skip > 0) return EMPTY;
-        return [buildRow(vs.map((v) => (v === null ? null : Buffer.from(v, 'utf8'))))][Symbol.iterator]();
+        return [buildRow(vs)][Symbol.iterator]();
       };
       if (values.some((v) => v instanceof Promise)) return Promise.all(values.map((v) => Promise.resolve(v))).then(done);
       return done(values as (string | null)[]);

@@ -30,7 +30,7 @@
  */
 import type { DiscardStmt, Node, TransactionStmt, VariableSetStmt, VariableShowStmt } from 'libpg-query';
 import { SqlError } from '../errors.js';
-import { encodeDataRow } from '../pgwire/data-row.js';
+import { buildRow } from '../store/row.js';
 import type { ExecContext, SessionState } from '../pgwire/engine.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { notSupported } from './errors.js';
@@ -256,7 +256,7 @@ export function planVariableShow(ctx: BuildContext, s: VariableShowStmt): Plan {
         for (const k of ec.session.parameters.keys()) names.add(k);
         const rows = [...names]
           .sort()
-          .map((n) => encodeDataRow([showName(n), getSetting(ec.session, n) ?? '', '']));
+          .map((n) => buildRow([showName(n), getSetting(ec.session, n) ?? '', '']));
         return rowsOf(rows, () => 'SHOW');
       },
     };
@@ -271,7 +271,7 @@ export function planVariableShow(ctx: BuildContext, s: VariableShowStmt): Plan {
     run: (ec) => {
       const v = getSetting(ec.session, name);
       if (v === undefined) throw new SqlError(SQLSTATE.undefined_object, `unrecognized configuration parameter "${name}"`);
-      return rowsOf([encodeDataRow([v])], () => 'SHOW');
+      return rowsOf([buildRow([v])], () => 'SHOW');
     },
   };
 }

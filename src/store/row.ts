@@ -2,9 +2,10 @@
  * row.ts — rows are kept in the form they are served: a DataRow body (layout and the NULL and
  * unchanged-TOAST markers in pg/row-format.ts).
  *
- * A point read therefore copies one buffer to the socket behind a 'D' and a length. The
- * unchanged-TOAST marker (length -2) only appears in decoded new tuples; it is resolved against
- * the stored row at apply and never reaches the store.
+ * A point read therefore copies one buffer to the socket behind a 'D' and a length. This module
+ * owns the format: buildRow is the one builder, for stored rows and for rows the query layer makes
+ * (pgwire only frames bodies it is given). The unchanged-TOAST marker only appears in decoded new
+ * tuples; it is resolved against the stored row at apply and never reaches the store.
  */
 import { NULL_LENGTH, UNCHANGED_LENGTH } from '../pg/row-format.js';
 
@@ -72,11 +73,27 @@ export function hasUnchanged(row: Uint8Array): boolean {
   return false;
 }
 
-/** Builds a row from column values (null = NULL). */
-export function buildRow(values: readonly (Uint8Array | null)[]): Uint8Array {
+/** A column value for buildRow: its bytes, its text (encoded as UTF-8), or null for NULL. */
+export type ColumnInput = Uint8Array | string | null;
+
+/**
+ * Builds a row from column values: the one DataRow body builder (stored rows, projections, and
+ * the rows engines make from strings). Values are written in place, with no intermediate copy of
+ * a string's UTF-8; the row owns its buffer (offset 0), so it may be kept in the store.
+ */
+export function buildRow(values: readonly ColumnInput[]): Uint8Array {
   let size = 2;
-  for (const v of values) size += 4 + (v ? v.length : 0);
+  let text = false;
+  for (const v of values) {
+    if (v === null) size += 4;
+    else if (typeof v === 'string') {
+      size += 4 + Buffer.byteLength(v);
+      text = true;
+    } else size += 4 + v.length;
+  }
   const out = new Uint8Array(size);
+  // Only rows with text need Buffer's in-place UTF-8 writer; one view of the same memory.
+  const asBuffer = text ? Buffer.from(out.buffer, 0, size) : null;
   const view = new DataView(out.buffer);
   view.setInt16(0, values.length);
   let pos = 2;
@@ -84,6 +101,10 @@ export function buildRow(values: readonly (Uint8Array | null)[]): Uint8Array {
     if (v === null) {
       view.setInt32(pos, NULL_LENGTH);
       pos += 4;
+    } else if (typeof v === 'string') {
+      const n = asBuffer!.write(v, pos + 4, 'utf8');
+      view.setInt32(pos, n);
+      pos += 4 + n;
     } else {
       view.setInt32(pos, v.length);
       out.set(v, pos + 4);

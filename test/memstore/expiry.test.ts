@@ -18,7 +18,8 @@ import { RadixTree } from '../../src/store/art.js';
 import { expiryOf, nowMicros } from '../../src/store/memstore.js';
 import { ExpirySweeper } from '../../src/store/memstore-sweeper.js';
 import { Store } from '../../src/store/store.js';
-import { eventually, startRig, type MemstoreRig } from './support.js';
+import { waitFor } from '../support/wait.js';
+import { startRig, type MemstoreRig } from './support.js';
 
 let rig: MemstoreRig;
 let side: pg.Client;
@@ -51,7 +52,7 @@ describe('expiry', () => {
     await rig.caughtUp();
     expect(await one(`SELECT memstore.get('soon')`)).toBe('"bye"');
     expect(await one(`SELECT count(*) FROM memstore.kv WHERE expires_at IS NOT NULL`)).toBe('1');
-    expect(await eventually(async () => (await one(`SELECT memstore.get('soon')`)) === null, 10_000)).toBe(true);
+    await waitFor(async () => (await one(`SELECT memstore.get('soon')`)) === null, 10_000, "'soon' to expire");
     expect(await one(`SELECT memstore.count()`)).toBe('1');
     expect(await one(`SELECT count(*) FROM memstore.list()`)).toBe('1');
     expect(await one(`SELECT count(*) FROM memstore.kv`)).toBe('1');
@@ -81,15 +82,18 @@ describe('expiry', () => {
     const peak = Number(await one('SELECT memstore.memory_usage()'));
     expect(await one(`SELECT memstore.count('sess:')`)).toBe('20000');
     expect(peak - base).toBeGreaterThan(20000 * 200);
-    expect(await eventually(async () => (await one(`SELECT memstore.count('sess:')`)) === '0', 10_000)).toBe(true);
+    await waitFor(async () => (await one(`SELECT memstore.count('sess:')`)) === '0', 10_000, 'every sess: key to expire');
     // Any commit after the expiry moves the stream clock past it: the sweeper may now delete.
     await primary().query(`SELECT memstore.set('tick', '1')`);
     await rig.caughtUp();
-    const swept = await eventually(async () => {
-      const s = JSON.parse((await one('SELECT memstore.stats()')) as string) as { memstore: { expired: number; expired_pending: number } };
-      return s.memstore.expired >= 20000 && s.memstore.expired_pending === 0;
-    }, 15_000);
-    expect(swept).toBe(true);
+    await waitFor(
+      async () => {
+        const s = JSON.parse((await one('SELECT memstore.stats()')) as string) as { memstore: { expired: number; expired_pending: number } };
+        return s.memstore.expired >= 20000 && s.memstore.expired_pending === 0;
+      },
+      15_000,
+      'the sweeper to delete the 20,000 expired keys',
+    );
     const after = Number(await one('SELECT memstore.memory_usage()'));
     if (process.env.MEMSTORE_TEST_REPORT) process.stderr.write(`memory_usage: base ${base}, 20k keys ${peak}, after sweep ${after}\n`);
     expect(after).toBeLessThan(base + (peak - base) / 4);
@@ -116,7 +120,7 @@ describe('expiry in dumps', () => {
       expect(await one(`SELECT expires_at FROM memstore.kv WHERE key = 'd:long'`)).toBe(longAt);
       expect(await one(`SELECT count(*) FROM memstore.kv WHERE key LIKE 'd:%'`)).not.toBe('0');
       // Once d:short expired and was swept here, the dump taken before still has it — expired.
-      expect(await eventually(async () => (await one(`SELECT memstore.get('d:short')`)) === null, 10_000)).toBe(true);
+      await waitFor(async () => (await one(`SELECT memstore.get('d:short')`)) === null, 10_000, "'d:short' to expire");
       for (const fromImage of [true, false]) {
         if (!fromImage) for (const f of readdirSync(path.join(keep, path.basename(dumpDir)))) if (f.endsWith('.art')) rmSync(path.join(keep, path.basename(dumpDir), f));
         if (!fromImage) rewriteManifestWithoutImages(path.join(keep, path.basename(dumpDir)));

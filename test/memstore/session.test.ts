@@ -6,7 +6,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startRig, type MemstoreRig } from './support.js';
+import { waitFor } from '../support/wait.js';
+import { startRig, type MemstoreRig } from './support.js';
 
 let rig: MemstoreRig;
 let side: pg.Client;
@@ -156,6 +157,6 @@ describe('beyond pg_memstore', () => {
     expect(after.memstore.ops).toMatchObject({ set_many: 2, delete_prefix: 1, delete: 1 });
     expect(await rows(`SELECT memstore.get('after-bad')`)).toEqual([['true']]);
     expect((await rows(`SELECT expires_at FROM memstore.kv WHERE key = 'kv:1'`))[0]![0]).not.toBeNull();
-    expect(await eventually(async () => (await stats()).memstore.keys === Number((await rows('SELECT memstore.count()'))[0]![0]))).toBe(true);
+    await waitFor(async () => (await stats()).memstore.keys === Number((await rows('SELECT memstore.count()'))[0]![0]), 20_000, 'memstore.stats() keys to match memstore.count()');
   });
 });

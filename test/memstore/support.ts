@@ -72,13 +72,3 @@ export async function startRig(prefix: string, setupSql = '', extra: Partial<Sid
   await rig.sidecar.start();
   return rig;
 }
-
-/** Polls `check` until it returns true or the deadline passes (then returns false). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, everyMs = 25): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installSql } from '../../src/sidecar/embedded-source.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
+import { waitForValue } from '../support/wait.js';
 
 const run = promisify(execFile);
 const USER = 'reader';
@@ -44,17 +45,17 @@ async function makeCertificates(): Promise<void> {
   otherCa = readFileSync(path.join(dir, 'other.pem'), 'utf8');
 }
 
-function waitForLine(re: RegExp, ms = 60_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const l = lines.find((x) => re.test(x));
-      if (l) return resolve(l);
-      if (child.exitCode !== null || Date.now() > deadline) return reject(new Error(`no line matching ${re}:\n${lines.join('\n')}`));
-      setTimeout(check, 25);
-    };
-    check();
-  });
+/** The sidecar's first log line matching `re`; fails at once if it exited, with its log on failure. */
+async function waitForLine(re: RegExp, ms = 60_000): Promise<string> {
+  const probe = (): string | undefined => {
+    if (child.exitCode !== null) throw new Error(`the sidecar exited (${child.exitCode})`);
+    return lines.find((x) => re.test(x));
+  };
+  try {
+    return (await waitForValue(probe, (l) => l !== undefined, ms, `a line matching ${re}`, 25))!;
+  } catch (err) {
+    throw new Error(`no line matching ${re} (${(err as Error).message}):\n${lines.join('\n')}`);
+  }
 }
 
 beforeAll(async () => {
@@ -130,8 +131,7 @@ async function connectError(c: pg.ClientConfig): Promise<Error & { code?: string
 
 /** Retries connecting until it works (a closed connection frees its slot a moment later). */
 async function connectWithin(c: pg.ClientConfig, ms: number): Promise<pg.Client> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  const attempt = async (): Promise<pg.Client | '53300'> => {
     const client = new pg.Client(c);
     client.on('error', () => undefined);
     try {
@@ -139,10 +139,11 @@ async function connectWithin(c: pg.ClientConfig, ms: number): Promise<pg.Client>
       return client;
     } catch (err) {
       await client.end().catch(() => undefined);
-      if ((err as { code?: string }).code !== '53300' || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
+      if ((err as { code?: string }).code !== '53300') throw err;
+      return '53300';
     }
-  }
+  };
+  return (await waitForValue(attempt, (v) => v !== '53300', ms, 'a connection slot')) as pg.Client;
 }
 
 describe('memstore-sidecar --user/--password-file/--tls-cert/--tls-key/--max-connections', () => {

@@ -11,7 +11,8 @@ import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { message, RawClient, transcript, waitFor } from './support/raw-client.js';
+import { message, RawClient, transcript } from './support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { startServer, type TestServer } from './support/server.js';
 
 const run = promisify(execFile);

@@ -7,7 +7,8 @@
 import net from 'node:net';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadline, startupPacket, waitFor } from './support/raw-client.js';
+import { startupPacket } from './support/raw-client.js';
+import { deadline, waitFor } from '../support/wait.js';
 import { startServer, type TestServer } from './support/server.js';
 
 let ms: TestServer;

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryParamToText, makeRowEncoder, TypeOid } from '../../src/pgwire/binary-format.js';
-import { field } from '../../src/pgwire/constant-engine.js';
-import { encodeDataRow } from '../../src/pgwire/data-row.js';
+import { field } from '../support/constant-engine.js';
+import { buildRow } from '../../src/store/row.js';
 import { MessageWriter } from '../../src/pgwire/message-writer.js';
 import type { SqlError } from '../../src/errors.js';
 import { serverUrl } from '../support/pg.js';
@@ -39,7 +39,7 @@ function encode(typeOid: number, text: string): Buffer {
     chunks.push(Buffer.from(c));
     return true;
   });
-  makeRowEncoder([field('v', typeOid)], Uint8Array.of(1))!.write(w, encodeDataRow([text]));
+  makeRowEncoder([field('v', typeOid)], Uint8Array.of(1))!.write(w, buildRow([text]));
   w.flush();
   const msg = Buffer.concat(chunks);
   // 'D', int32 length, int16 count, int32 value length, value

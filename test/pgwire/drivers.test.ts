@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { field } from '../../src/pgwire/constant-engine.js';
+import { field } from '../support/constant-engine.js';
 import { TypeOid } from '../../src/pgwire/binary-format.js';
 import { startServer, type TestServer } from './support/server.js';
 

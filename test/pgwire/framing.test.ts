@@ -12,7 +12,8 @@ import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageReader, NONE, READY_LIMITS } from '../../src/pgwire/message-reader.js';
-import { bind, RawClient, transcript, waitFor } from './support/raw-client.js';
+import { bind, RawClient, transcript } from './support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { startServer, type TestServer } from './support/server.js';
 
 let ms: TestServer;

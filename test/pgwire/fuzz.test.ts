@@ -12,7 +12,8 @@ import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKnownSqlState } from '../../src/pgwire/sqlstate.js';
-import { bind, errorFields, message, RawClient, transcript, waitFor, type Message } from './support/raw-client.js';
+import { bind, errorFields, message, RawClient, transcript, type Message } from './support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { startServer, type TestServer } from './support/server.js';
 
 let ms: TestServer;

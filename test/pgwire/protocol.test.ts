@@ -6,8 +6,8 @@
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlError } from '../../src/errors.js';
-import { ConstantEngine, field } from '../../src/pgwire/constant-engine.js';
-import { encodeDataRow } from '../../src/pgwire/data-row.js';
+import { ConstantEngine, field } from '../support/constant-engine.js';
+import { buildRow } from '../../src/store/row.js';
 import type { Engine, ExecResult, SessionState, Statement } from '../../src/pgwire/engine.js';
 import { PgWireServer } from '../../src/pgwire/server.js';
 import { TypeOid } from '../../src/pgwire/binary-format.js';
@@ -97,8 +97,8 @@ describe('engine failures', () => {
       execute: (): ExecResult => ({
         kind: 'rows',
         rows: (function* () {
-          yield encodeDataRow(['1']);
-          yield encodeDataRow(['2']);
+          yield buildRow(['1']);
+          yield buildRow(['2']);
           fail();
         })(),
         tag: (n) => `SELECT ${n}`,
@@ -110,7 +110,7 @@ describe('engine failures', () => {
         if (sql === 'overflow midway') return [failing(() => { throw new SqlError('22003', 'integer out of range', { detail: 'row 3', hint: 'use bigint' }); })];
         if (sql === 'bug midway') return [failing(() => { throw new TypeError('secret internals'); })];
         if (sql === 'bug at prepare') throw new RangeError('secret internals');
-        if (sql === 'bad binary') return [{ fields, paramTypeOids: [], execute: () => ({ kind: 'rows', rows: [encodeDataRow(['x'])][Symbol.iterator](), tag: () => 'SELECT 1' }) }];
+        if (sql === 'bad binary') return [{ fields, paramTypeOids: [], execute: () => ({ kind: 'rows', rows: [buildRow(['x'])][Symbol.iterator](), tag: () => 'SELECT 1' }) }];
         return constant.prepare(sql, types, session);
       },
     };

@@ -6,7 +6,8 @@ import net from 'node:net';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadline, RawClient, startupPacket, transcript, waitFor } from './support/raw-client.js';
+import { RawClient, startupPacket, transcript } from './support/raw-client.js';
+import { deadline, waitFor } from '../support/wait.js';
 import { startServer, type TestServer } from './support/server.js';
 
 let ms: TestServer;

@@ -19,7 +19,8 @@ import type { PgWireServer } from '../../src/pgwire/server.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, startSidecar } from '../support/sidecar.js';
-import { dataRow, deadline, RawClient, startupPacket, waitFor, type Message } from './support/raw-client.js';
+import { dataRow, RawClient, startupPacket, type Message } from './support/raw-client.js';
+import { deadline, waitFor } from '../support/wait.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -57,14 +58,19 @@ function memory(): number {
 /**
  * Heap after the sockets of a round are really gone: closed sockets' buffers are freed by
  * finalisers that run on later turns, so one gc() right away reads up to ~30 MB high at random.
+ * Settled means measured so: three readings running that are not 256 KiB below the lowest before.
  */
 async function settledMemory(): Promise<number> {
-  let m = Infinity;
-  for (let i = 0; i < 5; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    m = Math.min(m, memory());
-  }
-  return m;
+  let lowest = Infinity;
+  let steady = 0;
+  const settled = (): boolean => {
+    const m = memory();
+    steady = m < lowest - 256 * 1024 ? 0 : steady + 1;
+    lowest = Math.min(lowest, m);
+    return steady >= 3;
+  };
+  await waitFor(settled, 10_000, 'the heap to settle after a round');
+  return lowest;
 }
 
 describe('slow and greedy clients of the sidecar', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLsn, parseLsn, type Lsn } from '../../src/lsn.js';
 import { ReplicationStream } from '../../src/replication/stream.js';
 import { dropSlotWhenInactive, testDatabase, type TestDatabase } from '../support/pg.js';
+import { waitForValue } from '../support/wait.js';
 
 let db: TestDatabase;
 
@@ -68,8 +69,7 @@ describe('ReplicationStream', () => {
     expect(await slotFlush(slot)).toBeLessThanOrEqual(start);
     reported = end;
     stream.sendStatus(true);
-    const deadline = Date.now() + 10_000;
-    while ((await slotFlush(slot)) < end && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitForValue(() => slotFlush(slot), (f) => f >= end, 10_000, 'the slot to take the reported flush position');
     expect(formatLsn(await slotFlush(slot))).toBe(formatLsn(end));
     await stream.stop();
     await dropSlotWhenInactive(db.client, slot);

@@ -13,6 +13,7 @@ import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, withDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
 import { TRANSFER_SCHEMA, transferWorkload } from '../support/workload.js';
+import { waitFor } from '../support/wait.js';
 
 const SETUP = TRANSFER_SCHEMA;
 
@@ -53,8 +54,7 @@ describe('faults of the source', () => {
         kills++;
         const reconnects = s.follower.reconnectCount;
         // Wait (with a deadline) until the follower is streaming again before the next kill.
-        const deadline = Date.now() + 20_000;
-        while (s.follower.reconnectCount === reconnects && Date.now() < deadline) await new Promise((r2) => setTimeout(r2, 20));
+        await waitFor(() => s.follower.reconnectCount > reconnects, 20_000, 'the follower to reconnect');
         expect(s.follower.reconnectCount).toBeGreaterThan(reconnects);
       }
       await new Promise((r2) => setTimeout(r2, 50)); // pacing between kill attempts, not synchronisation

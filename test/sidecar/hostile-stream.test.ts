@@ -20,6 +20,7 @@ import { parseLsn, type Lsn } from '../../src/lsn.js';
 import type { Sidecar } from '../../src/sidecar/sidecar.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { captured, caughtUp, memstoreContents, prepareSource, primaryCopy, startSidecar, storeCopy } from '../support/sidecar.js';
+import { waitForValue } from '../support/wait.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -156,14 +157,11 @@ describe('hostile memstore messages in the stream', () => {
     // node-postgres' receive buffer for the replication connection grows to hold the largest
     // message (rounded up to a power of two) and lets go of it when a read ends on a message
     // boundary, which an idle stream's keepalives do: poll for that, with a deadline.
-    let m = process.memoryUsage();
-    const deadline = Date.now() + 15_000;
-    for (;;) {
+    const afterGc = (): NodeJS.MemoryUsage => {
       gc();
-      m = process.memoryUsage();
-      if (m.arrayBuffers - baseline.arrayBuffers < 16 * 1024 * 1024 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return process.memoryUsage();
+    };
+    const m = await waitForValue(afterGc, (u) => u.arrayBuffers - baseline.arrayBuffers < 16 * 1024 * 1024, 15_000, 'the receive buffer to be let go', 100);
     // The store holds a handful of rows and keys; the process holds no copy of the big payload.
     expect(sidecar.store.memoryUsage()).toBeLessThan(1 << 20);
     expect(m.arrayBuffers - baseline.arrayBuffers).toBeLessThan(16 * 1024 * 1024);

@@ -13,6 +13,7 @@ import { captured, memstoreContents, primaryCopy, storeCopy, testLogger } from '
 import { Sidecar as SidecarClass } from '../../src/sidecar/sidecar.js';
 import { hurryStandbySnapshots, onDatabase, startPrimaryAndStandby, type StandbyPair } from '../support/standby.js';
 import { parseLsn } from '../../src/lsn.js';
+import { waitFor, waitForValue } from '../support/wait.js';
 
 let pair: StandbyPair | undefined;
 let primary: pg.Client;
@@ -93,25 +94,24 @@ describe('a sidecar following a physical standby', () => {
     expect(sidecar.store.tables.size).toBe(1);
     // The standby's slot is told what was applied, so it does not pin the standby's WAL.
     const applied = sidecar.store.appliedLsn;
-    const deadline = Date.now() + 10_000;
-    let confirmed = 0n;
-    while (confirmed < applied && Date.now() < deadline) {
+    const confirmedFlush = async (): Promise<bigint> => {
       const r = await standby.query<{ l: string | null }>(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = 'memstore_on_standby'`);
-      confirmed = r.rows[0]?.l ? parseLsn(r.rows[0].l) : 0n;
-      if (confirmed < applied) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return r.rows[0]?.l ? parseLsn(r.rows[0].l) : 0n;
+    };
+    const confirmed = await waitForValue(confirmedFlush, (l) => l >= applied, 10_000, 'the standby slot to confirm what was applied', 50);
     expect(confirmed).toBeGreaterThanOrEqual(applied);
   });
 
   it('notices a table taken out of the publication, reading the publication back on the standby', async () => {
     await primary.query('ALTER PUBLICATION memstore DROP TABLE items');
-    const deadline = Date.now() + 20_000;
-    while (sidecar!.store.tableByName('public', 'items') !== undefined && Date.now() < deadline) {
+    const gone = async (): Promise<boolean> => {
+      if (sidecar!.store.tableByName('public', 'items') === undefined) return true;
       // Moves the stream past the check point (the table leaves the store in stream order).
       await primary.query(`SELECT memstore.set('tick', '1')`);
       await caughtUpWithPrimary(sidecar!);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      return false;
+    };
+    await waitFor(gone, 20_000, 'items to leave the store', 100);
     expect(sidecar!.store.tableByName('public', 'items')).toBeUndefined();
     // pg_current_wal_lsn() fails during recovery: the check must use the replay position there.
     expect(captured.filter((l) => l.includes('reading the publication back failed'))).toEqual([]);

@@ -14,6 +14,7 @@ import { parseLsn } from '../../src/lsn.js';
 import { Sidecar } from '../../src/sidecar/sidecar.js';
 import { dropSlotWhenInactive, testDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, captured, memstoreContents, prepareSource, primaryCopy, storeCopy, testLogger } from '../support/sidecar.js';
+import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
 let dataDir: string;
@@ -132,18 +133,18 @@ describe('dumps', () => {
       const retainedBefore = (await slotState(slot)).retained;
       const lsn = await s.save();
       // The slot moves to the dump once it is durable (wait with a deadline for the status update).
-      const deadline = Date.now() + 10_000;
-      while ((await slotState(slot)).flush < lsn && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(async () => (await slotState(slot)).flush >= lsn, 10_000, 'the slot to move to the dump');
       expect((await slotState(slot)).flush).toBe(lsn);
       await db.client.query('CHECKPOINT'); // lets the slot's restart_lsn move with a fresh running-xacts record
       await db.client.query(`SELECT memstore.set('tick', '1')`);
       await caughtUp(s, db.client);
       await s.save();
-      const deadline2 = Date.now() + 10_000;
-      while ((await slotState(slot)).retained >= retainedBefore && Date.now() < deadline2) {
+      const released = async (): Promise<boolean> => {
+        if ((await slotState(slot)).retained < retainedBefore) return true;
         await db.client.query('CHECKPOINT');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+        return false;
+      };
+      await waitFor(released, 10_000, 'the slot to release WAL', 50);
       expect((await slotState(slot)).retained).toBeLessThan(retainedBefore);
     } finally {
       await s.stop();

@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLsn } from '../../src/lsn.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { prepareSource, primaryCopy } from '../support/sidecar.js';
+import { waitForValue } from '../support/wait.js';
 
 const TRANSACTIONS = 100_000;
 const KILLS = 20;
@@ -193,14 +194,11 @@ describe('SIGKILL at random points', () => {
     await proc.waitFor(/"msg":"ready"/, 120_000);
     const end = parseLsn((await db.client.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l);
     // Caught up and durable: the slot's flush (= newest durable dump) passes the end of the workload.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const r = await db.client.query<{ f: string | null }>('SELECT confirmed_flush_lsn::text AS f FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      const f = r.rows[0]?.f;
-      if (f && parseLsn(f) >= end) break;
-      if (Date.now() > deadline) throw new Error(`the sidecar did not catch up: flush ${f}, end ${end.toString(16)}\n${proc.lines.slice(-15).join('\n')}`);
-      await new Promise((r2) => setTimeout(r2, 100));
-    }
+    const flush = async (): Promise<string | null | undefined> =>
+      (await db.client.query<{ f: string | null }>('SELECT confirmed_flush_lsn::text AS f FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows[0]?.f;
+    await waitForValue(flush, (f) => !!f && parseLsn(f) >= end, 120_000, `the sidecar to catch up to ${end.toString(16)}`, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n${proc.lines.slice(-15).join('\n')}`);
+    });
     proc.child.kill('SIGTERM');
     const code = await proc.exit;
     if (code !== 0) console.log(proc.lines.slice(-15).join('\n'));

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import pg from 'pg';
+import { waitFor, waitForValue } from './wait.js';
 
 export interface TestDatabase {
   /** URL of the fresh database. */
@@ -27,14 +28,11 @@ export function withDatabase(url: string, database: string): string {
 
 /** Drops a slot once its walsender has gone (it exits a moment after its connection closes). */
 export async function dropSlotWhenInactive(client: pg.Client, slot: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const state = async (): Promise<'gone' | 'active' | 'inactive'> => {
     const r = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    if (r.rows.length === 0) return;
-    if (!r.rows[0]!.active) break;
-    if (Date.now() > deadline) throw new Error(`slot ${slot} still active after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return r.rows.length === 0 ? 'gone' : r.rows[0]!.active ? 'active' : 'inactive';
+  };
+  if ((await waitForValue(state, (s) => s !== 'active', timeoutMs, `slot ${slot} to be inactive`)) === 'gone') return;
   await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
 }
 
@@ -64,6 +62,10 @@ export async function testDatabase(prefix = 't'): Promise<TestDatabase> {
           `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
           [name],
         );
+        // A terminated walsender lets go of its slot a moment later; until then it cannot be dropped.
+        const active = async (): Promise<boolean> =>
+          (await a.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1 AND active`, [name])).rows.length > 0;
+        await waitFor(async () => !(await active()), 10_000, `the slots of ${name} to be released`);
         await a.query(
           `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`,
           [name],

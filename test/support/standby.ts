@@ -18,6 +18,7 @@ import pg from 'pg';
 import { pgBinaries } from '../../src/pg/binaries.js';
 import { freePort, startEmbedded, stopOrphan, type EmbeddedServer } from '../../src/pg/embedded.js';
 import { parseLsn } from '../../src/lsn.js';
+import { waitForValue } from './wait.js';
 
 export interface StandbyPair {
   readonly primaryUrl: string;
@@ -107,19 +108,20 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
+/**
+ * Waits until `cond` holds: a try that fails (the server still starting) counts as "not yet" and
+ * its error is shown on timeout; `fatal` (the standby exited) fails at once.
+ */
 async function poll(what: string, timeoutMs: number, cond: () => Promise<boolean>, fatal: () => void = () => undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
+  const attempt = async (): Promise<true | string> => {
     fatal();
     try {
-      if (await cond()) return;
+      return (await cond()) || 'not yet';
     } catch (err) {
-      last = err;
+      return (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  };
+  await waitForValue(attempt, (v) => v === true, timeoutMs, what, 50);
 }
 
 /**

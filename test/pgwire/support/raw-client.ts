@@ -9,6 +9,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { serialize } from 'pg-protocol';
+import { deadline } from '../../support/wait.js';
 
 export interface Message {
   /** The type letter, e.g. 'Z'. */
@@ -205,29 +206,6 @@ export class RawClient {
 
   destroy(): void {
     this.socket.destroy();
-  }
-}
-
-export async function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls a condition on the event loop (setImmediate) until it holds, or fails after `ms`. */
-export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
   }
 }
 

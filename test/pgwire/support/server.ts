@@ -1,7 +1,7 @@
 /*
  * Starts a PgWireServer over the constant engine on an ephemeral port, for pgwire tests.
  */
-import { ConstantEngine, type ConstantEngineOptions } from '../../../src/pgwire/constant-engine.js';
+import { ConstantEngine, type ConstantEngineOptions } from '../../support/constant-engine.js';
 import { PgWireServer, type PgWireServerOptions } from '../../../src/pgwire/server.js';
 
 export interface TestServer {

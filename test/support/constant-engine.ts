@@ -1,8 +1,8 @@
 /*
- * constant-engine.ts — a minimal Engine for tests and for the benchmark's ceiling ("a pgwire
- * server in Node that returns a constant row"). It has no SQL parser: statements are recognised
- * by simple string matching, which is enough for drivers' session plumbing and for exercising
- * every path of the protocol layer.
+ * constant-engine.ts — a test double: a minimal Engine for tests and for the benchmark's ceiling
+ * ("a pgwire server in Node that returns a constant row"; bench/read.ts imports it from here). It
+ * has no SQL parser: statements are recognised by simple string matching, which is enough for
+ * drivers' session plumbing and for exercising every path of the protocol layer.
  *
  *   SELECT 1 / any other SELECT          one int4 row `?column?` = the literal (1 when none)
  *   SELECT $1[::type] [AS n], $2 …       echoes the parameters (types: int2/4/8, text, bool,
@@ -26,13 +26,13 @@
  *   nextSleep()                        resolves with the processId when a pg_sleep starts
  *   field(name, typeOid)               a computed column's FieldDescription
  */
-import { SqlError } from '../errors.js';
-import { typeSize } from '../pg/types.js';
-import { TypeOid } from './binary-format.js';
-import { encodeDataRow } from './data-row.js';
-import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from './engine.js';
-import { normalizeClientEncoding, SERVER_VERSION, startupSettings } from './session-parameters.js';
-import { SQLSTATE } from './sqlstate.js';
+import { SqlError } from '../../src/errors.js';
+import { typeSize } from '../../src/pg/types.js';
+import { TypeOid } from '../../src/pgwire/binary-format.js';
+import { buildRow } from '../../src/store/row.js';
+import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from '../../src/pgwire/engine.js';
+import { normalizeClientEncoding, SERVER_VERSION, startupSettings } from '../../src/pgwire/session-parameters.js';
+import { SQLSTATE } from '../../src/pgwire/sqlstate.js';
 
 export interface RowSet {
   readonly fields: readonly FieldDescription[];
@@ -84,7 +84,7 @@ function statement(fields: readonly FieldDescription[] | null, run: Statement['e
 }
 
 function constantRows(fields: readonly FieldDescription[], values: readonly (readonly (string | null)[])[]): Statement {
-  const bodies = values.map((v) => encodeDataRow(v));
+  const bodies = values.map((v) => buildRow(v));
   return statement(fields, () => rows(bodies));
 }
 
@@ -108,7 +108,7 @@ function splitStatements(sql: string): string[] {
 }
 
 const ONE_INT = [field('?column?', TypeOid.int4)] as const;
-const ONE_ROW = [encodeDataRow(['1'])];
+const ONE_ROW = [buildRow(['1'])];
 
 export class ConstantEngine implements Engine {
   rowsProduced = 0;
@@ -192,7 +192,7 @@ export class ConstantEngine implements Engine {
           statement([field(name, TypeOid.text)], (ctx) => {
             const v = ctx.session.parameters.get(name);
             if (v === undefined) throw new SqlError(SQLSTATE.undefined_object, `unrecognized configuration parameter "${name}"`);
-            return { kind: 'rows', rows: [encodeDataRow([v])][Symbol.iterator](), tag: () => 'SHOW' };
+            return { kind: 'rows', rows: [buildRow([v])][Symbol.iterator](), tag: () => 'SHOW' };
           }),
         );
       }
@@ -260,7 +260,7 @@ export class ConstantEngine implements Engine {
       return statement([field('current_setting', TypeOid.text)], (ctx) => {
         const v = ctx.session.parameters.get(name);
         if (v === undefined) throw new SqlError(SQLSTATE.undefined_object, `unrecognized configuration parameter "${name}"`);
-        return rows([encodeDataRow([v])]);
+        return rows([buildRow([v])]);
       });
     }
     if (list.startsWith('$')) return prepareEcho(list, declared);
@@ -278,7 +278,7 @@ export class ConstantEngine implements Engine {
   private *series(n: number): Generator<Uint8Array> {
     for (let i = 1; i <= n; i++) {
       this.rowsProduced++;
-      yield encodeDataRow([String(i)]);
+      yield buildRow([String(i)]);
     }
   }
 
@@ -292,7 +292,7 @@ export class ConstantEngine implements Engine {
       }
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onAbort);
-        resolve(rows([encodeDataRow([''])]));
+        resolve(rows([buildRow([''])]));
       }, ms);
       const onAbort = (): void => {
         clearTimeout(timer);
@@ -360,5 +360,5 @@ function prepareEcho(list: string, declared: readonly number[]): Statement {
     refs.push(ref - 1);
   }
   for (let i = 0; i < types.length; i++) if (types[i] === 0) types[i] = TypeOid.text;
-  return statement(fields, (_ctx, params) => rows([encodeDataRow(refs.map((r) => params[r] ?? null))]), types);
+  return statement(fields, (_ctx, params) => rows([buildRow(refs.map((r) => params[r] ?? null))]), types);
 }
