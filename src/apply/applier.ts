@@ -24,10 +24,17 @@
  * fetching it needs a catalog round trip the synchronous apply step cannot make. Documented in
  * README; a resync (restart without a dump) repairs it.
  *
+ * Buffering: the open transaction is kept as the raw pgoutput messages it arrived as (spill.ts:
+ * in memory up to --txn-memory-limit, in a temporary file beyond) and decoded as it is applied, so
+ * memory is bounded however big the transaction. Relation messages are also kept decoded (they
+ * decide whether the transaction needs a table copy first). Once applied, the same messages (Begin
+ * through Commit) go to `onApplied` — the change log records exactly what was applied.
+ *
  * Left out: REPLICA IDENTITY FULL tables (no unique key in the stream) and tables without a key
  * are reported and skipped, never half-applied.
  */
-import type { Commit, PgoutputMessage, Relation } from '../decode/pgoutput.js';
+import { copyBytes } from '../bytes.js';
+import { decodePgoutput, type Commit, type PgoutputMessage, type Relation } from '../decode/pgoutput.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { encodeKey } from '../store/key-codec.js';
@@ -35,11 +42,17 @@ import { columnValues, hasUnchanged, reshapeRow, resolveUnchanged } from '../sto
 import { describeKey, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
+import type { MessageSource } from '../snapshot/change-log.js';
+import { TxnBuffer, type SpillOptions } from './spill.js';
 
 
 export interface ApplierOptions {
   readonly log: Logger;
   readonly limits?: OpLimits;
+  /** Where and beyond what size the open transaction spills to a file. */
+  readonly spill?: SpillOptions;
+  /** Called with each applied transaction's messages, Begin…Commit (the change log). */
+  readonly onApplied?: (commit: Commit, messages: MessageSource) => void;
 }
 
 /** What commit() reports. */
@@ -50,8 +63,15 @@ export type CommitOutcome =
   | { readonly kind: 'needs-sync'; readonly relations: readonly Relation[] };
 
 export class Applier {
-  private buffer: PgoutputMessage[] = [];
+  private readonly buffer: TxnBuffer;
+  /** Relation messages of the open transaction, decoded. */
+  private relations: Relation[] = [];
+  /** The raw Commit message of the transaction being committed (kept across a needs-sync). */
+  private commitRaw: Uint8Array | undefined;
   private open = false;
+  /** Transactions that went over the memory limit and spilled to a file. */
+  spilled = 0;
+  private readonly onApplied: ApplierOptions['onApplied'];
   private readonly limits: OpLimits;
   private readonly log: Logger;
   private readonly reported = new Set<number>();
@@ -59,6 +79,8 @@ export class Applier {
   constructor(private readonly store: Store, options: ApplierOptions) {
     this.log = options.log;
     this.limits = options.limits ?? DEFAULT_OP_LIMITS;
+    this.onApplied = options.onApplied;
+    this.buffer = new TxnBuffer({ ...options.spill, onSpill: () => this.spilled++ });
   }
 
   /** A transaction is open (Begin seen, Commit not yet). */
@@ -68,20 +90,37 @@ export class Applier {
 
   /** Forget a partly received transaction (the connection dropped; the server resends it). */
   reset(): void {
-    this.buffer = [];
+    this.clear();
+  }
+
+  private clear(): void {
+    this.buffer.clear();
+    this.relations = [];
+    this.commitRaw = undefined;
     this.open = false;
   }
 
   /**
-   * Feeds one decoded message. Returns a CommitOutcome for a Commit, undefined otherwise.
+   * An INSERT, UPDATE, DELETE or TRUNCATE inside the open transaction, kept undecoded until the
+   * transaction is applied (the caller checked the tag byte and inTransaction).
    */
-  handle(msg: PgoutputMessage): CommitOutcome | undefined {
+  bufferRaw(raw: Uint8Array): void {
+    this.buffer.push(raw);
+  }
+
+  /**
+   * Feeds one decoded message and the bytes it was decoded from. Returns a CommitOutcome for a
+   * Commit, undefined otherwise.
+   */
+  handle(msg: PgoutputMessage, raw: Uint8Array): CommitOutcome | undefined {
     switch (msg.tag) {
       case 'begin':
-        this.buffer = [];
+        this.clear();
         this.open = true;
+        this.buffer.push(raw);
         return undefined;
       case 'commit':
+        this.commitRaw = copyBytes(raw);
         return this.commit(msg);
       case 'message':
         if (!msg.transactional) {
@@ -91,17 +130,20 @@ export class Applier {
           return undefined;
         }
         if (msg.prefix !== 'memstore') return undefined;
-        this.buffer.push(msg);
+        this.buffer.push(raw);
         return undefined;
       case 'type':
       case 'origin':
         return undefined;
       case 'relation':
+        this.relations.push(msg.relation);
+        this.buffer.push(raw);
+        return undefined;
       case 'insert':
       case 'update':
       case 'delete':
       case 'truncate':
-        this.buffer.push(msg);
+        this.buffer.push(raw);
         return undefined;
     }
   }
@@ -114,8 +156,7 @@ export class Applier {
     const store = this.store;
     if (commit.commitLsn < store.appliedLsn) {
       this.log.debug('skipped transaction already applied', { commit_lsn: formatLsn(commit.commitLsn), applied: formatLsn(store.appliedLsn) });
-      this.buffer = [];
-      this.open = false;
+      this.clear();
       store.counters.skippedTransactions++;
       return { kind: 'skipped' };
     }
@@ -124,17 +165,21 @@ export class Applier {
 
     let changes = 0;
     const commitUs = unixMicrosFromPg(commit.commitTime);
-    for (const msg of this.buffer) {
-      changes += this.applyOne(msg, commit.commitLsn, commitUs);
-    }
-    this.buffer = [];
-    this.open = false;
+    this.buffer.forEach((raw) => {
+      changes += this.applyOne(decodePgoutput(raw), commit.commitLsn, commitUs);
+    });
     store.appliedLsn = commit.endLsn;
     store.contentLsn = commit.endLsn;
     store.lastCommitTime = commit.commitTime;
     if (commit.commitTime > store.streamClock) store.streamClock = commit.commitTime;
     store.counters.transactions++;
     store.counters.changes += changes;
+    if (this.onApplied) {
+      const buffer = this.buffer;
+      const last = this.commitRaw ?? encodeCommit(commit);
+      this.onApplied(commit, { bytes: buffer.bytes + 4 + last.length, forEach: (fn) => (buffer.forEach(fn), fn(last)) });
+    }
+    this.clear();
     return { kind: 'applied', changes };
   }
 
@@ -153,11 +198,7 @@ export class Applier {
 
   /** Relations in the buffered transaction whose rows the store has never copied. */
   private unknownRelations(): Relation[] {
-    const out: Relation[] = [];
-    for (const msg of this.buffer) {
-      if (msg.tag === 'relation' && !this.store.tables.has(msg.relation.oid)) out.push(msg.relation);
-    }
-    return out;
+    return this.relations.filter((r) => !this.store.tables.has(r.oid));
   }
 
   private applyOne(msg: PgoutputMessage, commitLsn: Lsn, commitUs: number): number {
@@ -336,4 +377,15 @@ export function describeTables(store: Store): { table: string; status: string; r
     rows: t.rows.size,
     reason: t.reason,
   }));
+}
+
+/** A pgoutput Commit message (flags 0), for a commit that came without its bytes. */
+function encodeCommit(commit: Commit): Uint8Array {
+  const b = Buffer.alloc(26);
+  b.writeUInt8(0x43, 0); // C
+  b.writeUInt8(0, 1);
+  b.writeBigUInt64BE(commit.commitLsn, 2);
+  b.writeBigUInt64BE(commit.endLsn, 10);
+  b.writeBigInt64BE(commit.commitTime, 18);
+  return b;
 }

@@ -10,6 +10,14 @@
  * the tables and memstore keys from a peer sidecar at one LSN ≥ its consistent point, and stream
  * from there (bootstrap.ts). Resyncs after a slot lost while running still copy from the source.
  *
+ * With the change log on (snapshot/change-log.ts), every applied transaction is appended to it,
+ * and a restart replays the log after the dump through this same decode → apply path (so a table
+ * the log mentions but the store lacks is copied by the same late-sync path) before streaming.
+ * A slot that exists while there is no dump (or the dump is older than the slot's flush) is
+ * adopted rather than dropped: it may hold memstore ops nobody else has. The tables are copied
+ * under a temporary slot's snapshot (as late tables: changes before the copy point are skipped)
+ * and the slot streams from its confirmed flush position, so its memstore ops are applied.
+ *
  * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
  * the applier synchronously. When a transaction mentions a table the store has never copied
  * (added to the publication later), the stream is paused, later messages are queued, the table
@@ -31,6 +39,8 @@ import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, typ
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import type { SpillOptions } from '../apply/spill.js';
+import { readLog, RecordKind, type ChangeLog } from '../snapshot/change-log.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { encodeKey } from '../store/key-codec.js';
 import { columnValues } from '../store/row.js';
@@ -75,6 +85,10 @@ export interface FollowerOptions {
    * nothing when that happens; their rows are then dropped from the store). Default 10 s; 0 = never.
    */
   readonly publicationCheckMs?: number;
+  /** The change log (durable mode only): applied transactions are appended, a resume replays it. */
+  readonly changeLog?: ChangeLog;
+  /** Where and beyond what size an open transaction spills to a file (apply/spill.ts). */
+  readonly spill?: SpillOptions;
 }
 
 export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
@@ -105,10 +119,24 @@ export class Follower implements StreamConsumer {
   private publicationCheck: Promise<void> | undefined;
   /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
   private unpublished: { oids: number[]; at: Lsn } | undefined;
+  /** Replaying the change log: what is applied is already in it. */
+  private replaying = false;
+  /** The late table copy in progress, if any. */
+  private lateSync: Promise<void> | undefined;
 
   constructor(private readonly o: FollowerOptions) {
     this.waiters = new LsnWaiters(() => o.store.appliedLsn);
-    this.applier = new Applier(o.store, { log: o.log, ...(o.limits ? { limits: o.limits } : {}) });
+    this.applier = new Applier(o.store, {
+      log: o.log,
+      ...(o.limits ? { limits: o.limits } : {}),
+      ...(o.spill ? { spill: o.spill } : {}),
+      ...(o.changeLog ? { onApplied: (c, messages) => (this.replaying ? undefined : o.changeLog!.appendTransaction(c.commitLsn, c.endLsn, messages)) } : {}),
+    });
+  }
+
+  /** Transactions that spilled to a file because they outgrew the memory limit. */
+  get spilledTransactions(): number {
+    return this.applier.spilled;
   }
 
   get reconnectCount(): number {
@@ -119,11 +147,15 @@ export class Follower implements StreamConsumer {
   async start(options: { resume?: boolean } = {}): Promise<void> {
     this.resuming = options.resume ?? this.o.resume ?? false;
     await this.checkSource();
+    const changeLog = this.o.changeLog;
+    if (this.resuming && changeLog) await this.replay(changeLog);
     const problem = this.resuming ? await this.slotProblem() : 'there is no dump to resume from';
     if (problem !== undefined) {
       if (this.o.bootstrapFrom !== undefined) await this.bootstrap(this.o.bootstrapFrom, problem);
-      else await this.initialSync(problem);
+      else if (!(await this.adoptSlot(problem))) await this.initialSync(problem);
     }
+    // After a fresh copy the log starts anew (and counts once a dump covers it).
+    await changeLog?.begin(this.o.store.appliedLsn, problem !== undefined);
     await this.connect();
     this.loop = this.follow();
     this.startPublicationCheck();
@@ -158,6 +190,91 @@ export class Follower implements StreamConsumer {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * Applies the change log's records after the loaded dump, through the stream's own path.
+   * A transaction on a table the store lacks is held while the table is copied (late sync).
+   */
+  private async replay(changeLog: ChangeLog): Promise<void> {
+    const { store, log } = this.o;
+    const from = store.appliedLsn;
+    const t0 = performance.now();
+    this.replaying = true;
+    const before = store.counters.transactions;
+    try {
+      const r = await readLog(changeLog.dir, log, () => store.appliedLsn, async (rec) => {
+        if (rec.kind === RecordKind.Advance) {
+          this.applier.advanceIdle(rec.endLsn);
+          return;
+        }
+        rec.forEach((m) => (this.blocked ? this.blocked.queue.push(copyBytes(m)) : this.process(m)));
+        while (this.blocked) {
+          const late = this.lateSync;
+          if (!late) throw new Error('copying a table the change log needs failed; see the log above');
+          await late;
+        }
+      });
+      log.info('replayed the change log', {
+        from: formatLsn(from),
+        to: formatLsn(store.appliedLsn),
+        records: r.records,
+        applied: store.counters.transactions - before,
+        seconds: +((performance.now() - t0) / 1000).toFixed(2),
+        ...(r.cut ? { cut: r.cut } : {}),
+      });
+    } finally {
+      this.replaying = false;
+      this.applier.reset();
+    }
+  }
+
+  /**
+   * With dumps on, a slot this sidecar cannot resume exactly (no dump, or its flush is past the
+   * dump) may still hold memstore ops that exist nowhere else: stream it instead of dropping it.
+   * Returns false when the slot is gone or unusable (then the caller copies afresh).
+   */
+  private async adoptSlot(reason: string): Promise<boolean> {
+    if (this.o.flushMode !== 'durable') return false;
+    const { store, log, slot } = this.o;
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    let info: SlotInfo | undefined;
+    try {
+      info = await this.inactiveSlot(client);
+    } finally {
+      await client.end();
+    }
+    if (!info || info.walStatus === 'lost' || info.invalidationReason || info.plugin !== 'pgoutput') return false;
+    this.state = 'syncing';
+    const dumpLsn = this.resuming ? store.appliedLsn : undefined;
+    log.warn('keeping the existing slot: it may hold memstore ops nobody else has; the tables are copied afresh beside it', {
+      slot,
+      reason,
+      confirmed_flush: formatLsn(info.confirmedFlushLsn),
+    });
+    const created = await createSlotWithSnapshot(this.o.source, `${slot}_adopt_${process.pid}`, { temporary: true });
+    store.tables.clear();
+    this.unpublished = undefined;
+    try {
+      await this.copyTables(created.snapshotName, undefined, created.consistentPoint, true);
+    } finally {
+      await created.close();
+    }
+    store.appliedLsn = info.confirmedFlushLsn;
+    store.contentLsn = created.consistentPoint;
+    store.durableLsn = 0n;
+    // The slot confirms nothing before a first dump covers its start (the log's first segment
+    // then starts where the slot was created): only then are no ops missing from it.
+    const firstLog = this.o.changeLog?.firstSegmentStart;
+    const complete = dumpLsn === undefined ? firstLog === info.confirmedFlushLsn && store.memstore.size === 0 : dumpLsn >= info.confirmedFlushLsn;
+    if (!complete) {
+      store.memstoreStale = `memstore ops committed before ${formatLsn(info.confirmedFlushLsn)} that were not in a dump are missing (${reason})`;
+      log.warn('memstore keys are possibly stale', { reason: store.memstoreStale });
+    }
+    if (this.resuming) this.o.onResync?.(reason);
+    return true;
   }
 
   /**
@@ -258,6 +375,8 @@ export class Follower implements StreamConsumer {
       log.info('memstore keys start empty: there is no dump to load', { slot });
     }
     if (resync) this.o.onResync?.(reason);
+    // A resync while streaming: the log restarts from the copy (start() does it at start-up).
+    if (this.loop) await this.o.changeLog?.begin(store.appliedLsn, true);
   }
 
   /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
@@ -514,7 +633,10 @@ export class Follower implements StreamConsumer {
     if (this.blocked) return;
     // Idle: everything before walEnd is decoded, so the unpublished tables' last changes are in.
     if (this.unpublished && !this.applier.inTransaction && msg.walEnd >= this.unpublished.at) this.dropUnpublished();
-    if (this.applier.advanceIdle(msg.walEnd, msg.sendTime)) this.waiters.notify();
+    if (this.applier.advanceIdle(msg.walEnd, msg.sendTime)) {
+      this.o.changeLog?.appendAdvance(this.o.store.appliedLsn);
+      this.waiters.notify();
+    }
   }
 
   positions(): { write: Lsn; flush: Lsn } {
@@ -525,11 +647,16 @@ export class Follower implements StreamConsumer {
   }
 
   private process(data: Uint8Array): void {
+    // Row changes are kept undecoded until their transaction applies (apply/spill.ts).
+    if (ROW_CHANGE.has(data[0]!) && this.applier.inTransaction) {
+      this.applier.bufferRaw(data);
+      return;
+    }
     const msg = decodePgoutput(data);
     // The first transaction that commits at or after the point the publication was read without
     // these tables: every change to them committed before is applied; drop them before it.
     if (msg.tag === 'begin' && this.unpublished && msg.finalLsn >= this.unpublished.at) this.dropUnpublished();
-    const outcome = this.applier.handle(msg);
+    const outcome = this.applier.handle(msg, data);
     if (outcome && msg.tag === 'commit') this.afterCommit(outcome, msg);
   }
 
@@ -537,7 +664,11 @@ export class Follower implements StreamConsumer {
     if (outcome.kind === 'needs-sync') {
       this.blocked = { commit, queue: [] };
       this.stream?.pause();
-      void this.syncLate(outcome.relations, this.generation);
+      const late = this.syncLate(outcome.relations, this.generation);
+      this.lateSync = late;
+      void late.finally(() => {
+        if (this.lateSync === late) this.lateSync = undefined;
+      });
       return;
     }
     if (outcome.kind === 'applied') {
@@ -590,6 +721,9 @@ export class Follower implements StreamConsumer {
     if (!this.blocked) this.stream?.resume();
   }
 }
+
+/** pgoutput Insert (I), Update (U), Delete (D), Truncate (T). */
+const ROW_CHANGE = new Set([0x49, 0x55, 0x44, 0x54]);
 
 /** Server errors that mean the slot cannot give us what we need any more. */
 const SLOT_LOST = /replication slot ".*" does not exist|can no longer get changes from replication slot|has been invalidated|This slot has been invalidated/;
