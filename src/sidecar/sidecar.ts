@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { SourceOptions } from '../replication/connection.js';
-import { pruneDumps } from '../snapshot/dump.js';
+import { listDumps, pruneDumps } from '../snapshot/dump.js';
 import { loadNewestDump } from '../snapshot/load.js';
 import { Snapshotter } from '../snapshot/snapshotter.js';
 import { ChangeLog } from '../snapshot/change-log.js';
@@ -359,7 +359,11 @@ export class Sidecar {
     if (log) {
       const applied = this.store.appliedLsn;
       this.checkpoints = this.checkpoints
-        .then(() => log.checkpoint(lsn, applied))
+        .then(async () => {
+          // Keep the log back to the oldest dump kept: a fall-back to it replays completely.
+          const kept = (await listDumps(this.dumpsDir)).slice(0, this.o.keepDumps ?? 2);
+          await log.checkpoint(lsn, applied, kept.length > 0 ? kept[kept.length - 1]!.lsn : lsn);
+        })
         .catch((err: unknown) => this.o.log.error('change log checkpoint failed', { error: (err as Error).message }));
     }
     this.durable(lsn);

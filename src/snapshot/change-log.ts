@@ -213,10 +213,11 @@ export class ChangeLog {
 
   /**
    * A dump at `dumpLsn` is durable: the log counts from now on if the dump covers base, a new
-   * segment starts (at `appliedLsn`, the store's position now), and segments the dump covers are
-   * deleted. After a failure the log starts again here, from a base no replay could reach before.
+   * segment starts, and segments wholly covered by `pruneTo` (the oldest dump kept, so that a
+   * fall-back to it still replays completely) are deleted. After a failure the log starts again
+   * here, at `appliedLsn`, from a base no replay could reach before.
    */
-  async checkpoint(dumpLsn: Lsn, appliedLsn: Lsn): Promise<void> {
+  async checkpoint(dumpLsn: Lsn, appliedLsn: Lsn, pruneTo: Lsn = dumpLsn): Promise<void> {
     if (dumpLsn > this.checkpointLsn) this.checkpointLsn = dumpLsn;
     if (this.closed) return;
     if (this.failed !== undefined) {
@@ -232,7 +233,7 @@ export class ChangeLog {
     for (let i = 0; i < this.segments.length; i++) {
       const s = this.segments[i]!;
       const next = this.segments[i + 1];
-      if (next && next.startLsn <= dumpLsn && !this.isOpen(s)) {
+      if (next && next.startLsn <= pruneTo && !this.isOpen(s)) {
         await rm(s.file, { force: true });
       } else keep.push(s);
     }
