@@ -208,6 +208,8 @@ export class Follower implements StreamConsumer {
           this.applier.advanceIdle(rec.endLsn);
           return;
         }
+        // Already in the dump: the applier would skip it whole; do not even buffer it.
+        if (rec.commitLsn < store.appliedLsn) return;
         rec.forEach((m) => (this.blocked ? this.blocked.queue.push(copyBytes(m)) : this.process(m)));
         while (this.blocked) {
           const late = this.lateSync;

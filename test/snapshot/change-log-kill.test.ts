@@ -121,7 +121,7 @@ async function sidecarCopy(c: pg.Client, what: string): Promise<string> {
 function memstoreCopyOf(oracle: Map<string, string>): string {
   return [...oracle.entries()]
     .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map(([k, v]) => `\\\\x${Buffer.from(k).toString('hex')}\t${v}\t\\N\n`)
+    .map(([k, v]) => `\\\\x${Buffer.from(k).toString('hex')}\t${v}\n`) // COPY memstore over the wire: (key, value)
     .join('');
 }
 
