@@ -36,7 +36,7 @@ beforeAll(async () => {
   await client.connect();
   await installSql(client);
   await client.query(`CREATE TABLE t (id int PRIMARY KEY, v text); CREATE PUBLICATION memstore FOR ALL TABLES`);
-  db = { name: 'walret', url: server.url, client, drop: async () => undefined } as unknown as TestDatabase;
+  db = { name: 'walret', url: server.url, client, drop: () => Promise.resolve() };
 }, 120_000);
 
 afterAll(async () => {

@@ -74,8 +74,8 @@ async function startSidecar(slot: string, dataDir: string, interval: number): Pr
       for (const w of watchers) if (w.re.test(l)) w.resolve();
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
