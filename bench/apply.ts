@@ -200,6 +200,7 @@ async function main(): Promise<void> {
       }
       const rate = (ms: number): number => scenario.changes / (ms / 1000);
       const m = { noop: rate(median(times.noop)), sidecar: rate(median(times.sidecar)), library: rate(median(times.library)), logged: rate(median(times.logged)) };
+      console.log(`| ${scenario.name} | … (partial) | log on ÷ off ${(m.logged / m.sidecar).toFixed(2)}, sidecar ÷ no-op ${(m.sidecar / m.noop).toFixed(2)}`);
       results.push(
         `| ${scenario.name} | ${Math.round(m.noop).toLocaleString('en')} | ${Math.round(m.sidecar).toLocaleString('en')} | ${Math.round(m.library).toLocaleString('en')} | **${(m.sidecar / m.noop).toFixed(2)}** | ${Math.round(m.logged).toLocaleString('en')} | **${(m.logged / m.sidecar).toFixed(2)}** |`,
       );
@@ -207,8 +208,10 @@ async function main(): Promise<void> {
     }
     await c.query('TRUNCATE bench');
     extra.push(await walHeld(url, c, dir));
+    console.log(extra.at(-1));
     await c.query('TRUNCATE bench');
     extra.push(await bigTransactionRss(url, c, dir));
+    console.log(extra.at(-1));
   } finally {
     await c.end();
     await server.stop();
@@ -220,6 +223,17 @@ async function main(): Promise<void> {
   for (const line of results) console.log(line);
   console.log('');
   for (const line of extra) console.log(line);
+}
+
+/** The walsender of a stopped sidecar may take a moment to exit. */
+async function dropWhenInactive(c: pg.Client, slot: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await c.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    if (!r.rows[0]?.active || Date.now() > deadline) break;
+    await new Promise((r2) => setTimeout(r2, 50));
+  }
+  await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
 }
 
 function benchSidecar(url: string, dir: string, slot: string): Sidecar {
@@ -256,7 +270,7 @@ async function walHeld(url: string, c: pg.Client, dir: string): Promise<string> 
   stop = true;
   await sampler;
   await s.stop();
-  await c.query(`SELECT pg_drop_replication_slot('bench_wal')`);
+  await dropWhenInactive(c, 'bench_wal');
   const sorted = samples.sort((a, b) => a - b);
   const mb = (x: number): string => (x / 1e6).toFixed(2);
   return `WAL held by the slot at ${Math.round(tx / secs).toLocaleString('en')} tx/s for ${secs.toFixed(0)} s (${samples.length} samples): median ${mb(sorted[Math.floor(sorted.length / 2)]!)} MB, p99 ${mb(sorted[Math.floor(sorted.length * 0.99)]!)} MB, max ${mb(sorted.at(-1)!)} MB`;
@@ -278,7 +292,7 @@ async function bigTransactionRss(url: string, c: pg.Client, dir: string): Promis
   const storeBytes = s.store.memoryUsage();
   const spilled = s.follower.spilledTransactions;
   await s.stop();
-  await c.query(`SELECT pg_drop_replication_slot('bench_rss')`);
+  await dropWhenInactive(c, 'bench_rss');
   const mb = (x: number): string => (x / 1e6).toFixed(0);
   return `1M-row transaction: peak RSS ${mb(peak)} MB (${mb(before)} MB before), store ${mb(storeBytes)} MB, bound 2 × store + 150 MB = ${mb(2 * storeBytes + 150e6)} MB; spilled transactions: ${spilled}`;
 }
