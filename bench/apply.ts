@@ -12,6 +12,12 @@
  *   no-op    this project's ReplicationStream; looks only at the message tag to find the end
  *   sidecar  the Follower: ReplicationStream → pgoutput decoder → Applier → Store (radix trees)
  *   library  pg-logical-replication 2.5.0 with its own pgoutput parser, manual acks (reference)
+ *   +log     the sidecar with the change log on (records written, group fdatasync): ratio to sidecar
+ *
+ * Then two measurements of the change log with a whole Sidecar (dumps every 60 s, the default):
+ * the WAL the slot holds (pg_wal_lsn_diff(current, confirmed_flush), sampled every 50 ms) under
+ * about 5k transactions/s, and the peak RSS of this process while a 1M-row transaction is applied
+ * (it spills past --txn-memory-limit), against the store's own bytes.
  *
  * Run: npm run bench:apply
  */
@@ -28,6 +34,8 @@ import { publishedTables } from '../src/replication/table-copy.js';
 import { Follower } from '../src/sidecar/follower.js';
 import { RadixTree } from '../src/store/art.js';
 import { Store } from '../src/store/store.js';
+import { ChangeLog } from '../src/snapshot/change-log.js';
+import { Sidecar } from '../src/sidecar/sidecar.js';
 
 const REPEAT = 3;
 
@@ -100,19 +108,26 @@ async function noop(url: string, slot: string, endLsn: Lsn, startLsn: Lsn): Prom
   return ms;
 }
 
-async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn): Promise<number> {
+async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn, logDir?: string): Promise<number> {
   const store = new Store(() => new RadixTree());
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   for (const t of await publishedTables(c, 'bench')) store.createTable(t.relation, t.keyOrder);
   await c.end();
   store.appliedLsn = startLsn;
+  let changeLog: ChangeLog | undefined;
+  if (logDir) {
+    rmSync(logDir, { recursive: true, force: true });
+    changeLog = new ChangeLog({ dir: logDir, log: silentLogger });
+    await changeLog.load();
+  }
   const t0 = performance.now();
-  const f = new Follower({ source: { url }, slot, publication: 'bench', store, log: silentLogger, resume: true });
+  const f = new Follower({ source: { url }, slot, publication: 'bench', store, log: silentLogger, resume: true, ...(changeLog ? { changeLog, flushMode: 'durable' as const } : {}) });
   await f.start();
   await f.waiters.wait(endLsn, 120_000);
   const ms = performance.now() - t0;
   await f.stop();
+  await changeLog?.close();
   const rows = store.tableByName('public', 'bench')!.rows.size;
   if (rows !== 100_000) throw new Error(`sidecar applied ${rows} rows, expected 100000`);
   return ms;
@@ -142,14 +157,15 @@ async function main(): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const results: string[] = [];
+  const extra: string[] = [];
   try {
     await c.query(`CREATE TABLE bench (id int8 PRIMARY KEY, name text, score int, payload text); CREATE PUBLICATION bench FOR TABLE bench`);
     for (const [si, scenario] of SCENARIOS.entries()) {
       await c.query('TRUNCATE bench');
-      const slots = { noop: [] as string[], sidecar: [] as string[], library: [] as string[] };
+      const slots = { noop: [] as string[], sidecar: [] as string[], library: [] as string[], logged: [] as string[] };
       const starts: Record<string, Lsn> = {};
       for (let r = 0; r < REPEAT; r++) {
-        for (const kind of ['noop', 'sidecar', 'library'] as const) {
+        for (const kind of ['noop', 'sidecar', 'library', 'logged'] as const) {
           const name = `b${si}_${kind}_${r}`;
           const res = await c.query<{ lsn: string }>(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [name]);
           starts[name] = parseLsn(res.rows[0]!.lsn);
@@ -167,14 +183,15 @@ async function main(): Promise<void> {
           )
         ).rows[0]!.lsn,
       );
-      const times = { noop: [] as number[], sidecar: [] as number[], library: [] as number[] };
+      const times = { noop: [] as number[], sidecar: [] as number[], library: [] as number[], logged: [] as number[] };
       // The first consumer of fresh WAL warms caches for the others: rotate who goes first.
-      const runs: Record<'noop' | 'sidecar' | 'library', (r: number) => Promise<number>> = {
+      const runs: Record<'noop' | 'sidecar' | 'library' | 'logged', (r: number) => Promise<number>> = {
         noop: (r) => noop(url, slots.noop[r]!, endCommit, starts[slots.noop[r]!]!),
         sidecar: (r) => sidecar(url, slots.sidecar[r]!, endCommit, starts[slots.sidecar[r]!]!),
         library: (r) => library(url, slots.library[r]!, endCommit),
+        logged: (r) => sidecar(url, slots.logged[r]!, endCommit, starts[slots.logged[r]!]!, path.join(dir, 'log')),
       };
-      const order = ['noop', 'sidecar', 'library'] as const;
+      const order = ['noop', 'sidecar', 'library', 'logged'] as const;
       for (let r = 0; r < REPEAT; r++) {
         for (let i = 0; i < order.length; i++) {
           const kind = order[(i + r) % order.length]!;
@@ -182,21 +199,102 @@ async function main(): Promise<void> {
         }
       }
       const rate = (ms: number): number => scenario.changes / (ms / 1000);
-      const m = { noop: rate(median(times.noop)), sidecar: rate(median(times.sidecar)), library: rate(median(times.library)) };
+      const m = { noop: rate(median(times.noop)), sidecar: rate(median(times.sidecar)), library: rate(median(times.library)), logged: rate(median(times.logged)) };
+      console.log(`| ${scenario.name} | … (partial) | log on ÷ off ${(m.logged / m.sidecar).toFixed(2)}, sidecar ÷ no-op ${(m.sidecar / m.noop).toFixed(2)}`);
       results.push(
-        `| ${scenario.name} | ${Math.round(m.noop).toLocaleString('en')} | ${Math.round(m.sidecar).toLocaleString('en')} | ${Math.round(m.library).toLocaleString('en')} | **${(m.sidecar / m.noop).toFixed(2)}** |`,
+        `| ${scenario.name} | ${Math.round(m.noop).toLocaleString('en')} | ${Math.round(m.sidecar).toLocaleString('en')} | ${Math.round(m.library).toLocaleString('en')} | **${(m.sidecar / m.noop).toFixed(2)}** | ${Math.round(m.logged).toLocaleString('en')} | **${(m.logged / m.sidecar).toFixed(2)}** |`,
       );
-      for (const name of [...slots.noop, ...slots.sidecar, ...slots.library]) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
+      for (const name of [...slots.noop, ...slots.sidecar, ...slots.library, ...slots.logged]) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
     }
+    await c.query('TRUNCATE bench');
+    extra.push(await walHeld(url, c, dir));
+    console.log(extra.at(-1));
+    await c.query('TRUNCATE bench');
+    extra.push(await bigTransactionRss(url, c, dir));
+    console.log(extra.at(-1));
   } finally {
     await c.end();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nbench:apply — median of ${REPEAT} runs, changes/s (each consumer drains its own slot holding the same WAL)\n`);
-  console.log('| scenario | no-op consumer | sidecar (decode + apply) | pg-logical-replication | sidecar ÷ no-op |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| scenario | no-op consumer | sidecar (decode + apply) | pg-logical-replication | sidecar ÷ no-op | sidecar + change log | log on ÷ off |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const line of results) console.log(line);
+  console.log('');
+  for (const line of extra) console.log(line);
+}
+
+/** The walsender of a stopped sidecar may take a moment to exit. */
+async function dropWhenInactive(c: pg.Client, slot: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await c.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    if (!r.rows[0]?.active || Date.now() > deadline) break;
+    await new Promise((r2) => setTimeout(r2, 50));
+  }
+  await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
+}
+
+function benchSidecar(url: string, dir: string, slot: string): Sidecar {
+  rmSync(path.join(dir, slot), { recursive: true, force: true });
+  return new Sidecar({ source: { url }, publication: 'bench', slot, id: slot, log: silentLogger, dataDir: path.join(dir, slot), snapshotInterval: 60, slotCheck: false, forgeryCheckIntervalMs: 0 });
+}
+
+/** WAL held by the slot (current − confirmed flush) under ~5k single-row transactions/s for 10 s. */
+async function walHeld(url: string, c: pg.Client, dir: string): Promise<string> {
+  const s = benchSidecar(url, dir, 'bench_wal');
+  await s.start();
+  const samples: number[] = [];
+  let stop = false;
+  const sampler = (async () => {
+    const q = new pg.Client({ connectionString: url });
+    await q.connect();
+    while (!stop) {
+      const r = await q.query<{ held: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS held FROM pg_replication_slots WHERE slot_name = 'bench_wal'`);
+      samples.push(Number(r.rows[0]!.held));
+      await new Promise((r2) => setTimeout(r2, 50));
+    }
+    await q.end();
+  })();
+  const t0 = performance.now();
+  let tx = 0;
+  while (performance.now() - t0 < 10_000) {
+    const parts: string[] = [];
+    for (let i = 0; i < 100; i++, tx++) parts.push(`INSERT INTO bench VALUES (${tx % 200_000}, 'n', ${tx}, md5('${tx}')) ON CONFLICT (id) DO UPDATE SET score = EXCLUDED.score;`);
+    await c.query(parts.join('\n'));
+    const ahead = tx / 5 - (performance.now() - t0); // ms ahead of 5k tx/s
+    if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+  }
+  const secs = (performance.now() - t0) / 1000;
+  stop = true;
+  await sampler;
+  await s.stop();
+  await dropWhenInactive(c, 'bench_wal');
+  const sorted = samples.sort((a, b) => a - b);
+  const mb = (x: number): string => (x / 1e6).toFixed(2);
+  return `WAL held by the slot at ${Math.round(tx / secs).toLocaleString('en')} tx/s for ${secs.toFixed(0)} s (${samples.length} samples): median ${mb(sorted[Math.floor(sorted.length / 2)]!)} MB, p99 ${mb(sorted[Math.floor(sorted.length * 0.99)]!)} MB, max ${mb(sorted.at(-1)!)} MB`;
+}
+
+/** Peak RSS of this process while the sidecar applies one 1M-row transaction. */
+async function bigTransactionRss(url: string, c: pg.Client, dir: string): Promise<string> {
+  const s = benchSidecar(url, dir, 'bench_rss');
+  await s.start();
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  await c.query(`INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g`);
+  const end = (await c.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l;
+  await s.follower.waiters.wait(parseLsn(end), 600_000);
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const storeBytes = s.store.memoryUsage();
+  const spilled = s.follower.spilledTransactions;
+  await s.stop();
+  await dropWhenInactive(c, 'bench_rss');
+  const mb = (x: number): string => (x / 1e6).toFixed(0);
+  return `1M-row transaction: peak RSS ${mb(peak)} MB (${mb(before)} MB before), store ${mb(storeBytes)} MB, bound 2 × store + 150 MB = ${mb(2 * storeBytes + 150e6)} MB; spilled transactions: ${spilled}`;
 }
 
 await main();

@@ -31,7 +31,9 @@
  * are reported and skipped, never half-applied.
  */
 import { DDL_PREFIX, decodeDdlMessage, MalformedDdl, type DdlRelation } from '../decode/ddl-message.js';
-import type { Commit, PgoutputMessage } from '../decode/pgoutput.js';
+import { copyBytes } from '../bytes.js';
+import { decodePgoutput, type Commit, type PgoutputMessage } from '../decode/pgoutput.js';
+import type { MessageSource } from '../frames.js';
 import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
@@ -40,7 +42,7 @@ import { describeKey, rowKey, type DdlChange, type PendingChange, type Store, ty
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { describeChange, placeholderRelation, startResync } from './resync.js';
-
+import { TxnBuffer, type SpillOptions } from './spill.js';
 
 export interface ApplierOptions {
   readonly log: Logger;
@@ -51,6 +53,10 @@ export interface ApplierOptions {
   readonly onResync?: () => void;
   /** A copy was swapped in: the contents changed without a transaction (dumps must not reuse files). */
   readonly onSwapped?: () => void;
+  /** Where and beyond what size the open transaction spills to a file. */
+  readonly spill?: SpillOptions;
+  /** Called with each applied transaction's messages, Begin…Commit (the change log). */
+  readonly onApplied?: (commit: Commit, messages: MessageSource) => void;
 }
 
 /** What commit() reports. */
@@ -59,10 +65,16 @@ export type CommitOutcome =
   | { readonly kind: 'skipped' };
 
 export class Applier {
-  private buffer: PgoutputMessage[] = [];
+  /** The open transaction's messages as received (raw), decoded only when it is applied. */
+  private readonly buffer: TxnBuffer;
+  /** The raw Commit message of the transaction being committed (for the change log). */
+  private commitRaw: Uint8Array | undefined;
   private open = false;
-  /** Relations the transaction being committed changes (applyRelation ignores other unknown ones). */
-  private changed: ReadonlySet<number> | undefined;
+  /** Relations the open transaction changes (applyRelation ignores other unknown ones). */
+  private changed = new Set<number>();
+  /** Transactions that went over the memory limit and spilled to a file. */
+  spilled = 0;
+  private readonly onApplied: ApplierOptions['onApplied'];
   private readonly limits: OpLimits;
   private readonly log: Logger;
   private readonly reported = new Set<number>();
@@ -78,6 +90,8 @@ export class Applier {
     this.publication = options.publication;
     this.onResync = options.onResync ?? (() => undefined);
     this.onSwapped = options.onSwapped ?? (() => undefined);
+    this.onApplied = options.onApplied;
+    this.buffer = new TxnBuffer({ ...options.spill, onSpill: () => this.spilled++ });
   }
 
   /** A transaction is open (Begin seen, Commit not yet). */
@@ -87,20 +101,46 @@ export class Applier {
 
   /** Forget a partly received transaction (the connection dropped; the server resends it). */
   reset(): void {
-    this.buffer = [];
+    this.clear();
+  }
+
+  private clear(): void {
+    this.buffer.clear();
+    this.changed.clear();
+    this.commitRaw = undefined;
     this.open = false;
   }
 
   /**
-   * Feeds one decoded message. Returns a CommitOutcome for a Commit, undefined otherwise.
+   * An INSERT, UPDATE, DELETE or TRUNCATE inside the open transaction, kept undecoded until the
+   * transaction is applied (the caller checked the tag byte and inTransaction). Only the relation
+   * oids are read now (pgoutput without streaming: the oid follows the tag; TRUNCATE has a count
+   * and an options byte first).
    */
-  handle(msg: PgoutputMessage): CommitOutcome | undefined {
+  bufferRaw(raw: Uint8Array): void {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (raw[0] === 0x54 /* T */) {
+      const n = view.getInt32(1);
+      for (let i = 0; i < n; i++) this.changed.add(view.getUint32(6 + 4 * i));
+    } else {
+      this.changed.add(view.getUint32(1));
+    }
+    this.buffer.push(raw);
+  }
+
+  /**
+   * Feeds one decoded message and the bytes it was decoded from. Returns a CommitOutcome for a
+   * Commit, undefined otherwise.
+   */
+  handle(msg: PgoutputMessage, raw: Uint8Array): CommitOutcome | undefined {
     switch (msg.tag) {
       case 'begin':
-        this.buffer = [];
+        this.clear();
         this.open = true;
+        this.buffer.push(raw);
         return undefined;
       case 'commit':
+        this.commitRaw = copyBytes(raw);
         return this.commit(msg);
       case 'message':
         if (!msg.transactional) {
@@ -110,17 +150,19 @@ export class Applier {
           return undefined;
         }
         if (msg.prefix !== 'memstore' && msg.prefix !== DDL_PREFIX) return undefined;
-        this.buffer.push(msg);
+        this.buffer.push(raw);
         return undefined;
       case 'type':
       case 'origin':
         return undefined;
       case 'relation':
+        this.buffer.push(raw);
+        return undefined;
       case 'insert':
       case 'update':
       case 'delete':
       case 'truncate':
-        this.buffer.push(msg);
+        this.bufferRaw(raw);
         return undefined;
     }
   }
@@ -130,28 +172,34 @@ export class Applier {
     const store = this.store;
     if (commit.commitLsn < store.appliedLsn) {
       this.log.debug('skipped transaction already applied', { commit_lsn: formatLsn(commit.commitLsn), applied: formatLsn(store.appliedLsn) });
-      this.buffer = [];
-      this.open = false;
+      this.clear();
       store.counters.skippedTransactions++;
       return { kind: 'skipped' };
     }
     let changes = 0;
     const commitUs = unixMicrosFromPg(commit.commitTime);
-    this.changed = changedRelations(this.buffer);
-    for (const msg of this.buffer) {
-      changes += this.applyOne(msg, commit.commitLsn, commitUs);
-    }
-    this.buffer = [];
-    this.open = false;
+    // A spilled transaction is read back through a reused window: a change held for a syncing
+    // table outlives this call, so it must not be a view into that window.
+    const stable = !this.buffer.spilled;
+    this.buffer.forEach((raw) => {
+      changes += this.applyOne(decodePgoutput(stable ? raw : copyBytes(raw)), commit.commitLsn, commitUs);
+    });
     store.appliedLsn = commit.endLsn;
     store.contentLsn = commit.endLsn;
     store.lastCommitTime = commit.commitTime;
     if (commit.commitTime > store.streamClock) store.streamClock = commit.commitTime;
     store.counters.transactions++;
     store.counters.changes += changes;
+    if (this.onApplied) {
+      const buffer = this.buffer;
+      const last = this.commitRaw ?? encodeCommit(commit);
+      this.onApplied(commit, { bytes: buffer.bytes + 4 + last.length, forEach: (fn) => (buffer.forEach(fn), fn(last)) });
+    }
+    this.clear();
     this.swapDue();
     return { kind: 'applied', changes };
   }
+
 
   /**
    * Idle-slot advance: the server says everything before walEnd was decoded and sent. Its send
@@ -517,16 +565,6 @@ function resolveUpdate(keyIndexes: readonly number[], next: Uint8Array, keyTuple
   return buildRow(values);
 }
 
-/** The relations a buffered transaction inserts into, updates, deletes from or truncates. */
-function changedRelations(buffer: readonly PgoutputMessage[]): Set<number> {
-  const changed = new Set<number>();
-  for (const msg of buffer) {
-    if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') changed.add(msg.relationOid);
-    else if (msg.tag === 'truncate') for (const oid of msg.relationOids) changed.add(oid);
-  }
-  return changed;
-}
-
 /** Count of tables the store applies, for status output. */
 export function describeTables(store: Store): { table: string; status: string; rows: number; reason: string }[] {
   return [...store.tables.values()].map((t) => ({
@@ -535,4 +573,15 @@ export function describeTables(store: Store): { table: string; status: string; r
     rows: t.rows.size,
     reason: t.reason,
   }));
+}
+
+/** A Commit message for a transaction whose own was not kept (the change log needs one). */
+function encodeCommit(commit: Commit): Uint8Array {
+  const b = Buffer.alloc(26);
+  b.writeUInt8(0x43, 0); // C
+  b.writeUInt8(0, 1);
+  b.writeBigUInt64BE(commit.commitLsn, 2);
+  b.writeBigUInt64BE(commit.endLsn, 10);
+  b.writeBigInt64BE(commit.commitTime, 18);
+  return b;
 }

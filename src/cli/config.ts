@@ -41,6 +41,8 @@ export interface Config {
   readonly inactiveSlotWarn?: number;
   /** Create the slot as a PostgreSQL 17 failover slot. */
   readonly failoverSlot?: boolean;
+  /** Bytes of an open transaction kept in memory before it spills to a file. */
+  readonly txnMemoryLimit?: number;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,7 @@ export const SETTINGS = {
   slotCheckInterval: { flag: 'slot-check-interval', env: 'MEMSTORE_SLOT_CHECK_INTERVAL', help: "seconds between checks of this project's other slots (0 = only at start)", fallback: '60' },
   inactiveSlotWarn: { flag: 'inactive-slot-warn', env: 'MEMSTORE_INACTIVE_SLOT_WARN', help: 'warn when another slot of this project is inactive this many seconds', fallback: '3600' },
   failoverSlot: { flag: 'failover-slot', env: 'MEMSTORE_FAILOVER_SLOT', help: 'create the slot as a PostgreSQL 17 failover slot (FAILOVER true)', fallback: undefined, boolean: true },
+  txnMemoryLimit: { flag: 'txn-memory-limit', env: 'MEMSTORE_TXN_MEMORY_LIMIT', help: 'bytes of an open transaction held in memory before it spills to a file (suffix kB, MB, GB)', fallback: '64MB' },
   bootstrapFrom: { flag: 'bootstrap-from', env: 'MEMSTORE_BOOTSTRAP_FROM', help: "with no usable dump, load tables and memstore keys from this peer sidecar's pgwire URL", fallback: undefined },
 } as const satisfies Record<string, Setting>;
 
@@ -148,7 +151,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, isT
     ...access,
     ...bootstrapConfig(get(SETTINGS.bootstrapFrom)),
     ...opsConfig(get),
+    txnMemoryLimit: byteSize(get(SETTINGS.txnMemoryLimit)!, '--txn-memory-limit'),
   };
+}
+
+/** `65536`, `64kB`, `64MB`, `1GB` (PostgreSQL's units, powers of 1024) → bytes. */
+export function byteSize(value: string, what: string): number {
+  const m = /^\s*(\d+)\s*(B|kB|MB|GB)?\s*$/.exec(value);
+  if (!m) throw new ConfigError(`${what} must be a size in bytes, optionally with kB, MB or GB, got "${value}"`);
+  const n = Number(m[1]) * { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] ?? 'B']!;
+  if (!Number.isSafeInteger(n) || n < 1024) throw new ConfigError(`${what} must be at least 1kB`);
+  return n;
 }
 
 /** Readiness limits, the sibling-slot check and the failover slot (metrics/health, issue #6). */

@@ -91,6 +91,7 @@ async function main(): Promise<number> {
       ...(config.readyMaxDumpFailures !== undefined ? { readyMaxDumpFailures: config.readyMaxDumpFailures } : {}),
       slotCheck: { intervalMs: (config.slotCheckInterval ?? 60) * 1000, inactiveWarnMs: (config.inactiveSlotWarn ?? 3600) * 1000 },
       ...(config.failoverSlot ? { failoverSlot: true } : {}),
+      ...(config.txnMemoryLimit !== undefined ? { txnMemoryLimit: config.txnMemoryLimit } : {}),
       ...(config.bootstrapFrom !== undefined ? { bootstrapFrom: config.bootstrapFrom } : {}),
       ...access,
     });

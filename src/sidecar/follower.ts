@@ -10,6 +10,14 @@
  * the tables and memstore keys from a peer sidecar at one LSN ≥ its consistent point, and stream
  * from there (bootstrap.ts). Resyncs after a slot lost while running still copy from the source.
  *
+ * With the change log on (snapshot/change-log.ts), every applied transaction is appended to it,
+ * and a restart replays the log after the dump through this same decode → apply path (so a table
+ * the log mentions but the store lacks is copied by the same late-sync path) before streaming.
+ * A slot that exists while there is no dump (or the dump is older than the slot's flush) is
+ * adopted rather than dropped: it may hold memstore ops nobody else has. The tables are copied
+ * under a temporary slot's snapshot (as late tables: changes before the copy point are skipped)
+ * and the slot streams from its confirmed flush position, so its memstore ops are applied.
+ *
  * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
  * the applier synchronously. A table that must be copied while streaming (new to the store, or
  * changed by DDL) never pauses the stream: it is 'syncing', its changes are held, and the sync
@@ -34,6 +42,8 @@ import { ReplicationStream, type StreamConsumer } from '../replication/stream.js
 import { openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { noteGeneratedColumns } from './generated-columns.js';
 import { DEFAULT_COMPACTION } from '../store/compaction.js';
+import type { SpillOptions } from '../apply/spill.js';
+import { readLog, RecordKind, type ChangeLog } from '../snapshot/change-log.js';
 import type { Store, TableState } from '../store/store.js';
 
 export interface FollowerOptions {
@@ -81,6 +91,10 @@ export interface FollowerOptions {
   /** Backoff of the sync worker after a failed copy round (ms; defaults 500 and 30 000). */
   readonly syncBackoffInitialMs?: number;
   readonly syncBackoffMaxMs?: number;
+  /** The change log (durable mode only): applied transactions are appended, a resume replays it. */
+  readonly changeLog?: ChangeLog;
+  /** Where and beyond what size an open transaction spills to a file (apply/spill.ts). */
+  readonly spill?: SpillOptions;
 }
 
 export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
@@ -121,10 +135,20 @@ export class Follower implements StreamConsumer {
   private readonly partitions = new PartitionWatch();
   /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
   private unpublished: { oids: number[]; at: Lsn } | undefined;
+  /** Replaying the change log: what is applied is already in it. */
+  private replaying = false;
 
   constructor(private readonly o: FollowerOptions) {
     this.waiters = new LsnWaiters(() => o.store.appliedLsn);
-    this.applier = new Applier(o.store, { log: o.log, publication: o.publication, onResync: () => this.tableSync.kick(), onSwapped: () => this.o.onTableSynced?.(), ...(o.limits ? { limits: o.limits } : {}) });
+    this.applier = new Applier(o.store, {
+      log: o.log,
+      publication: o.publication,
+      onResync: () => this.tableSync.kick(),
+      onSwapped: () => this.o.onTableSynced?.(),
+      ...(o.limits ? { limits: o.limits } : {}),
+      ...(o.spill ? { spill: o.spill } : {}),
+      ...(o.changeLog ? { onApplied: (c, messages) => (this.replaying ? undefined : o.changeLog!.appendTransaction(c.commitLsn, c.endLsn, messages)) } : {}),
+    });
     this.tableSync = new TableSync({
       source: o.source,
       publication: o.publication,
@@ -138,6 +162,11 @@ export class Follower implements StreamConsumer {
       ...(o.syncBackoffInitialMs !== undefined ? { backoffInitialMs: o.syncBackoffInitialMs } : {}),
       ...(o.syncBackoffMaxMs !== undefined ? { backoffMaxMs: o.syncBackoffMaxMs } : {}),
     });
+  }
+
+  /** Transactions that spilled to a file because they outgrew the memory limit. */
+  get spilledTransactions(): number {
+    return this.applier.spilled;
   }
 
   get reconnectCount(): number {
@@ -158,11 +187,15 @@ export class Follower implements StreamConsumer {
   async start(options: { resume?: boolean } = {}): Promise<void> {
     this.resuming = options.resume ?? this.o.resume ?? false;
     await this.checkSource();
+    const changeLog = this.o.changeLog;
+    if (this.resuming && changeLog) await this.replay(changeLog);
     const problem = this.resuming ? await this.slotProblem() : 'there is no dump to resume from';
     if (problem !== undefined) {
       if (this.o.bootstrapFrom !== undefined) await this.bootstrap(this.o.bootstrapFrom, problem);
-      else await this.initialSync(problem);
+      else if (!(await this.adoptSlot(problem))) await this.initialSync(problem);
     }
+    // After a fresh copy the log starts anew (and counts once a dump covers it).
+    await changeLog?.begin(this.o.store.appliedLsn, problem !== undefined);
     await this.connect();
     this.loop = this.follow();
     this.tableSync.kick();
@@ -202,6 +235,87 @@ export class Follower implements StreamConsumer {
     } finally {
       await client.end();
     }
+  }
+
+  /** Applies the change log's records after the loaded dump, through the stream's own path. */
+  private async replay(changeLog: ChangeLog): Promise<void> {
+    const { store, log } = this.o;
+    const from = store.appliedLsn;
+    const t0 = performance.now();
+    this.replaying = true;
+    const before = store.counters.transactions;
+    try {
+      const r = await readLog(changeLog.dir, log, () => store.appliedLsn, (rec) => {
+        if (rec.kind === RecordKind.Advance) {
+          this.applier.advanceIdle(rec.endLsn);
+          return;
+        }
+        // Already in the dump: the applier would skip it whole; do not even buffer it.
+        if (rec.commitLsn < store.appliedLsn) return;
+        // A table the record needs but the store lacks (or whose shape changed) is copied beside
+        // the stream by the sync worker, exactly as when the record first came from the slot.
+        rec.forEach((m) => this.process(m));
+      });
+      log.info('replayed the change log', {
+        from: formatLsn(from),
+        to: formatLsn(store.appliedLsn),
+        records: r.records,
+        applied: store.counters.transactions - before,
+        seconds: +((performance.now() - t0) / 1000).toFixed(2),
+        ...(r.cut ? { cut: r.cut } : {}),
+      });
+    } finally {
+      this.replaying = false;
+      this.applier.reset();
+    }
+  }
+
+  /**
+   * With dumps on, a slot this sidecar cannot resume exactly (no dump, or its flush is past the
+   * dump) may still hold memstore ops that exist nowhere else: stream it instead of dropping it.
+   * Returns false when the slot is gone or unusable (then the caller copies afresh).
+   */
+  private async adoptSlot(reason: string): Promise<boolean> {
+    if (this.o.flushMode !== 'durable') return false;
+    const { store, log, slot } = this.o;
+    const client = sqlClient(this.o.source);
+    client.on('error', () => undefined);
+    await client.connect();
+    let info: SlotInfo | undefined;
+    try {
+      info = await this.inactiveSlot(client);
+    } finally {
+      await client.end();
+    }
+    if (!info || info.walStatus === 'lost' || info.invalidationReason || info.plugin !== 'pgoutput') return false;
+    this.state = 'syncing';
+    const dumpLsn = this.resuming ? store.appliedLsn : undefined;
+    log.warn('keeping the existing slot: it may hold memstore ops nobody else has; the tables are copied afresh beside it', {
+      slot,
+      reason,
+      confirmed_flush: formatLsn(info.confirmedFlushLsn),
+    });
+    const created = await createSlotWithSnapshot(this.o.source, `${slot}_adopt_${process.pid}`, { temporary: true });
+    store.tables.clear();
+    this.unpublished = undefined;
+    try {
+      await this.copyTables(created.snapshotName, created.consistentPoint);
+    } finally {
+      await created.close();
+    }
+    store.appliedLsn = info.confirmedFlushLsn;
+    store.contentLsn = created.consistentPoint;
+    store.durableLsn = 0n;
+    // The slot confirms nothing before a first dump covers its start (the log's first segment
+    // then starts where the slot was created): only then are no ops missing from it.
+    const firstLog = this.o.changeLog?.firstSegmentStart;
+    const complete = dumpLsn === undefined ? firstLog === info.confirmedFlushLsn && store.memstore.size === 0 : dumpLsn >= info.confirmedFlushLsn;
+    if (!complete) {
+      store.memstoreStale = `memstore ops committed before ${formatLsn(info.confirmedFlushLsn)} that were not in a dump are missing (${reason})`;
+      log.warn('memstore keys are possibly stale', { reason: store.memstoreStale });
+    }
+    if (this.resuming) this.o.onResync?.(reason);
+    return true;
   }
 
   /**
@@ -307,6 +421,8 @@ export class Follower implements StreamConsumer {
       log.info('memstore keys start empty: there is no dump to load', { slot });
     }
     if (resync) this.o.onResync?.(reason);
+    // A resync while streaming: the log restarts from the copy (start() does it at start-up).
+    if (this.loop) await this.o.changeLog?.begin(store.appliedLsn, true);
   }
 
   /** Drops this sidecar's slot once the connection that created it has let go of it. */
@@ -358,14 +474,19 @@ export class Follower implements StreamConsumer {
     if (resync) this.o.onResync?.(reason);
   }
 
-  /** Copies the publication's tables under a snapshot into the store (initial copy). */
-  private async copyTables(snapshotName: string): Promise<void> {
+  /**
+   * Copies the publication's tables under a snapshot into the store (initial copy). `syncedAt`:
+   * the snapshot's consistent point when the stream will start before it (an adopted slot), so
+   * the tables skip the changes their copy already holds.
+   */
+  private async copyTables(snapshotName: string, syncedAt: Lsn = 0n): Promise<void> {
     const { log } = this.o;
     const snap = await openSnapshot(this.o.source, snapshotName);
     try {
       for (const table of await publishedTables(snap.client, this.o.publication)) {
         const t = this.tableFor(table);
         t.attnums = table.attnums;
+        t.syncedAt = syncedAt;
         if (t.status !== 'live') {
           log.warn('table not applied', { table: qualified(table), reason: t.reason });
           continue;
@@ -590,7 +711,10 @@ export class Follower implements StreamConsumer {
     if (this.blocked) return;
     // Idle: everything before walEnd is decoded, so the unpublished tables' last changes are in.
     if (this.unpublished && !this.applier.inTransaction && msg.walEnd >= this.unpublished.at) this.dropUnpublished();
-    if (this.applier.advanceIdle(msg.walEnd, msg.sendTime)) this.waiters.notify();
+    if (this.applier.advanceIdle(msg.walEnd, msg.sendTime)) {
+      this.o.changeLog?.appendAdvance(this.o.store.appliedLsn);
+      this.waiters.notify();
+    }
   }
 
   positions(): { write: Lsn; flush: Lsn } {
@@ -601,11 +725,16 @@ export class Follower implements StreamConsumer {
   }
 
   private process(data: Uint8Array): void {
+    // Row changes are kept undecoded until their transaction applies (apply/spill.ts).
+    if (ROW_CHANGE.has(data[0]!) && this.applier.inTransaction) {
+      this.applier.bufferRaw(data);
+      return;
+    }
     const msg = decodePgoutput(data);
     // The first transaction that commits at or after the point the publication was read without
     // these tables: every change to them committed before is applied; drop them before it.
     if (msg.tag === 'begin' && this.unpublished && msg.finalLsn >= this.unpublished.at) this.dropUnpublished();
-    const outcome = this.applier.handle(msg);
+    const outcome = this.applier.handle(msg, data);
     if (outcome && msg.tag === 'commit') this.afterCommit(outcome, msg);
   }
 
@@ -616,6 +745,9 @@ export class Follower implements StreamConsumer {
     this.waiters.notify();
   }
 }
+
+/** pgoutput Insert (I), Update (U), Delete (D), Truncate (T). */
+const ROW_CHANGE = new Set([0x49, 0x55, 0x44, 0x54]);
 
 function qualified(t: PublishedTable): string {
   return `${t.relation.schema}.${t.relation.name}`;

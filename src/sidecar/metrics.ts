@@ -178,7 +178,7 @@ export class SidecarMetrics {
     const store = s.store;
 
     gauge('memstore_applied_lsn', 'LSN up to which every transaction is applied (exclusive), as a number', () => Number(store.appliedLsn));
-    gauge('memstore_durable_lsn', 'LSN of the newest durable dump, as a number (0: none)', () => Number(store.durableLsn));
+    gauge('memstore_durable_lsn', 'newest LSN durable on disk, by dump or change log (the slot flush position), as a number (0: none)', () => Number(store.durableLsn));
     gauge('memstore_source_wal_end_lsn', "The source's WAL end as last reported on the stream, as a number", () => Number(s.serverWalEnd()));
     gauge('memstore_lag_bytes', 'Source WAL end minus applied LSN, bytes', () => Number(this.lagBytes()));
     gauge('memstore_lag_seconds', 'While behind: seconds since the commit of the last applied transaction; 0 when caught up', () =>

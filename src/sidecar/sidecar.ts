@@ -4,19 +4,26 @@
  * follows the data flow; stop runs it backwards so nothing is half-done at exit.
  *
  *   start: HTTP listens (/healthz 200, /readyz 503 until the end of start) ─► load newest good
- *          dump ─► follower (resume from slot, or copy afresh) ─► dumps on
+ *          dump ─► follower (replay the change log, resume from slot, or copy afresh) ─► a
+ *          checkpoint dump when the log starts from a fresh copy ─► dumps on
  *          ─► pgwire listens (only now: a reader never sees a half-copied table) ─► slot check
  *   stop:  /readyz 503 ─► pgwire stops accepting and closes sessions ─► stop dumps ─► hold the
- *          stream ─► final dump ─► report it to the slot ─► close stream ─► HTTP closes
+ *          stream ─► final dump ─► report it to the slot ─► close stream ─► close log ─► HTTP
+ *
+ * Durability (dumps on): the change log makes each applied transaction durable within a few ms
+ * (group fdatasync); store.durableLsn — the slot's flush position — is the newest of the durable
+ * dump's LSN and the log's synced position (the log counts once a dump covers its start). With
+ * dumps off there is no log either: the flush position is the applied one and a restart copies.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { SourceOptions } from '../replication/connection.js';
-import { pruneDumps } from '../snapshot/dump.js';
+import { listDumps, pruneDumps } from '../snapshot/dump.js';
 import { loadNewestDump } from '../snapshot/load.js';
 import { Snapshotter } from '../snapshot/snapshotter.js';
+import { ChangeLog } from '../snapshot/change-log.js';
 import { RadixTree } from '../store/art.js';
 import { Store } from '../store/store.js';
 import { Follower, type FollowerOptions } from './follower.js';
@@ -75,6 +82,10 @@ export interface SidecarOptions {
   readonly forgeryCheckIntervalMs?: number;
   /** When a table's tree is compacted in the background (store/compaction.ts); checked every 30 s. */
   readonly compaction?: CompactionPolicy;
+  /** Bytes of an open transaction kept in memory before it spills to a file (default 64 MiB). */
+  readonly txnMemoryLimit?: number;
+  /** The change log's group-commit delay in ms (default 2). */
+  readonly logGroupMs?: number;
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -83,6 +94,10 @@ export class Sidecar {
   readonly store = new Store(newMap);
   readonly follower: Follower;
   readonly snapshotter: Snapshotter | undefined;
+  /** The change log (dumps on only): `<dataDir>/log`. */
+  readonly changeLog: ChangeLog | undefined;
+  /** Checkpoints (log roll + prune after a dump), one after another. */
+  private checkpoints: Promise<void> = Promise.resolve();
   private summary: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private server: PgWireServer | undefined;
@@ -114,8 +129,16 @@ export class Sidecar {
           intervalSeconds: o.snapshotInterval ?? 0,
           keep: o.keepDumps ?? 2,
           log: o.log,
-          onDurable: (lsn) => this.durable(lsn),
+          onDurable: (lsn) => this.dumped(lsn),
           ...(o.dumpRetryInitialMs !== undefined ? { retryInitialMs: o.dumpRetryInitialMs } : {}),
+        })
+      : undefined;
+    this.changeLog = dumps
+      ? new ChangeLog({
+          dir: path.join(o.dataDir!, 'log'),
+          log: o.log,
+          onSynced: (lsn) => this.durable(lsn),
+          ...(o.logGroupMs !== undefined ? { groupMs: o.logGroupMs } : {}),
         })
       : undefined;
     this.follower = new Follower({
@@ -128,8 +151,12 @@ export class Sidecar {
       onResync: () => {
         this.snapshotter?.invalidate();
         this.store.contentLsn = this.store.appliedLsn; // the copy replaced the contents
+        // The change log restarts from the copy and counts once a dump covers it: write one now.
+        if (this.phase !== 'starting') void this.snapshotter?.dump('checkpoint after a fresh copy').catch(() => undefined);
       },
       onTableSynced: () => this.snapshotter?.invalidate(),
+      ...(this.changeLog ? { changeLog: this.changeLog } : {}),
+      spill: { ...(o.txnMemoryLimit !== undefined ? { memoryLimit: o.txnMemoryLimit } : {}), ...(o.dataDir !== undefined ? { dir: o.dataDir } : {}) },
       ...(o.failoverSlot ? { failoverSlot: true } : {}),
       ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
@@ -193,9 +220,11 @@ export class Sidecar {
     if (this.snapshotter) {
       await mkdir(this.dumpsDir, { recursive: true });
       await pruneDumps(this.dumpsDir, this.o.keepDumps ?? 2, true);
+      await this.changeLog!.load();
       const loaded = await loadNewestDump(this.store, this.dumpsDir, newMap, this.o.log);
       if (loaded) {
         this.snapshotter.rememberLoaded(loaded.lsn, loaded.dir, loaded.manifest);
+        this.changeLog!.noteDump(loaded.lsn);
         resume = true;
       } else {
         if (this.o.bootstrapFrom === undefined) this.o.log.info('no usable dump: the tables are copied from the source and memstore keys start empty', { dumps: this.dumpsDir });
@@ -203,6 +232,10 @@ export class Sidecar {
       }
     }
     await this.follower.start({ resume });
+    if (this.snapshotter && this.changeLog?.needsCheckpoint) {
+      // The log starts from a fresh copy no dump holds: until one does, only a dump is durable.
+      await this.snapshotter.dump('checkpoint of a fresh copy').catch(() => undefined); // logged; retried by the interval
+    }
     this.snapshotter?.start();
     this.sweeper.start();
     await this.checkForgery();
@@ -282,6 +315,18 @@ export class Sidecar {
         : null,
       connections: this.server?.connectionCount ?? 0,
       forgery_possible: this.forgery.possible,
+      spilled_transactions: this.follower.spilledTransactions,
+      change_log: this.changeLog
+        ? {
+            written_lsn: formatLsn(this.changeLog.writtenLsn),
+            synced_lsn: formatLsn(this.changeLog.syncedLsn),
+            records: this.changeLog.stats.records,
+            bytes: this.changeLog.stats.bytes,
+            syncs: this.changeLog.stats.syncs,
+            segments: this.changeLog.segmentFiles().length,
+            failed: this.changeLog.failed ?? null,
+          }
+        : null,
     };
   }
 
@@ -313,9 +358,28 @@ export class Sidecar {
     return (await this.snapshotter.dump(reason)).lsn;
   }
 
+  /** A durable position from the change log (after a sync) or a dump: report it to the slot. */
   private durable(lsn: Lsn): void {
-    if (lsn > this.store.durableLsn) this.store.durableLsn = lsn;
-    this.follower.sendStatus();
+    if (lsn > this.store.durableLsn) {
+      this.store.durableLsn = lsn;
+      this.follower.sendStatus();
+    }
+  }
+
+  /** A dump is durable: it is a checkpoint of the change log (roll, prune, maybe start counting). */
+  private dumped(lsn: Lsn): void {
+    const log = this.changeLog;
+    if (log) {
+      const applied = this.store.appliedLsn;
+      this.checkpoints = this.checkpoints
+        .then(async () => {
+          // Keep the log back to the oldest dump kept: a fall-back to it replays completely.
+          const kept = (await listDumps(this.dumpsDir)).slice(0, this.o.keepDumps ?? 2);
+          await log.checkpoint(lsn, applied, kept.length > 0 ? kept[kept.length - 1]!.lsn : lsn);
+        })
+        .catch((err: unknown) => this.o.log.error('change log checkpoint failed', { error: (err as Error).message }));
+    }
+    this.durable(lsn);
   }
 
   /**
@@ -372,6 +436,8 @@ export class Sidecar {
         await this.snapshotter.dump('shutdown').catch(() => undefined); // logged by the snapshotter
       }
       await this.follower.stop();
+      await this.checkpoints;
+      await this.changeLog?.close();
       await this.http?.close();
     })();
     return this.stopping;

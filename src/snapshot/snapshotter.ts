@@ -5,7 +5,7 @@
  *
  * A failed dump (directory not writable or not a directory, disk full) is logged and counted
  * (consecutiveFailures feeds memstore.stats() and /readyz), the sidecar keeps serving and applying,
- * and the slot keeps the WAL from the last good dump. The dump is retried with backoff — after
+ * and the change log keeps growing (its segments are pruned only after a dump). The dump is retried with backoff — after
  * retryInitialMs, doubling, at most the interval — instead of waiting a whole interval: the WAL
  * the slot holds grows until a dump succeeds. A success resets the count.
  *
@@ -144,7 +144,7 @@ export class Snapshotter {
       this.stats.consecutiveFailures++;
       this.stats.lastError = (err as Error).message;
       const retryMs = this.scheduleRetry();
-      log.error('dump failed; the slot keeps the WAL from the last good dump', {
+      log.error('dump failed; the change log grows (or, if it failed too, the slot keeps the WAL) until a dump succeeds', {
         reason,
         error: (err as Error).message,
         consecutive_failures: this.stats.consecutiveFailures,

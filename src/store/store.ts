@@ -116,7 +116,7 @@ export class Store {
    */
   memstoreStale = '';
   appliedLsn: Lsn = 0n;
-  /** LSN of the newest durable dump (0 when none). */
+  /** Newest LSN durable on disk, by a dump or the change log (0 when none): the slot's flush. */
   durableLsn: Lsn = 0n;
   /** Commit time (µs since 2000-01-01) of the last applied transaction. */
   lastCommitTime = 0n;

@@ -2,8 +2,9 @@
  * Faults of the host: the dumps directory stops being usable while the sidecar runs. The
  * technique works as root and as a normal user (chmod does not stop root): the directory is moved
  * away and a regular file put in its place, so every dump fails with ENOTDIR/EEXIST. The sidecar
- * must keep applying and serving reads, report the failures (memstore.stats() and /readyz), keep
- * the slot at the last good dump, retry with backoff, and recover once the directory is back.
+ * must keep applying and serving reads, report the failures (memstore.stats() and /readyz), never
+ * let the slot pass what is durable (the change log, in <data-dir>/log, still works), retry with
+ * backoff, and recover once the directory is back.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -99,11 +100,11 @@ describe('the dumps directory becomes unusable', () => {
     expect(storeCopy(sidecar, 'kv')).toBe(await primaryCopy(c, 'kv', 'k'));
     expect((await reader.query<{ v: string }>('SELECT v FROM kv WHERE k = 20')).rows).toEqual([{ v: 'broken 19' }]);
     expect((await reader.query<{ v: string }>(`SELECT memstore.get('during')::text AS v`)).rows).toEqual([{ v: '19' }]);
-    // Not ready while dumps fail; the slot still holds the WAL from the last good dump.
+    // Not ready while dumps fail; the slot never passes what is durable (dump or change log).
     const notReady = await readyz();
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatch(/dump/i);
-    expect(await slotFlush()).toBeLessThanOrEqual(lastGood);
+    expect(await slotFlush()).toBeLessThanOrEqual(sidecar.store.durableLsn);
 
     // Retries back off: 100, 200, 400 ms, … capped at the 500 ms interval.
     const retries = captured
