@@ -160,7 +160,10 @@ async function main(): Promise<void> {
   const extra: string[] = [];
   try {
     await c.query(`CREATE TABLE bench (id int8 PRIMARY KEY, name text, score int, payload text); CREATE PUBLICATION bench FOR TABLE bench`);
-    for (const [si, scenario] of SCENARIOS.entries()) {
+    // MEMSTORE_BENCH_ONLY=rss: only the 1M-row transaction, in a fresh process (its absolute peak
+    // RSS is then not inflated by the scenarios before it).
+    const rssOnly = process.env.MEMSTORE_BENCH_ONLY === 'rss';
+    for (const [si, scenario] of rssOnly ? [] : SCENARIOS.entries()) {
       await c.query('TRUNCATE bench');
       const slots = { noop: [] as string[], sidecar: [] as string[], library: [] as string[], logged: [] as string[] };
       const starts: Record<string, Lsn> = {};
@@ -206,9 +209,11 @@ async function main(): Promise<void> {
       );
       for (const name of [...slots.noop, ...slots.sidecar, ...slots.library, ...slots.logged]) await c.query('SELECT pg_drop_replication_slot($1)', [name]);
     }
-    await c.query('TRUNCATE bench');
-    extra.push(await walHeld(url, c, dir));
-    console.log(extra.at(-1));
+    if (!rssOnly) {
+      await c.query('TRUNCATE bench');
+      extra.push(await walHeld(url, c, dir));
+      console.log(extra.at(-1));
+    }
     await c.query('TRUNCATE bench');
     extra.push(await bigTransactionRss(url, c, dir));
     console.log(extra.at(-1));

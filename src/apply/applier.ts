@@ -3,8 +3,9 @@
  * time.
  *
  * Purpose and invariants:
- *   - Begin…Commit is buffered; at Commit the whole transaction is applied in one synchronous
- *     call, so no reader (same event loop) ever sees half of it. appliedLsn moves to the commit's
+ *   - Begin…Commit is buffered as received, undecoded (apply/spill.ts: in memory up to
+ *     --txn-memory-limit, then in a temporary file); at Commit it is decoded and applied whole in
+ *     one synchronous call, so no reader (same event loop) ever sees half of it. appliedLsn moves to the commit's
  *     end LSN in that same step.
  *   - Exactly-once: a transaction whose commit LSN is below store.appliedLsn is already in the
  *     store (a replay after reconnect or restart) and is skipped whole — including its Relation
