@@ -11,7 +11,7 @@ import { ConfigError, isLoopback, parseConfig, usage, type Config } from './conf
 import { createLogger, type Logger } from '../log.js';
 import type { EmbeddedServer } from '../pg/embedded.js';
 import { startEmbeddedSource } from '../sidecar/embedded-source.js';
-import { SourceConfigError } from '../sidecar/follower.js';
+import { SourceConfigError } from '../sidecar/source-catalog.js';
 import { BootstrapError } from '../sidecar/bootstrap.js';
 import { Sidecar, type SidecarOptions } from '../sidecar/sidecar.js';
 import { runSlots } from './slots.js';

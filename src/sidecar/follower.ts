@@ -10,20 +10,18 @@
  * the tables and memstore keys from a peer sidecar at one LSN ≥ its consistent point, and stream
  * from there (bootstrap.ts). Resyncs after a slot lost while running still copy from the source.
  *
- * With the change log on (snapshot/change-log.ts), every applied transaction is appended to it,
- * and a restart replays the log after the dump through this same decode → apply path (so a table
- * the log mentions but the store lacks is copied by the same late-sync path) before streaming.
- * A slot that exists while there is no dump (or the dump is older than the slot's flush) is
- * adopted rather than dropped: it may hold memstore ops nobody else has. The tables are copied
- * under a temporary slot's snapshot (as late tables: changes before the copy point are skipped)
- * and the slot streams from its confirmed flush position, so its memstore ops are applied.
+ * With the change log on (snapshot/change-log.ts), every applied transaction is appended to it;
+ * a restart replays it after the dump through this same decode → apply path (replay.ts). A slot
+ * that exists while there is no dump (or the dump is older than the slot's flush) is adopted, not
+ * dropped: it may hold memstore ops nobody else has. The tables are copied under a temporary
+ * slot's snapshot (changes before that point are skipped for them) and the slot streams from its
+ * confirmed flush position, so its memstore ops are applied.
  *
  * The follower is the consumer of the replication stream: each XLogData is decoded and fed to
  * the applier synchronously. A table that must be copied while streaming (new to the store, or
  * changed by DDL) never pauses the stream: it is 'syncing', its changes are held, and the sync
  * worker (table-sync.ts) copies it beside the stream (apply/resync.ts explains the catch-up).
  */
-import type pg from 'pg';
 import { Applier, type CommitOutcome } from '../apply/applier.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { copyRows, TableSync } from './table-sync.js';
@@ -34,16 +32,18 @@ import { LsnWaiters } from '../apply/lsn-waiters.js';
 import { decodePgoutput, type Commit } from '../decode/pgoutput.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
-import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
+import { formatLsn, type Lsn } from '../lsn.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
-import { createSlotWithSnapshot, CURRENT_WAL_LSN_SQL, dropSlot, inspectSlot, type SlotInfo } from '../replication/slot.js';
+import { createSlotWithSnapshot, dropSlot } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
+import { checkSource, dropUnpublished, hasPublication, inactiveSlot, readCatalog, withSourceClient } from './source-catalog.js';
 import { noteGeneratedColumns } from './generated-columns.js';
 import { DEFAULT_COMPACTION } from '../store/compaction.js';
 import type { SpillOptions } from '../apply/spill.js';
-import { readLog, RecordKind, type ChangeLog } from '../snapshot/change-log.js';
+import type { ChangeLog } from '../snapshot/change-log.js';
+import { replayChangeLog } from './replay.js';
 import type { Store, TableState } from '../store/store.js';
 
 export interface FollowerOptions {
@@ -99,11 +99,6 @@ export interface FollowerOptions {
 
 export type FollowerState = 'idle' | 'syncing' | 'streaming' | 'reconnecting' | 'stopped';
 
-/** A source problem the follower cannot fix by retrying (configuration). */
-export class SourceConfigError extends Error {
-  override readonly name = 'SourceConfigError';
-}
-
 export class Follower implements StreamConsumer {
   state: FollowerState = 'idle';
   readonly waiters: LsnWaiters;
@@ -134,7 +129,7 @@ export class Follower implements StreamConsumer {
   /** Partitions attached to or detached from roots published via the root (partition-watch.ts). */
   private readonly partitions = new PartitionWatch();
   /** Tables found unpublished, dropped from the store once the stream reaches `at`. */
-  private unpublished: { oids: number[]; at: Lsn } | undefined;
+  private unpublished: { oids: readonly number[]; at: Lsn } | undefined;
   /** Replaying the change log: what is applied is already in it. */
   private replaying = false;
 
@@ -186,7 +181,7 @@ export class Follower implements StreamConsumer {
   /** Resolves once the store holds the initial copy (or resumes a dump) and the stream is live. */
   async start(options: { resume?: boolean } = {}): Promise<void> {
     this.resuming = options.resume ?? this.o.resume ?? false;
-    await this.checkSource();
+    await checkSource(this.o.source, this.o.publication, this.o.log);
     const changeLog = this.o.changeLog;
     if (this.resuming && changeLog) await this.replay(changeLog);
     const problem = this.resuming ? await this.slotProblem() : 'there is no dump to resume from';
@@ -203,12 +198,9 @@ export class Follower implements StreamConsumer {
   }
 
   /** Why the slot cannot replay from store.appliedLsn, or undefined when it can. */
-  private async slotProblem(): Promise<string | undefined> {
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const slot = await this.inactiveSlot(client);
+  private slotProblem(): Promise<string | undefined> {
+    return withSourceClient(this.o.source, async (client) => {
+      const slot = await inactiveSlot(client, this.o.slot);
       const applied = this.o.store.appliedLsn;
       if (!slot) return `replication slot "${this.o.slot}" does not exist (dropped?)`;
       if (slot.walStatus === 'lost' || slot.invalidationReason) {
@@ -232,38 +224,14 @@ export class Follower implements StreamConsumer {
       // sidecar was down: copied again beside the stream (Applier.noteCatalog).
       for (const t of tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
       return undefined;
-    } finally {
-      await client.end();
-    }
+    });
   }
 
   /** Applies the change log's records after the loaded dump, through the stream's own path. */
   private async replay(changeLog: ChangeLog): Promise<void> {
-    const { store, log } = this.o;
-    const from = store.appliedLsn;
-    const t0 = performance.now();
     this.replaying = true;
-    const before = store.counters.transactions;
     try {
-      const r = await readLog(changeLog.dir, log, () => store.appliedLsn, (rec) => {
-        if (rec.kind === RecordKind.Advance) {
-          this.applier.advanceIdle(rec.endLsn);
-          return;
-        }
-        // Already in the dump: the applier would skip it whole; do not even buffer it.
-        if (rec.commitLsn < store.appliedLsn) return;
-        // A table the record needs but the store lacks (or whose shape changed) is copied beside
-        // the stream by the sync worker, exactly as when the record first came from the slot.
-        rec.forEach((m) => this.process(m));
-      });
-      log.info('replayed the change log', {
-        from: formatLsn(from),
-        to: formatLsn(store.appliedLsn),
-        records: r.records,
-        applied: store.counters.transactions - before,
-        seconds: +((performance.now() - t0) / 1000).toFixed(2),
-        ...(r.cut ? { cut: r.cut } : {}),
-      });
+      await replayChangeLog(changeLog, this.o.store, this.o.log, this.applier, (m) => this.process(m));
     } finally {
       this.replaying = false;
       this.applier.reset();
@@ -278,15 +246,7 @@ export class Follower implements StreamConsumer {
   private async adoptSlot(reason: string): Promise<boolean> {
     if (this.o.flushMode !== 'durable') return false;
     const { store, log, slot } = this.o;
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    let info: SlotInfo | undefined;
-    try {
-      info = await this.inactiveSlot(client);
-    } finally {
-      await client.end();
-    }
+    const info = await withSourceClient(this.o.source, (client) => inactiveSlot(client, slot));
     if (!info || info.walStatus === 'lost' || info.invalidationReason || info.plugin !== 'pgoutput') return false;
     this.state = 'syncing';
     const dumpLsn = this.resuming ? store.appliedLsn : undefined;
@@ -318,23 +278,6 @@ export class Follower implements StreamConsumer {
     return true;
   }
 
-  /**
-   * The slot, once no walsender holds it. Right after this process' predecessor died, the
-   * server may not yet have noticed its connection is gone: wait a little before concluding
-   * that another sidecar uses the slot.
-   */
-  private async inactiveSlot(client: pg.Client, waitMs = 15_000): Promise<SlotInfo | undefined> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const slot = await inspectSlot(client, this.o.slot);
-      if (!slot?.active) return slot;
-      if (Date.now() > deadline) {
-        throw new SourceConfigError(`replication slot "${this.o.slot}" is in use by another process (pid ${slot.activePid}); is another sidecar running with the same --id/--slot?`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   /** Lets the stream run dry into a queue: nothing more is applied until stop(). */
   quiesce(): void {
     this.quiesced = true;
@@ -361,44 +304,18 @@ export class Follower implements StreamConsumer {
 
   // --- start-up -------------------------------------------------------------------------------
 
-  private async checkSource(): Promise<void> {
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const wal = await client.query<{ wal_level: string; v: string }>(`SELECT current_setting('wal_level') AS wal_level, current_setting('server_version_num') AS v`);
-      const row = wal.rows[0]!;
-      if (row.wal_level !== 'logical') {
-        throw new SourceConfigError(`the source has wal_level=${row.wal_level}; logical replication needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`);
-      }
-      if (Number(row.v) < 150000) this.o.log.warn('the source is older than PostgreSQL 15; memstore is built and tested for PostgreSQL 17', { server_version_num: row.v });
-      const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication]);
-      if (pub.rowCount === 0) {
-        throw new SourceConfigError(`publication "${this.o.publication}" does not exist on the source; create it with CREATE PUBLICATION ${this.o.publication} FOR TABLE … (or FOR ALL TABLES)`);
-      }
-    } finally {
-      await client.end();
-    }
-  }
-
   /** No state to resume from: a fresh slot and a full copy of the tables. */
   private async initialSync(reason: string): Promise<void> {
     this.state = 'syncing';
     const { store, log, slot } = this.o;
     const resync = this.resuming || store.tables.size > 0;
     if (resync) log.warn('copying the tables afresh from a new slot', { reason });
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const existing = await this.inactiveSlot(client);
-      if (existing) {
+    await withSourceClient(this.o.source, async (client) => {
+      if (await inactiveSlot(client, slot)) {
         log.info('dropping the existing slot: the tables are copied afresh', { slot, reason });
         await dropSlot(client, slot);
       }
-    } finally {
-      await client.end();
-    }
+    });
     const created = await createSlotWithSnapshot(this.o.source, slot, { failover: this.o.failoverSlot ?? false });
     log.info('created replication slot', { slot, consistent_point: formatLsn(created.consistentPoint) });
     store.tables.clear();
@@ -426,15 +343,10 @@ export class Follower implements StreamConsumer {
   }
 
   /** Drops this sidecar's slot once the connection that created it has let go of it. */
-  private async dropCreatedSlot(): Promise<void> {
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      if (await this.inactiveSlot(client, 5_000)) await dropSlot(client, this.o.slot);
-    } finally {
-      await client.end();
-    }
+  private dropCreatedSlot(): Promise<void> {
+    return withSourceClient(this.o.source, async (client) => {
+      if (await inactiveSlot(client, this.o.slot, 5_000)) await dropSlot(client, this.o.slot);
+    });
   }
 
   /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
@@ -447,7 +359,7 @@ export class Follower implements StreamConsumer {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      if (await this.inactiveSlot(client)) {
+      if (await inactiveSlot(client, this.o.slot)) {
         log.info('dropping the existing slot: the state is loaded from the peer', { slot, reason });
         await dropSlot(client, slot);
       }
@@ -510,30 +422,7 @@ export class Follower implements StreamConsumer {
     return t;
   }
 
-  // --- the periodic catalog check: tables taken out of the publication, new, renamed, reshaped --
-
-  /*
-   * pgoutput sends nothing when ALTER PUBLICATION … DROP TABLE (or DROP TABLE) happens: the table's
-   * changes just stop. So the publication is read back now and then, together with the WAL
-   * position P after that read. The ALTER committed before P; once the stream has passed P, every
-   * change the source will send for the table has been applied, and its rows are dropped — in
-   * stream order (at the first Begin at or after P, or an idle keepalive past it), so a table
-   * added back after P is copied afresh by the late-sync path instead of being applied onto rows
-   * that missed the changes made while it was out. Readers then get 42P01, as for any table not
-   * in the publication.
-   *
-   * XXX A transaction that changed the table before the ALTER but commits after P is still decoded
-   * with the table published (historic catalog snapshot): its Relation message makes the table
-   * reappear through the late-sync path until the next check drops it again.
-   *
-   * The same read also compares each published table's description (name, schema, columns with
-   * types, typmods and attnums, key, identity) with the store's, and starts a resync, a rename, or
-   * the copy of a table new to the store (Applier.noteCatalog). That is the fallback for servers
-   * without the memstore.ddl event triggers and for DDL with no write since; without the triggers,
-   * DDL that changes no column description (ALTER COLUMN TYPE … USING with the same type, ALTER
-   * TYPE … RENAME VALUE) is not seen. The first check runs right after start (a dump may lack
-   * tables published since).
-   */
+  // --- the periodic catalog check (source-catalog.ts says what it is for and what it misses) ---
   private startPublicationCheck(): void {
     const every = this.o.publicationCheckMs ?? 10_000;
     if (every <= 0) return;
@@ -556,48 +445,16 @@ export class Follower implements StreamConsumer {
 
   private async checkPublication(): Promise<void> {
     const source = { ...this.o.source, applicationName: `${this.o.source.applicationName ?? 'memstore'} (publication check)` };
-    const client = sqlClient(source);
-    client.on('error', () => undefined);
-    await client.connect();
-    // Only tables the store had before the read: one copied meanwhile (added to the publication
-    // after the read) is not missing from it.
-    const known = [...this.o.store.tables.keys()];
-    try {
-      // A dropped publication is a configuration problem the stream reports by failing; it does not
-      // mean "follow nothing": keep the tables rather than empty the store.
-      const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication]);
-      if (pub.rowCount === 0) {
-        this.o.log.warn('the publication does not exist on the source any more; keeping the tables as they are', { publication: this.o.publication });
-        return;
-      }
-      const tables = await publishedTables(client, this.o.publication);
-      const published = new Set(tables.map((t) => t.relation.oid));
-      // On a standby (decoding there) the catalog read reflects what was replayed so far.
-      const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
-      const gone = known.filter((oid) => !published.has(oid) && this.o.store.tables.has(oid));
-      await this.partitions.check(client, this.o.store, published, this.o.log);
-      if (this.stopped || this.state !== 'streaming') return;
-      if (gone.length > 0) this.unpublished = { oids: gone, at: parseLsn(at) };
-      for (const t of tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
-    } finally {
-      await client.end();
-    }
+    const read = await readCatalog(source, this.o.publication, this.o.store, this.partitions, this.o.log);
+    if (!read || this.stopped || this.state !== 'streaming') return;
+    if (read.gone.length > 0) this.unpublished = { oids: read.gone, at: read.at };
+    for (const t of read.tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
   }
 
   private dropUnpublished(): void {
     const { oids, at } = this.unpublished!;
     this.unpublished = undefined;
-    for (const oid of oids) {
-      const t = this.o.store.tables.get(oid);
-      if (!t) continue;
-      this.o.store.tables.delete(oid);
-      this.o.log.warn('table is no longer in the publication; its rows are dropped from the store', {
-        table: `${t.relation.schema}.${t.relation.name}`,
-        publication: this.o.publication,
-        rows: t.rows.size,
-        checked_at: formatLsn(at),
-      });
-    }
+    dropUnpublished(this.o.store, oids, at, this.o.publication, this.o.log);
   }
 
   // --- streaming ------------------------------------------------------------------------------
@@ -659,7 +516,7 @@ export class Follower implements StreamConsumer {
         try {
           if (problem.kind === 'slot_lost') resync ??= `the slot was lost while streaming: ${problem.error}`;
           if (problem.kind === 'publication_missing' && resync === undefined) {
-            if (!(await this.publicationExists())) throw new Error(problem.error);
+            if (!(await withSourceClient(this.o.source, (c) => hasPublication(c, this.o.publication)))) throw new Error(problem.error);
             resync = `publication "${this.o.publication}" was re-created: the slot cannot decode the changes made while it did not exist`;
           }
           if (resync !== undefined) await this.initialSync(resync);
@@ -673,17 +530,6 @@ export class Follower implements StreamConsumer {
           this.o.log.warn('reconnect failed', { error: problem.error, problem: problem.kind, attempt: this.attempts });
         }
       }
-    }
-  }
-
-  private async publicationExists(): Promise<boolean> {
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return ((await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [this.o.publication])).rowCount ?? 0) > 0;
-    } finally {
-      await client.end();
     }
   }
 
