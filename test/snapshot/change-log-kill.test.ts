@@ -10,7 +10,8 @@
  * The random delays are the fault schedule, not synchronisation: outcomes are waited for on
  * conditions with deadlines (memstore.wait_lsn, log lines).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnCli, type CliProcess } from '../support/cli-process.js';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,51 +50,13 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  exit: Promise<number | null>;
-  port: number;
-  waitFor(re: RegExp, ms: number): Promise<void>;
-}
+type Proc = CliProcess & { readonly port: number };
 
 async function startSidecar(slot: string, dataDir: string, interval: number): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', '--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', String(interval), '--log-format', 'json', '--id', slot, '--listen', `127.0.0.1:${port}`, '--http', '127.0.0.1:0', '--slot-check-interval', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  procs.push(child);
-  const lines: string[] = [];
-  const watchers: { re: RegExp; resolve: () => void }[] = [];
-  const onData = (b: Buffer): void => {
-    for (const l of b.toString('utf8').split('\n')) {
-      if (!l) continue;
-      lines.push(l);
-      for (const w of watchers) if (w.re.test(l)) w.resolve();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exit,
-    port,
-    waitFor(re, ms) {
-      if (lines.some((l) => re.test(l))) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms:\n${lines.slice(-20).join('\n')}`)), ms);
-        watchers.push({ re, resolve: () => (clearTimeout(t), resolve()) });
-        void exit.then((code) => {
-          clearTimeout(t);
-          reject(new Error(`the sidecar exited (${code}) before ${re}:\n${lines.slice(-20).join('\n')}`));
-        });
-      });
-    },
-  };
+  const p = spawnCli(['--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', String(interval), '--log-format', 'json', '--id', slot, '--listen', `127.0.0.1:${port}`, '--http', '127.0.0.1:0', '--slot-check-interval', '0']);
+  procs.push(p.child);
+  return Object.assign(p, { port });
 }
 
 async function kill(p: Proc): Promise<void> {

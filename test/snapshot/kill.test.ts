@@ -14,7 +14,7 @@
  * The random delays between kills are the fault schedule, not synchronisation: every wait for an
  * outcome is on a condition (a log line, the slot's flush LSN) with a deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnCli, type CliProcess } from '../support/cli-process.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,47 +101,10 @@ async function workload(url: string, seed: number): Promise<Map<string, string>>
   return oracle;
 }
 
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  exit: Promise<number | null>;
-  waitFor(re: RegExp, ms: number): Promise<void>;
-}
+type Proc = CliProcess;
 
 function startSidecar(slot: string): Proc {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', '--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', '1', '--log-format', 'json', '--id', 'kill-test', '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const lines: string[] = [];
-  const watchers: { re: RegExp; resolve: () => void }[] = [];
-  const onData = (b: Buffer): void => {
-    for (const l of b.toString('utf8').split('\n')) {
-      if (!l) continue;
-      lines.push(l);
-      for (const w of watchers) if (w.re.test(l)) w.resolve();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exit,
-    waitFor(re, ms) {
-      if (lines.some((l) => re.test(l))) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms:\n${lines.slice(-20).join('\n')}`)), ms);
-        watchers.push({ re, resolve: () => (clearTimeout(t), resolve()) });
-        void exit.then((code) => {
-          clearTimeout(t);
-          reject(new Error(`the sidecar exited (${code}) before ${re}:\n${lines.slice(-20).join('\n')}`));
-        });
-      });
-    },
-  };
+  return spawnCli(['--source', db.url, '--slot', slot, '--data-dir', dataDir, '--snapshot-interval', '1', '--log-format', 'json', '--id', 'kill-test', '--listen', '127.0.0.1:0']);
 }
 
 function newestDump(): string {
