@@ -119,12 +119,11 @@ export class Applier {
    * and an options byte first).
    */
   bufferRaw(raw: Uint8Array): void {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     if (raw[0] === 0x54 /* T */) {
-      const n = view.getInt32(1);
-      for (let i = 0; i < n; i++) this.changed.add(view.getUint32(6 + 4 * i));
+      const n = u32(raw, 1);
+      for (let i = 0; i < n; i++) this.changed.add(u32(raw, 6 + 4 * i));
     } else {
-      this.changed.add(view.getUint32(1));
+      this.changed.add(u32(raw, 1));
     }
     this.buffer.push(raw);
   }
@@ -574,6 +573,11 @@ export function describeTables(store: Store): { table: string; status: string; r
     rows: t.rows.size,
     reason: t.reason,
   }));
+}
+
+/** Big-endian uint32 at `at` (an oid in a pgoutput message), without a DataView per message. */
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** A Commit message for a transaction whose own was not kept (the change log needs one). */
