@@ -1,0 +1,49 @@
+/*
+ * context.ts — what the binder needs from outside: the replicated tables by name (through the
+ * session's search_path), the declared parameter types, the query text (error positions).
+ *
+ * Interface:
+ *   CatalogTable / BindCatalog   a table as the binder sees it, and the lookup
+ *   BindOptions / BoundQuery     input and output of bindQuery (bind/query.ts)
+ */
+import type { LogicalPlan } from '../logical/plan.js';
+
+export interface CatalogColumn {
+  readonly name: string;
+  readonly type: number;
+  readonly typmod: number;
+  /** 1-based position in the table (pg_attribute.attnum as the store numbers columns). */
+  readonly attnum: number;
+}
+
+export interface CatalogTable {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly CatalogColumn[];
+  /** Indexes into columns of the primary key / replica identity, in key order. */
+  readonly keyColumns: readonly number[];
+}
+
+export interface BindCatalog {
+  /** `schema` null: the first match along the session's search_path. undefined when none (42P01). */
+  table(schema: string | null, name: string): CatalogTable | undefined;
+  /** The session's effective search_path (pg_catalog first when it is not listed). */
+  readonly searchPath: readonly string[];
+}
+
+export interface BindOptions {
+  /** The whole query text: error positions are 1-based character offsets into it. */
+  readonly sql: string;
+  /** Types the client declared for $1..$n (0 = infer from use). */
+  readonly paramTypes: readonly number[];
+  readonly catalog: BindCatalog;
+}
+
+export interface BoundQuery {
+  readonly plan: LogicalPlan;
+  /** Final parameter types ($n inferred from use; 42P18 when one stays unknown, as PostgreSQL). */
+  readonly paramTypes: readonly number[];
+  /** OIDs of the tables the plan reads (plan validity, statement snapshot). */
+  readonly tables: ReadonlySet<number>;
+}
