@@ -97,18 +97,8 @@ export interface JsonObject {
   readonly values: readonly JsonNode[];
 }
 
-export type Datum =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | NumericValue
-  | IntervalValue
-  | ArrayValue
-  | RecordValue
-  | JsonNode;
+/** JsonNode already covers boolean, string and NumericValue. */
+export type Datum = null | number | bigint | Uint8Array | IntervalValue | ArrayValue | RecordValue | JsonNode;
 
 /**
  * Session settings that change how values print or parse, read once per statement from the
