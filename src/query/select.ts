@@ -612,12 +612,13 @@ export function resolveTable(ctx: BuildContext, env: EngineEnv, rv: RangeVar): {
     }
   }
   if (table === undefined) throw undefinedTable(written, at(ctx, rv.location));
-  if (table.status === 'skipped') {
-    throw new SqlError(SQLSTATE.feature_not_supported, `relation "${table.relation.schema}.${table.relation.name}" is not replicated by memstore: ${table.reason}`, {
-      ...(positionAt(ctx, rv.location)),
-    });
-  }
+  if (table.status === 'skipped') throw skippedError(table, positionAt(ctx, rv.location));
   return { table, schema, pathDependent: rv.schemaname === undefined };
+}
+
+/** 0A000 for a published table memstore does not hold (no key, unsupported type, …). */
+export function skippedError(table: TableState, at: { position?: number } = {}): SqlError {
+  return new SqlError(SQLSTATE.feature_not_supported, `relation "${table.relation.schema}.${table.relation.name}" is not replicated by memstore: ${table.reason}`, at);
 }
 
 function positionAt(ctx: BuildContext, location: number | undefined): { position?: number } {
