@@ -56,6 +56,8 @@ import { locationOf, nodeKind, stringList, type Node } from './parse.js';
 import { alwaysValid, computedField, selectTag, type EngineEnv, type Plan } from './plan.js';
 import { analyzeScalar, bytesOfKey, searchPath, type ScalarExpr } from './scalar.js';
 import { getSetting } from './session.js';
+import { outputSettings } from './eval-settings.js';
+import { rowRenderer, settingsSensitive } from './render.js';
 import { Oid, sqlTypeName, typeSize } from '../pg/types.js';
 import { at, castTarget, castText, coerceValue, refText, isUnknown, readStatically, valueFromNode, valueText, valueType, type Args, type BuildContext, type Value } from './values.js';
 
@@ -1189,17 +1191,29 @@ function planScalarRows(ctx: BuildContext, env: EngineEnv, s: SelectStmt): RowPl
   };
 }
 
+function* mapRows(rows: Iterator<Uint8Array>, f: (row: Uint8Array) => Uint8Array): Generator<Uint8Array> {
+  for (let r = rows.next(); r.done !== true; r = rows.next()) yield f(r.value);
+}
+
+/** Rows as the session's output settings print them (render.ts); untouched under the defaults. */
+function rendered(rows: Iterator<Uint8Array>, render: ((row: Uint8Array) => Uint8Array) | null): Iterator<Uint8Array> {
+  return render === null ? rows : mapRows(rows, render);
+}
+
 export function planSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): Plan {
   const rp = planRows(ctx, env, s);
+  const types = rp.fields.map((f) => f.typeOid);
+  const sensitive = settingsSensitive(types);
   return {
     fields: rp.fields,
     paramTypeOids: rp.paramTypeOids,
     txExit: false,
     valid: (session) => rp.valid(session),
     run(ec, args): ExecResult | Promise<ExecResult> {
+      const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters)) : null;
       const rows = rp.rows(ec, args);
-      if (rows instanceof Promise) return rows.then((r) => ({ kind: 'rows', rows: r, tag: selectTag }));
-      return { kind: 'rows', rows, tag: selectTag };
+      if (rows instanceof Promise) return rows.then((r) => ({ kind: 'rows', rows: rendered(r, render), tag: selectTag }));
+      return { kind: 'rows', rows: rendered(rows, render), tag: selectTag };
     },
   };
 }
