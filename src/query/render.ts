@@ -10,7 +10,9 @@
  * are the defaults) is still copied as is.
  *
  * Interface:
+ *   settingsSensitive(typeOids)       whether any setting can change these types' text (per plan)
  *   rowRenderer(typeOids, settings)   a DataRow → DataRow function, or null when nothing changes
+ *   rendered(rows, render)            the rows through it
  */
 import { buildRow, columnCount, columnValue } from '../store/row.js';
 import { ensureBuiltins } from './builtins.js';
@@ -73,4 +75,13 @@ export function rowRenderer(typeOids: readonly number[], s: OutputSettings): ((r
     }
     return buildRow(texts);
   };
+}
+
+function* mapRows(rows: Iterator<Uint8Array>, f: (row: Uint8Array) => Uint8Array): Generator<Uint8Array> {
+  for (let r = rows.next(); r.done !== true; r = rows.next()) yield f(r.value);
+}
+
+/** Rows as the session's output settings print them; the same iterator when nothing changes. */
+export function rendered(rows: Iterator<Uint8Array>, render: ((row: Uint8Array) => Uint8Array) | null): Iterator<Uint8Array> {
+  return render === null ? rows : mapRows(rows, render);
 }

@@ -57,7 +57,7 @@ import { alwaysValid, computedField, selectTag, type EngineEnv, type Plan } from
 import { analyzeScalar, bytesOfKey, searchPath, type ScalarExpr } from './scalar.js';
 import { getSetting } from './session.js';
 import { outputSettings } from './eval-settings.js';
-import { rowRenderer, settingsSensitive } from './render.js';
+import { rendered, rowRenderer, settingsSensitive } from './render.js';
 import { Oid, sqlTypeName, typeSize } from '../pg/types.js';
 import { at, castTarget, castText, coerceValue, refText, isUnknown, readStatically, valueFromNode, valueText, valueType, type Args, type BuildContext, type Value } from './values.js';
 
@@ -1189,15 +1189,6 @@ function planScalarRows(ctx: BuildContext, env: EngineEnv, s: SelectStmt): RowPl
       return done(values as (string | null)[]);
     },
   };
-}
-
-function* mapRows(rows: Iterator<Uint8Array>, f: (row: Uint8Array) => Uint8Array): Generator<Uint8Array> {
-  for (let r = rows.next(); r.done !== true; r = rows.next()) yield f(r.value);
-}
-
-/** Rows as the session's output settings print them (render.ts); untouched under the defaults. */
-function rendered(rows: Iterator<Uint8Array>, render: ((row: Uint8Array) => Uint8Array) | null): Iterator<Uint8Array> {
-  return render === null ? rows : mapRows(rows, render);
 }
 
 export function planSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): Plan {
