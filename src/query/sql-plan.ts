@@ -30,7 +30,7 @@ import { evalSettings } from './eval-settings.js';
 import { explainPlan, physicalPlan, runPlan, type ExecLimits } from './exec/run.js';
 import { computedField, rowsOf, type EngineEnv, type Plan } from './plan.js';
 import { searchPath } from './scalar.js';
-import { skippedError } from './select.js';
+import { skippedError } from './select-source.js';
 import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
