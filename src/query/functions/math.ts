@@ -73,18 +73,19 @@ function widthBucket(x: number, lo: number, hi: number, count: number): number {
     throw new SqlError(SQLSTATE.invalid_argument_for_width_bucket_function, 'lower and upper bounds must be finite');
   }
   if (lo === hi) throw new SqlError(SQLSTATE.invalid_argument_for_width_bucket_function, 'lower bound cannot equal upper bound');
-  let r: number;
+  let q: number;
   if (lo < hi) {
-    if (x < lo) r = 0;
-    else if (x >= hi) r = count + 1;
-    else r = Number.isFinite(hi - lo) ? Math.floor((count * (x - lo)) / (hi - lo)) + 1 : Math.floor(count * (x / 2 - lo / 2) / (hi / 2 - lo / 2)) + 1;
+    if (x < lo) return 0;
+    if (x >= hi) return checkInt4(count + 1);
+    q = Number.isFinite(hi - lo) ? (x - lo) / (hi - lo) : (x / 2 - lo / 2) / (hi / 2 - lo / 2);
   } else {
-    if (x > lo) r = 0;
-    else if (x <= hi) r = count + 1;
-    else r = Number.isFinite(lo - hi) ? Math.floor((count * (lo - x)) / (lo - hi)) + 1 : Math.floor(count * (lo / 2 - x / 2) / (lo / 2 - hi / 2)) + 1;
+    if (x > lo) return 0;
+    if (x <= hi) return checkInt4(count + 1);
+    q = Number.isFinite(lo - hi) ? (lo - x) / (lo - hi) : (lo / 2 - x / 2) / (lo / 2 - hi / 2);
   }
-  if (r > count + 1 || r > 2147483647) throw integerOutOfRange();
-  return Math.min(r, count);
+  // The quotient can round to 1.0, which would be a lie (width_bucket_float8).
+  const r = Math.trunc(count * q);
+  return (r >= count ? count - 1 : r) + 1;
 }
 
 function widthBucketNumeric(x: NumericValue, lo: NumericValue, hi: NumericValue, count: number): number {

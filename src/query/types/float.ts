@@ -174,17 +174,35 @@ function layout(digits: string, exp: number, limit: number): string {
 
 /** C's %.{p}g of a finite non-zero value: p significant digits, trailing zeros dropped. */
 function formatG(v: number, p: number): string {
-  const e = Math.abs(v).toExponential(Math.max(p, 1) - 1);
+  const prec = Math.max(p, 1);
+  let e = v.toExponential(prec - 1);
+  // toExponential rounds an exact tie away from zero; C's printf rounds it to even.
+  const sig = v.toPrecision(100).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
+  if (sig[prec] === '5' && /^0*$/.test(sig.slice(prec + 1)) && Number(sig[prec - 1]) % 2 === 0) {
+    const exp10 = v.toExponential().slice(v.toExponential().indexOf('e'));
+    e = (prec > 1 ? sig[0] + '.' + sig.slice(1, prec) : sig[0]!) + exp10;
+  }
   const at = e.indexOf('e');
   const exp = Number(e.slice(at + 1));
   const digits = e.slice(0, at).replace('.', '').replace(/0+$/, '') || '0';
-  return layout(digits, exp, Math.max(p, 1));
+  return layout(digits, exp, prec);
 }
 
 /** C's %.{p}g of any finite value (float8_numeric prints with DBL_DIG = 15, float4 with 6). */
 export function formatFloatG(v: number, p: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   return v < 0 ? '-' + formatG(-v, p) : formatG(v, p);
+}
+
+/** Whether x is exactly halfway between float4 value a and one of its neighbours. */
+function isFloat4Midpoint(x: number, a: number): boolean {
+  if (x === a) return false;
+  const buf = new Float32Array(1);
+  const bits = new Uint32Array(buf.buffer);
+  buf[0] = a;
+  const b = bits[0]!;
+  bits[0] = x > a ? b + 1 : b - 1;
+  return x === (a + buf[0]) / 2;
 }
 
 /** float8out / float4out under extra_float_digits (default 1: shortest exact text). */
@@ -203,7 +221,8 @@ export function floatOut(v: number, single: boolean, extraFloatDigits = 1): stri
   if (single) {
     for (let p = 1; p <= 9; p++) {
       const t = a.toExponential(p - 1);
-      if (Math.fround(Number(t)) === a) {
+      // Ryu does not take a candidate lying exactly halfway to a neighbour.
+      if (Math.fround(Number(t)) === a && !isFloat4Midpoint(Number(t), a)) {
         e = t;
         break;
       }

@@ -143,10 +143,20 @@ export function int8In(text: string): bigint {
   return v !== undefined ? BigInt(v) : parseInteger(text, Oid.int8);
 }
 
+const OID_RE = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)[ \t\n\v\f\r]*$/;
+
+/** oidin: strtoul with base 0 (0x hex, leading-0 octal), negatives wrap as int32 does. */
 export function oidIn(text: string): number {
-  const v = plainSmall(text);
+  // A leading zero means octal to strtoul.
+  const v = text.length > 1 && text.charCodeAt(0) === 48 ? undefined : plainSmall(text);
   if (v !== undefined && v >= 0) return v;
-  return Number(parseInteger(text, Oid.oid));
+  const m = OID_RE.exec(text);
+  if (m === null) throw invalidInput(Oid.oid, text);
+  const body = m[2]!;
+  let n = body.length > 1 && body[0] === '0' && body[1] !== 'x' && body[1] !== 'X' ? BigInt('0o' + body.slice(1)) : BigInt(body);
+  if (m[1] === '-') n = -n;
+  if (n > 4294967295n || n < -2147483648n) throw valueOutOfRange(Oid.oid, text);
+  return Number(n < 0n ? n + 4294967296n : n);
 }
 
 const numOut = (d: Datum): string => (d as number).toString();

@@ -88,8 +88,8 @@ export function registerNumericCasts(): void {
   cast(int4, oid, 'i', (d) => ((d as number) < 0 ? (d as number) + 4294967296 : d));
   cast(int8, oid, 'i', (d) => {
     const b = d as bigint;
-    if (b < -2147483648n || b > 4294967295n) throw new SqlError(SQLSTATE.numeric_value_out_of_range, 'OID out of range');
-    return Number(b < 0n ? b + 4294967296n : b);
+    if (b < 0n || b > 4294967295n) throw new SqlError(SQLSTATE.numeric_value_out_of_range, 'OID out of range');
+    return Number(b);
   });
   cast(oid, int4, 'a', (d) => ((d as number) > 2147483647 ? (d as number) - 4294967296 : d));
   cast(oid, int8, 'a', (d) => BigInt(d as number));
