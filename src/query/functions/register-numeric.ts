@@ -8,6 +8,7 @@ import { INT2_TYPE, INT4_TYPE, INT8_TYPE, OID_TYPE } from '../types/int.js';
 import { registerNumericCasts } from '../types/num-casts.js';
 import { NUMERIC_TYPE } from '../types/numeric.js';
 import { registerType } from '../types/registry.js';
+import { registerNumericAggregates } from './agg-numeric.js';
 import { registerMathFunctions } from './math.js';
 import { registerMathOps } from './math-ops.js';
 
@@ -16,4 +17,5 @@ export function registerNumeric(): void {
   registerNumericCasts();
   registerMathOps();
   registerMathFunctions();
+  registerNumericAggregates();
 }

@@ -194,6 +194,22 @@ export function formatFloatG(v: number, p: number): string {
   return v < 0 ? '-' + formatG(-v, p) : formatG(v, p);
 }
 
+/**
+ * Whether the decimal text t (an integer ≥ 2^53, in toExponential form) lies exactly halfway
+ * between double a and a neighbour. Ryu, which PostgreSQL prints floats with, does not take such
+ * a candidate where V8 does; below 2^53 no candidate of ≤ 17 digits can be a midpoint.
+ */
+function isDoubleMidpoint(t: string, a: number): boolean {
+  const at = t.indexOf('e');
+  const digits = t.slice(0, at).replace('.', '');
+  const exp = Number(t.slice(at + 1)) - digits.length + 1;
+  if (exp < 0) return false;
+  const d = BigInt(digits) * 10n ** BigInt(exp);
+  const half = 2n ** BigInt(Math.floor(Math.log2(a)) - 53);
+  const v = BigInt(a);
+  return d === v + half || d === v - half;
+}
+
 /** Whether x is exactly halfway between float4 value a and one of its neighbours. */
 function isFloat4Midpoint(x: number, a: number): boolean {
   if (x === a) return false;
@@ -230,6 +246,15 @@ export function floatOut(v: number, single: boolean, extraFloatDigits = 1): stri
     e ??= a.toExponential(8);
   } else {
     e = a.toExponential();
+    if (a >= 9007199254740992 && isDoubleMidpoint(e, a)) {
+      for (let p = e.slice(0, e.indexOf('e')).replace('.', '').length + 1; p <= 17; p++) {
+        const t = a.toExponential(p - 1);
+        if (Number(t) === a && !isDoubleMidpoint(t, a)) {
+          e = t;
+          break;
+        }
+      }
+    }
   }
   const at = e.indexOf('e');
   const exp = Number(e.slice(at + 1));
