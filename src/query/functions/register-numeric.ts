@@ -11,6 +11,7 @@ import { registerType } from '../types/registry.js';
 import { registerNumericAggregates } from './agg-numeric.js';
 import { registerMathFunctions } from './math.js';
 import { registerMathOps } from './math-ops.js';
+import { registerSeries } from './series.js';
 
 export function registerNumeric(): void {
   for (const t of [BOOL_TYPE, INT2_TYPE, INT4_TYPE, INT8_TYPE, OID_TYPE, FLOAT4_TYPE, FLOAT8_TYPE, NUMERIC_TYPE]) registerType(t);
@@ -18,4 +19,5 @@ export function registerNumeric(): void {
   registerMathOps();
   registerMathFunctions();
   registerNumericAggregates();
+  registerSeries();
 }
