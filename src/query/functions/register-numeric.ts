@@ -12,6 +12,7 @@ import { registerNumericAggregates } from './agg-numeric.js';
 import { registerMathFunctions } from './math.js';
 import { registerMathOps } from './math-ops.js';
 import { registerSeries } from './series.js';
+import { registerToCharNumber } from './to-char-num.js';
 
 export function registerNumeric(): void {
   for (const t of [BOOL_TYPE, INT2_TYPE, INT4_TYPE, INT8_TYPE, OID_TYPE, FLOAT4_TYPE, FLOAT8_TYPE, NUMERIC_TYPE]) registerType(t);
@@ -20,4 +21,5 @@ export function registerNumeric(): void {
   registerMathFunctions();
   registerNumericAggregates();
   registerSeries();
+  registerToCharNumber();
 }
