@@ -1,0 +1,170 @@
+/*
+ * regexp.ts — the functions over regular expressions: the ~ family's test, substring(text from
+ * pattern), regexp_replace, regexp_match, regexp_matches, regexp_split_to_array/_table,
+ * regexp_count, regexp_like. Patterns compile through regex.ts (cached, never per row).
+ *
+ * Match iteration follows PostgreSQL's setup_regexp_matches: the next search starts at the end of
+ * the previous match, one character further after an empty match; the split functions ignore
+ * "degenerate" matches (empty at the start or end of the string, or right after a match).
+ * Positions are UTF-16 offsets inside, never splitting a surrogate pair.
+ */
+import { SqlError } from '../../errors.js';
+import { SQLSTATE } from '../../pgwire/sqlstate.js';
+import type { ArrayValue, Datum } from '../types/datum.js';
+import { codeUnitOffset } from '../types/text.js';
+import { compileRegex, ICASE, PLAIN, parseFlags, type CompiledRegex, type RegexFlags } from './regex.js';
+import { textArray } from './text.js';
+
+export function regexTest(value: string, pattern: string, icase: boolean): boolean {
+  return compileRegex(pattern, icase ? ICASE : PLAIN).re.test(value);
+}
+
+interface Match {
+  readonly start: number;
+  readonly end: number;
+  readonly m: RegExpExecArray;
+}
+
+/** One code point forward from i. */
+function nextChar(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? i + 2 : i + 1;
+}
+
+function* matches(s: string, c: CompiledRegex, global: boolean, from: number, ignoreDegenerate: boolean): Generator<Match> {
+  const re = c.reGlobal;
+  let search = from;
+  let prevEnd = 0;
+  while (search <= s.length) {
+    re.lastIndex = search;
+    const m = re.exec(s);
+    if (m === null) return;
+    const start = m.index;
+    const end = start + m[0].length;
+    if (!ignoreDegenerate || (start < s.length && end > prevEnd)) yield { start, end, m };
+    prevEnd = end;
+    if (!global) return;
+    search = start === end ? nextChar(s, end) : end;
+    if (start === end && end >= s.length) return;
+  }
+}
+
+/** substring(s from pattern): the first parenthesized group's text, else the whole match. */
+export function regexSubstring(s: string, pattern: string): string | null {
+  const c = compileRegex(pattern, PLAIN);
+  const m = c.re.exec(s);
+  if (m === null) return null;
+  if (c.groups > 0) return m[1] ?? null;
+  return m[0];
+}
+
+function badParam(name: string, v: number): SqlError {
+  return new SqlError(SQLSTATE.invalid_parameter_value, `invalid value for parameter "${name}": ${v}`);
+}
+
+/** The replacement text for one match: \1..\9, \& the whole match, \\ a backslash. */
+function expandReplacement(rep: string, m: RegExpExecArray, groups: number): string {
+  if (!rep.includes('\\')) return rep;
+  let out = '';
+  for (let i = 0; i < rep.length; i++) {
+    const ch = rep[i]!;
+    if (ch !== '\\' || i + 1 >= rep.length) {
+      out += ch;
+      continue;
+    }
+    const n = rep.charCodeAt(i + 1);
+    if (n >= 0x31 && n <= 0x39) {
+      const g = n - 0x30;
+      if (g <= groups) out += m[g] ?? '';
+      i++;
+    } else if (n === 0x26) {
+      out += m[0];
+      i++;
+    } else if (n === 0x5c) {
+      out += '\\';
+      i++;
+    } else {
+      out += '\\';
+    }
+  }
+  return out;
+}
+
+/**
+ * regexp_replace(s, pattern, replacement[, start[, n]][, flags]). `n` 0 replaces every match,
+ * n > 0 only the n-th; without start/n, flag 'g' means every match, else the first.
+ */
+export function regexpReplace(s: string, pattern: string, rep: string, start: number | null, n: number | null, flags: string | null): string {
+  if (start !== null && start <= 0) throw badParam('start', start);
+  if (n !== null && n < 0) throw badParam('n', n);
+  const f = parseFlags(flags ?? '', 'regexp_replace', true);
+  const c = compileRegex(pattern, f);
+  const nth = n ?? (f.global ? 0 : 1);
+  const from = start === null ? 0 : codeUnitOffset(s, start - 1);
+  let out = '';
+  let copied = 0;
+  let k = 0;
+  for (const m of matches(s, c, true, from, false)) {
+    k++;
+    if (nth !== 0 && k < nth) continue;
+    out += s.slice(copied, m.start) + expandReplacement(rep, m.m, c.groups);
+    copied = m.end;
+    if (nth !== 0) break;
+  }
+  return out + s.slice(copied);
+}
+
+function groupsArray(m: RegExpExecArray, groups: number): ArrayValue {
+  if (groups === 0) return textArray([m[0]]);
+  const items: Datum[] = [];
+  for (let g = 1; g <= groups; g++) items.push(m[g] ?? null);
+  return textArray(items);
+}
+
+export function regexpMatch(s: string, pattern: string, flags: string | null): ArrayValue | null {
+  const f = parseFlags(flags ?? '', 'regexp_match', false);
+  const c = compileRegex(pattern, f);
+  const m = c.re.exec(s);
+  return m === null ? null : groupsArray(m, c.groups);
+}
+
+export function* regexpMatches(s: string, pattern: string, flags: string | null): Generator<ArrayValue> {
+  const f = parseFlags(flags ?? '', 'regexp_matches', true);
+  const c = compileRegex(pattern, f);
+  for (const m of matches(s, c, f.global, 0, false)) yield groupsArray(m.m, c.groups);
+}
+
+function splitFlags(flags: string | null, fn: string): RegexFlags {
+  const f = parseFlags(flags ?? '', fn, true);
+  if (f.global) throw new SqlError(SQLSTATE.invalid_parameter_value, `${fn}() does not support the "global" option`);
+  return f;
+}
+
+export function regexpSplit(s: string, pattern: string, flags: string | null, fn: string): string[] {
+  const c = compileRegex(pattern, splitFlags(flags, fn));
+  const out: string[] = [];
+  let prev = 0;
+  for (const m of matches(s, c, true, 0, true)) {
+    out.push(s.slice(prev, m.start));
+    prev = m.end;
+  }
+  out.push(s.slice(prev));
+  return out;
+}
+
+export function regexpCount(s: string, pattern: string, start: number | null, flags: string | null): number {
+  if (start !== null && start <= 0) throw badParam('start', start);
+  const f = parseFlags(flags ?? '', 'regexp_count', false);
+  const c = compileRegex(pattern, f);
+  let n = 0;
+  for (const m of matches(s, c, true, start === null ? 0 : codeUnitOffset(s, start - 1), false)) {
+    void m;
+    n++;
+  }
+  return n;
+}
+
+export function regexpLike(s: string, pattern: string, flags: string | null): boolean {
+  const f = parseFlags(flags ?? '', 'regexp_like', false);
+  return compileRegex(pattern, f).re.test(s);
+}
