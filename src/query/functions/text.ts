@@ -178,7 +178,7 @@ export function initcap(s: string): string {
 export function overlay(s: string, r: string, start: number, count: number | null): string {
   const n = count ?? charLength(r);
   if (start <= 0) throw negativeLength();
-  if (n < 0) throw negativeLength();
+  if (start + n > 2147483647 || start + n < -2147483648) throw new SqlError(SQLSTATE.numeric_value_out_of_range, 'integer out of range');
   return substrText(s, 1, start - 1) + r + substrText(s, start + n, null);
 }
 
