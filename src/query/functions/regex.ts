@@ -162,7 +162,6 @@ class Translator {
 
   /** Alternatives until ')' (depth > 0) or the end. */
   private sequence(depth: number): void {
-    let atomStart = true;
     for (;;) {
       this.skipExpanded();
       const c = this.peek();
@@ -177,19 +176,17 @@ class Translator {
       if (c === 0x7c) {
         this.out += '|';
         this.i++;
-        atomStart = true;
         continue;
       }
       const quantifiable = this.atom();
       this.skipExpanded();
       const q = this.quantifier();
       if (q !== '') {
-        if (!quantifiable || atomStart) throw invalid('quantifier operand invalid');
+        if (!quantifiable) throw invalid('quantifier operand invalid');
         this.out += q;
         this.skipExpanded();
         if (this.isQuantifierStart()) throw invalid('quantifier operand invalid');
       }
-      atomStart = false;
     }
   }
 
@@ -213,7 +210,8 @@ class Translator {
         this.i++;
         n = this.peek() >= 0x30 && this.peek() <= 0x39 ? this.number() : null;
       }
-      if (this.peek() !== 0x7d) throw invalid('braces {} not balanced');
+      if (this.peek() < 0) throw invalid('braces {} not balanced');
+      if (this.peek() !== 0x7d) throw invalid('invalid repetition count(s)');
       this.i++;
       if (m > 255 || (n !== null && (n > 255 || n < m))) throw invalid('invalid repetition count(s)');
       q = n === m ? `{${m}}` : n === null ? `{${m},}` : `{${m},${n}}`;
@@ -246,11 +244,13 @@ class Translator {
       case 0x2e: // .
         this.out += this.f.newline ? '[^\\n]' : '[\\s\\S]';
         return true;
+      // Never the 'm' flag (JS lines also end at \r, U+2028…), and no (?<![\s\S]) either: V8
+      // finds such empty lookarounds true between the two halves of a surrogate pair.
       case 0x5e: // ^
-        this.out += this.f.newline ? '(?<![^\\n])' : '(?<![\\s\\S])';
+        this.out += this.f.newline ? '(?:^|(?<=\\n))' : '^';
         return false;
       case 0x24: // $
-        this.out += this.f.newline ? '(?![^\\n])' : '(?![\\s\\S])';
+        this.out += this.f.newline ? '(?:$|(?=\\n))' : '$';
         return false;
       case 0x5b: // [
         this.bracket();
@@ -280,7 +280,7 @@ class Translator {
       if (a === 0x3a) kind = '(?:';
       else if (a === 0x3d || a === 0x21) kind = `(?${String.fromCharCode(a)}`;
       else if (a === 0x3c && (b === 0x3d || b === 0x21)) kind = `(?<${String.fromCharCode(b)}`;
-      else throw notSupported('memstore does not support this (? group form in regular expressions');
+      else throw invalid('quantifier operand invalid');
       this.i += kind.length - 1;
       look = kind !== '(?:';
     }
@@ -310,10 +310,10 @@ class Translator {
     }
     switch (ch) {
       case 'A':
-        this.out += '(?<![\\s\\S])';
+        this.out += '^';
         return false;
       case 'Z':
-        this.out += '(?![\\s\\S])';
+        this.out += '$';
         return false;
       case 'm':
         this.out += '(?<![0-9A-Za-z_])(?=[0-9A-Za-z_])';
@@ -453,7 +453,7 @@ class Translator {
     }
     if (c === 0x5c) {
       const e = this.peek();
-      if (e < 0) throw invalid('brackets [] not balanced');
+      if (e < 0) throw invalid('invalid escape \\ sequence');
       this.i++;
       const ch = String.fromCodePoint(e);
       const cls = CLASS_ESCAPES[ch];

@@ -11,7 +11,7 @@
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { ArrayValue, Datum } from '../types/datum.js';
-import { codeUnitOffset } from '../types/text.js';
+import { charLength, codeUnitOffset } from '../types/text.js';
 import { compileRegex, ICASE, PLAIN, parseFlags, type CompiledRegex, type RegexFlags } from './regex.js';
 import { textArray } from './text.js';
 
@@ -100,6 +100,7 @@ export function regexpReplace(s: string, pattern: string, rep: string, start: nu
   const f = parseFlags(flags ?? '', 'regexp_replace', true);
   const c = compileRegex(pattern, f);
   const nth = n ?? (f.global ? 0 : 1);
+  if (start !== null && start - 1 > charLength(s)) return s;
   const from = start === null ? 0 : codeUnitOffset(s, start - 1);
   let out = '';
   let copied = 0;
@@ -156,6 +157,7 @@ export function regexpCount(s: string, pattern: string, start: number | null, fl
   if (start !== null && start <= 0) throw badParam('start', start);
   const f = parseFlags(flags ?? '', 'regexp_count', false);
   const c = compileRegex(pattern, f);
+  if (start !== null && start - 1 > charLength(s)) return 0;
   let n = 0;
   for (const m of matches(s, c, true, start === null ? 0 : codeUnitOffset(s, start - 1), false)) {
     void m;
