@@ -12,7 +12,7 @@ import { SqlError } from '../../../src/errors.js';
 import { ensureBuiltins } from '../../../src/query/builtins.js';
 import { funcsNamed, type CallContext, type FuncDef } from '../../../src/query/functions/registry.js';
 import { DEFAULT_OUTPUT, type ArrayValue, type Datum, type OutputSettings } from '../../../src/query/types/datum.js';
-import { typeInfo, type EvalSettings } from '../../../src/query/types/registry.js';
+import { hasType, registerType, typeInfo, type EvalSettings } from '../../../src/query/types/registry.js';
 import { applyBpcharTypmod } from '../../../src/query/types/text.js';
 import { testDatabase, type TestDatabase } from '../../support/pg.js';
 
@@ -80,8 +80,24 @@ function matches(def: FuncDef, types: readonly number[]): boolean {
   return def.args.every((t, i) => t === types[i] || t === 2776 || t === 2283);
 }
 
-export function findDef(fn: string, kind: 'func' | 'op', types: readonly number[]): FuncDef {
+let loaded = false;
+
+/**
+ * The builtins, plus plain integer output for int2/int4/int8 when the numeric family is not in
+ * this tree (format and concat print their arguments through the registry).
+ */
+function load(): void {
+  if (loaded) return;
+  loaded = true;
   ensureBuiltins();
+  for (const [oid, name] of [[21, 'int2'], [23, 'int4'], [20, 'int8']] as const) {
+    if (hasType(oid)) continue;
+    registerType({ oid, name, sqlName: name, category: 'N', preferred: false, len: 4, elem: 0, array: 0, input: (t) => Number(t), output: (d) => (d as number | bigint).toString() });
+  }
+}
+
+export function findDef(fn: string, kind: 'func' | 'op', types: readonly number[]): FuncDef {
+  load();
   const def = funcsNamed(fn, kind).find((d) => matches(d, types));
   if (def === undefined) throw new Error(`no ${kind} ${fn}(${types.join(',')}) registered`);
   return def;
