@@ -151,10 +151,9 @@ export function applyBpcharTypmod(d: Datum, typmod: number, explicit: boolean): 
   if (typmod < VARHDRSZ) return d;
   const s = d as string;
   const max = typmod - VARHDRSZ;
-  const len = s.length <= max ? charLength(s) : -1;
-  if (len >= 0) return len === max ? s : s + ' '.repeat(max - len);
+  const len = charLength(s);
+  if (len <= max) return len === max ? s : s + ' '.repeat(max - len);
   const cut = codeUnitOffset(s, max);
-  if (cut === s.length) return s;
   if (!explicit && !onlySpacesFrom(s, cut)) throw tooLong('character', max);
   return s.slice(0, cut);
 }
