@@ -44,6 +44,11 @@ function reLiteral(c: string, unicode: boolean): string {
 function compileLikeMatcher(pattern: string, unicode: boolean): LikeMatcher {
   const chars = unicode ? Array.from(pattern) : pattern.split('');
   let re = '';
+  // Regex source before the trailing run of wildcards, and that run's shape (dangling escape rule).
+  let beforeRun = '';
+  let runUnderscores = 0; // before the run's first %
+  let runAfterPercent = 0; // underscores after it
+  let runHasPercent = false;
   let literalOnly = true;
   let lit = '';
   let dangling = false;
@@ -60,26 +65,40 @@ function compileLikeMatcher(pattern: string, unicode: boolean): LikeMatcher {
       }
       const n = chars[++i]!;
       re += reLiteral(n, unicode);
+      beforeRun = re;
+      runUnderscores = 0;
+      runAfterPercent = 0;
+      runHasPercent = false;
       if (trailingPct) shapeOk = false;
       lit += n;
     } else if (c === '%') {
       re += '[\\s\\S]*';
+      runHasPercent = true;
       literalOnly = false;
       if (lit === '' && !trailingPct) leadingPct = true;
       else trailingPct = true;
     } else if (c === '_') {
       re += '[\\s\\S]';
+      if (runHasPercent) runAfterPercent++;
+      else runUnderscores++;
       literalOnly = false;
       shapeOk = false;
     } else {
       re += reLiteral(c, unicode);
+      beforeRun = re;
+      runUnderscores = 0;
+      runAfterPercent = 0;
+      runHasPercent = false;
       if (trailingPct) shapeOk = false;
       lit += c;
     }
   }
   const flags = unicode ? 'u' : '';
   if (dangling) {
-    const reached = new RegExp(`^(?:${re})[\\s\\S]`, flags);
+    // MatchText meets the final escape with text left over (its main loop), or in a trailing
+    // %-run: entered with text left over, the underscores after the % then find their characters.
+    const tail = runHasPercent ? `[\\s\\S]{${runUnderscores + Math.max(1, runAfterPercent)}}` : '[\\s\\S]';
+    const reached = new RegExp(`^(?:${runHasPercent ? beforeRun : re})${tail}`, flags);
     return {
       test: (v) => {
         if (reached.test(v)) throw endsWithEscape();
@@ -99,38 +118,55 @@ function compileLikeMatcher(pattern: string, unicode: boolean): LikeMatcher {
 }
 
 const likeCache = new Lru<string, LikeMatcher>(256);
-let lastKey = '';
-let lastMatcher: LikeMatcher | null = null;
 
-function cachedLike(key: string, pattern: string, unicode: boolean): LikeMatcher {
-  if (key === lastKey && lastMatcher !== null) return lastMatcher;
-  let m = likeCache.get(key);
-  if (m === undefined) {
-    m = compileLikeMatcher(pattern, unicode);
-    likeCache.set(key, m);
+/**
+ * One memo per operator kind in front of the LRU, keyed by the pattern as the caller passed it
+ * (before ILIKE's lower-casing): a constant pattern costs one string comparison per row.
+ */
+class Memo {
+  private pattern: string | null = null;
+  private matcher: LikeMatcher | null = null;
+  constructor(
+    private readonly prefix: string,
+    private readonly prepare: (p: string) => string,
+    private readonly unicode: boolean,
+  ) {}
+
+  get(pattern: string): LikeMatcher {
+    if (pattern === this.pattern) return this.matcher!;
+    const p = this.prepare(pattern);
+    const key = this.prefix + p;
+    let m = likeCache.get(key);
+    if (m === undefined) {
+      m = compileLikeMatcher(p, this.unicode);
+      likeCache.set(key, m);
+    }
+    this.pattern = pattern;
+    this.matcher = m;
+    return m;
   }
-  lastKey = key;
-  lastMatcher = m;
-  return m;
 }
+
+const same = (p: string): string => p;
+const likeMemo = new Memo('t', same, true);
+const ilikeMemo = new Memo('t', lowerC, true);
+const byteaMemo = new Memo('b', same, false);
 
 /** value LIKE pattern (pattern escaped with backslash). */
 export function like(value: string, pattern: string): boolean {
-  return cachedLike('t' + pattern, pattern, true).test(value);
+  return likeMemo.get(pattern).test(value);
 }
 
 /** value ILIKE pattern. */
 export function ilike(value: string, pattern: string): boolean {
-  const p = lowerC(pattern);
-  return cachedLike('t' + p, p, true).test(lowerC(value));
+  return ilikeMemo.get(pattern).test(lowerC(value));
 }
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 
 /** bytea LIKE bytea, byte by byte. */
 export function likeBytea(value: Uint8Array, pattern: Uint8Array): boolean {
-  const p = latin1(pattern);
-  return cachedLike('b' + p, p, false).test(latin1(value));
+  return byteaMemo.get(latin1(pattern)).test(latin1(value));
 }
 
 /** like_escape(pattern, escape): the pattern rewritten to backslash escapes. */

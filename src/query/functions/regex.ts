@@ -180,6 +180,7 @@ class Translator {
       }
       const quantifiable = this.atom();
       this.skipExpanded();
+      if (!quantifiable && this.isQuantifierStart()) throw invalid('quantifier operand invalid');
       const q = this.quantifier();
       if (q !== '') {
         if (!quantifiable) throw invalid('quantifier operand invalid');
@@ -403,11 +404,13 @@ class Translator {
     }
     let body = '';
     let first = true;
+    let badRange = false;
     for (;;) {
       const c = this.peek();
       if (c < 0) throw invalid('brackets [] not balanced');
       if (c === 0x5d && !first) {
         this.i++;
+        if (badRange) throw invalid('invalid character range');
         break;
       }
       first = false;
@@ -419,9 +422,9 @@ class Translator {
       if (this.peek() === 0x2d && this.peek(1) !== 0x5d && this.peek(1) >= 0) {
         this.i++;
         const hi = this.bracketItem();
-        if (typeof hi === 'string') throw invalid('invalid character range');
-        if (hi < lo) throw invalid('invalid character range');
-        body += rangeMembers(lo, hi, this.f.icase);
+        // PostgreSQL reports an unbalanced bracket before a bad range inside it.
+        if (typeof hi === 'string' || hi < lo) badRange = true;
+        else body += rangeMembers(lo, hi, this.f.icase);
       } else {
         body += rangeMembers(lo, lo, this.f.icase);
       }
@@ -468,13 +471,18 @@ class Translator {
 }
 
 const cache = new Lru<string, CompiledRegex>(256);
-let lastKey = '';
+// One-entry memo: a constant pattern applied to every row costs two comparisons, no allocation.
+let lastPattern: string | null = null;
+let lastFlags: RegexFlags | null = null;
 let last: CompiledRegex | null = null;
+
+const sameFlags = (a: RegexFlags, b: RegexFlags): boolean =>
+  a === b || (a.icase === b.icase && a.newline === b.newline && a.expanded === b.expanded && a.literal === b.literal);
 
 /** The compiled form of an ARE under flags; cached per (pattern, flags), never compiled per row. */
 export function compileRegex(pattern: string, f: RegexFlags): CompiledRegex {
+  if (pattern === lastPattern && sameFlags(f, lastFlags!)) return last!;
   const key = `${f.icase ? 'i' : ''}${f.newline ? 'n' : ''}${f.expanded ? 'x' : ''}${f.literal ? 'q' : ''}\u0000${pattern}`;
-  if (key === lastKey && last !== null) return last;
   let c = cache.get(key);
   if (c === undefined) {
     const { source, groups } = new Translator(pattern, f).run();
@@ -487,7 +495,8 @@ export function compileRegex(pattern: string, f: RegexFlags): CompiledRegex {
     c = { re, reGlobal: new RegExp(source, 'gu'), groups };
     cache.set(key, c);
   }
-  lastKey = key;
+  lastPattern = pattern;
+  lastFlags = f;
   last = c;
   return c;
 }

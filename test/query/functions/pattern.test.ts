@@ -57,6 +57,10 @@ describe('LIKE family matches PostgreSQL', () => {
       }
     }
     cases.push({ fn: '~~', kind: 'op', args: [text(null), text('a')] });
+    // A trailing escape errs as soon as matching reaches it: after a %-run even with no text left.
+    for (const [s, p] of [['é😀', '%__\\'], ['ab', 'a%\\'], ['ab', 'x%\\'], ['', '\\'], ['a', '\\'], ['ab', 'ab\\'], ['ab', 'a_\\'], ['abc', '%b\\']]) {
+      cases.push({ fn: '~~', kind: 'op', args: [text(s!), text(p!)] });
+    }
     await expectSame(oracle, cases, seed);
   });
 
