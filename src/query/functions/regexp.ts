@@ -170,3 +170,58 @@ export function regexpLike(s: string, pattern: string, flags: string | null): bo
   const f = parseFlags(flags ?? '', 'regexp_like', false);
   return compileRegex(pattern, f).re.test(s);
 }
+
+/** The same regex with match indices ('d'), made once per compiled pattern when a subexpr asks. */
+const withIndices = new WeakMap<CompiledRegex, CompiledRegex>();
+
+function indexed(c: CompiledRegex): CompiledRegex {
+  let d = withIndices.get(c);
+  if (d === undefined) {
+    d = { re: new RegExp(c.re.source, 'du'), reGlobal: new RegExp(c.re.source, 'dgu'), groups: c.groups };
+    withIndices.set(c, d);
+  }
+  return d;
+}
+
+interface NthMatch {
+  readonly m: Match;
+  /** Code-unit span of the asked subexpression (the whole match for 0); null when it did not take part. */
+  readonly span: readonly [number, number] | null;
+}
+
+/** The n-th match at or after character `start` (regexp_instr / regexp_substr), or null. */
+function nthMatch(fn: string, s: string, pattern: string, start: number | null, n: number | null, flags: string | null, subexpr: number | null): NthMatch | null {
+  if (start !== null && start <= 0) throw badParam('start', start);
+  if (n !== null && n <= 0) throw badParam('n', n);
+  if (subexpr !== null && subexpr < 0) throw badParam('subexpr', subexpr);
+  const f = parseFlags(flags ?? '', fn, false);
+  let c = compileRegex(pattern, f);
+  // Without parentheses the whole match is subexpression 1, as in regexp_matches.
+  const sub = c.groups === 0 && subexpr === 1 ? 0 : (subexpr ?? 0);
+  if (sub > c.groups) return null;
+  if (sub > 0) c = indexed(c);
+  if (start !== null && start - 1 > charLength(s)) return null;
+  let k = 0;
+  for (const m of matches(s, c, true, start === null ? 0 : codeUnitOffset(s, start - 1), false)) {
+    if (++k < (n ?? 1)) continue;
+    if (sub === 0) return { m, span: [m.start, m.end] };
+    const span = m.m.indices![sub];
+    return { m, span: span === undefined ? null : span };
+  }
+  return null;
+}
+
+const charPos = (s: string, unit: number): number => charLength(s.slice(0, unit)) + 1;
+
+export function regexpInstr(s: string, pattern: string, start: number | null, n: number | null, endoption: number | null, flags: string | null, subexpr: number | null): number {
+  if (endoption !== null && endoption < 0) throw badParam('endoption', endoption);
+  const r = nthMatch('regexp_instr', s, pattern, start, n, flags, subexpr);
+  if (r === null || r.span === null) return 0;
+  return charPos(s, endoption ? r.span[1] : r.span[0]);
+}
+
+export function regexpSubstr(s: string, pattern: string, start: number | null, n: number | null, flags: string | null, subexpr: number | null): string | null {
+  const r = nthMatch('regexp_substr', s, pattern, start, n, flags, subexpr);
+  if (r === null || r.span === null) return null;
+  return s.slice(r.span[0], r.span[1]);
+}

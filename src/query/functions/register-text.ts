@@ -209,6 +209,16 @@ function registerPatternFunctions(): void {
   fn('regexp_count', [TEXT, TEXT], INT4, (a) => R.regexpCount(s(a[0]!), s(a[1]!), null, null));
   fn('regexp_count', [TEXT, TEXT, INT4], INT4, (a) => R.regexpCount(s(a[0]!), s(a[1]!), n(a[2]!), null));
   fn('regexp_count', [TEXT, TEXT, INT4, TEXT], INT4, (a) => R.regexpCount(s(a[0]!), s(a[1]!), n(a[2]!), s(a[3]!)));
+  const nul = (a: readonly Datum[], i: number): number | null => (i < a.length ? n(a[i]!) : null);
+  const str = (a: readonly Datum[], i: number): string | null => (i < a.length ? s(a[i]!) : null);
+  const instrArgs = [TEXT, TEXT, INT4, INT4, INT4, TEXT, INT4];
+  for (let k = 2; k <= instrArgs.length; k++) {
+    fn('regexp_instr', instrArgs.slice(0, k), INT4, (a) => R.regexpInstr(s(a[0]!), s(a[1]!), nul(a, 2), nul(a, 3), nul(a, 4), str(a, 5), nul(a, 6)));
+  }
+  const substrArgs = [TEXT, TEXT, INT4, INT4, TEXT, INT4];
+  for (let k = 2; k <= substrArgs.length; k++) {
+    fn('regexp_substr', substrArgs.slice(0, k), TEXT, (a) => R.regexpSubstr(s(a[0]!), s(a[1]!), nul(a, 2), nul(a, 3), str(a, 4), nul(a, 5)));
+  }
   fn('regexp_like', [TEXT, TEXT], BOOL, (a) => R.regexpLike(s(a[0]!), s(a[1]!), null));
   fn('regexp_like', t3, BOOL, (a) => R.regexpLike(s(a[0]!), s(a[1]!), s(a[2]!)));
 }

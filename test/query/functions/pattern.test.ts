@@ -123,6 +123,14 @@ describe('regular expressions match PostgreSQL', () => {
         cases.push({ fn: 'substring', args: [text(s), text(p)] });
         cases.push({ fn: 'regexp_count', args: [text(s), text(p)] });
         cases.push({ fn: 'regexp_like', args: [text(s), text(p), text(pick(r, ['i', '']))] });
+        const start = pick(r, [1, 2, 4, 20]);
+        const nth = pick(r, [1, 2]);
+        const sub = pick(r, [0, 1, 2, 3]);
+        cases.push({ fn: 'regexp_instr', args: [text(s), text(p)] });
+        cases.push({ fn: 'regexp_instr', args: [text(s), text(p), int(start), int(nth), int(pick(r, [0, 1])), text(pick(r, ['', 'i'])), int(sub)] });
+        cases.push({ fn: 'regexp_substr', args: [text(s), text(p), int(start)] });
+        cases.push({ fn: 'regexp_substr', args: [text(s), text(p), int(start), int(nth), text(pick(r, ['', 'i'])), int(sub)] });
+        cases.push({ fn: 'regexp_count', args: [text(s), text(p), int(start), text(pick(r, ['', 'i']))] });
       }
     }
     cases.push({ fn: 'regexp_match', args: [text('a'), text('a'), text('g')] });
@@ -130,6 +138,10 @@ describe('regular expressions match PostgreSQL', () => {
     cases.push({ fn: 'regexp_replace', args: [text('a'), text('a'), text('b'), int(0)] });
     cases.push({ fn: 'regexp_replace', args: [text('a'), text('a'), text('b'), int(1), int(-1)] });
     cases.push({ fn: 'regexp_split_to_array', args: [text('a'), text('a'), text('g')] });
+    for (const [a, b, c, d] of [[0, 1, 0, 0], [1, 0, 0, 0], [1, 1, -1, 0], [1, 1, 0, -1]]) {
+      cases.push({ fn: 'regexp_instr', args: [text('abc'), text('b'), int(a!), int(b!), int(c!), text(''), int(d!)] });
+    }
+    cases.push({ fn: 'regexp_substr', args: [text('abc'), text('b'), int(1), int(1), text('g'), int(0)] });
     await expectSame(oracle, cases, seed);
   });
 

@@ -80,6 +80,8 @@ describe('string functions match PostgreSQL', () => {
       cases.push({ fn: 'starts_with', args: [text(s), text(t)] });
       cases.push({ fn: '^@', kind: 'op', args: [text(s), text(t)] });
       cases.push({ fn: '||', kind: 'op', args: [text(s), text(t)] });
+      cases.push({ fn: '||', kind: 'op', args: [text(s), int(pick(r, [-1, 0, 42]))] });
+      cases.push({ fn: '||', kind: 'op', args: [int(7), text(s)] });
       cases.push({ fn: 'string_to_array', args: [text(s), text(pick(r, [t, '', null]))] });
       cases.push({ fn: 'string_to_array', args: [text(s), text(pick(r, [t, null])), text(pick(r, ['a', '', null]))] });
       cases.push({ fn: 'string_to_table', args: [text(s), text(pick(r, [t, '', null]))], srf: true });
