@@ -1,7 +1,7 @@
 /*
  * regex.ts — PostgreSQL's regular expressions (POSIX ARE, as the ~ operators and regexp_*
- * functions take them) translated to JavaScript RegExp with the 'u' flag, compiled once per
- * (pattern, flags) and kept in a small cache.
+ * functions take them) translated to JavaScript RegExp source for the 'u' flag. Compiling,
+ * caching and the flags strings are regexp.ts's.
  *
  * The translation walks the ARE token by token and emits an equivalent JS pattern in which every
  * non-alphanumeric literal is a \u{…} escape (so no JS metacharacter survives by accident):
@@ -29,7 +29,6 @@
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
-import { Lru } from '../lru.js';
 import { notSupported } from '../errors.js';
 
 export interface RegexFlags {
@@ -45,14 +44,6 @@ export interface RegexFlags {
   readonly global: boolean;
 }
 
-export interface CompiledRegex {
-  /** The JS regex with the 'g' flag off (tests, first match). */
-  readonly re: RegExp;
-  /** Same with 'g' (all matches, lastIndex-driven). */
-  readonly reGlobal: RegExp;
-  /** Number of capturing groups. */
-  readonly groups: number;
-}
 
 function invalid(msg: string): SqlError {
   return new SqlError(SQLSTATE.invalid_regular_expression, `invalid regular expression: ${msg}`);
@@ -470,88 +461,7 @@ class Translator {
   }
 }
 
-const cache = new Lru<string, CompiledRegex>(256);
-// One-entry memo: a constant pattern applied to every row costs two comparisons, no allocation.
-let lastPattern: string | null = null;
-let lastFlags: RegexFlags | null = null;
-let last: CompiledRegex | null = null;
-
-const sameFlags = (a: RegexFlags, b: RegexFlags): boolean =>
-  a === b || (a.icase === b.icase && a.newline === b.newline && a.expanded === b.expanded && a.literal === b.literal);
-
-/** The compiled form of an ARE under flags; cached per (pattern, flags), never compiled per row. */
-export function compileRegex(pattern: string, f: RegexFlags): CompiledRegex {
-  if (pattern === lastPattern && sameFlags(f, lastFlags!)) return last!;
-  const key = `${f.icase ? 'i' : ''}${f.newline ? 'n' : ''}${f.expanded ? 'x' : ''}${f.literal ? 'q' : ''}\u0000${pattern}`;
-  let c = cache.get(key);
-  if (c === undefined) {
-    const { source, groups } = new Translator(pattern, f).run();
-    let re: RegExp;
-    try {
-      re = new RegExp(source, 'u');
-    } catch {
-      throw notSupported(`memstore cannot translate the regular expression "${pattern}"`);
-    }
-    c = { re, reGlobal: new RegExp(source, 'gu'), groups };
-    cache.set(key, c);
-  }
-  lastPattern = pattern;
-  lastFlags = f;
-  last = c;
-  return c;
-}
-
-export const PLAIN: RegexFlags = { icase: false, newline: false, expanded: false, literal: false, global: false };
-export const ICASE: RegexFlags = { icase: true, newline: false, expanded: false, literal: false, global: false };
-
-/**
- * Parses a regexp_* flags string. `allowGlobal`: whether 'g' is accepted (regexp_replace,
- * regexp_matches) or refused (regexp_match: "regexp_match() does not support the "global" option").
- */
-export function parseFlags(flags: string, fn: string, allowGlobal: boolean): RegexFlags {
-  let icase = false;
-  let newline = false;
-  let expanded = false;
-  let lit = false;
-  let global = false;
-  for (const ch of flags) {
-    switch (ch) {
-      case 'g':
-        global = true;
-        break;
-      case 'i':
-        icase = true;
-        break;
-      case 'c':
-        icase = false;
-        break;
-      case 'n':
-      case 'w':
-      case 'p':
-        if (ch !== 'n') throw notSupported(`memstore does not support the regular expression option "${ch}"`);
-        newline = true;
-        break;
-      case 's':
-        newline = false;
-        break;
-      case 'x':
-        expanded = true;
-        break;
-      case 't':
-        expanded = false;
-        break;
-      case 'q':
-        lit = true;
-        break;
-      case 'b':
-      case 'e':
-        throw notSupported(`memstore does not support the regular expression option "${ch}"`);
-      default:
-        throw new SqlError(SQLSTATE.invalid_parameter_value, `invalid regular expression option: "${ch}"`);
-    }
-  }
-  if (global && !allowGlobal) {
-    throw new SqlError(SQLSTATE.invalid_parameter_value, `${fn}() does not support the "global" option`, { hint: `Use the regexp_matches function instead.` });
-  }
-  return { icase, newline, expanded, literal: lit, global };
+/** The JS source of an ARE under flags, and its number of capturing groups (2201B / 0A000 as above). */
+export function translateRegex(pattern: string, f: RegexFlags): { source: string; groups: number } {
+  return new Translator(pattern, f).run();
 }

@@ -1,7 +1,9 @@
 /*
  * regexp.ts — the functions over regular expressions: the ~ family's test, substring(text from
  * pattern), regexp_replace, regexp_match, regexp_matches, regexp_split_to_array/_table,
- * regexp_count, regexp_like. Patterns compile through regex.ts (cached, never per row).
+ * regexp_count, regexp_like, regexp_instr, regexp_substr; and the compiled-pattern cache: a
+ * pattern is translated (regex.ts) and compiled once per (pattern, flags), kept in a small LRU
+ * with a one-entry memo in front, never compiled per row.
  *
  * Match iteration follows PostgreSQL's setup_regexp_matches: the next search starts at the end of
  * the previous match, one character further after an empty match; the split functions ignore
@@ -12,8 +14,105 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { ArrayValue, Datum } from '../types/datum.js';
 import { charLength, codeUnitOffset } from '../types/text.js';
-import { compileRegex, ICASE, PLAIN, parseFlags, type CompiledRegex, type RegexFlags } from './regex.js';
+import { Lru } from '../lru.js';
+import { notSupported } from '../errors.js';
+import { translateRegex, type RegexFlags } from './regex.js';
 import { textArray } from './text.js';
+
+export interface CompiledRegex {
+  /** The JS regex with the 'g' flag off (tests, first match). */
+  readonly re: RegExp;
+  /** Same with 'g' (all matches, lastIndex-driven). */
+  readonly reGlobal: RegExp;
+  /** Number of capturing groups. */
+  readonly groups: number;
+}
+
+const cache = new Lru<string, CompiledRegex>(256);
+// One-entry memo: a constant pattern applied to every row costs two comparisons, no allocation.
+let lastPattern: string | null = null;
+let lastFlags: RegexFlags | null = null;
+let last: CompiledRegex | null = null;
+
+const sameFlags = (a: RegexFlags, b: RegexFlags): boolean =>
+  a === b || (a.icase === b.icase && a.newline === b.newline && a.expanded === b.expanded && a.literal === b.literal);
+
+/** The compiled form of an ARE under flags; cached per (pattern, flags), never compiled per row. */
+export function compileRegex(pattern: string, f: RegexFlags): CompiledRegex {
+  if (pattern === lastPattern && sameFlags(f, lastFlags!)) return last!;
+  const key = `${f.icase ? 'i' : ''}${f.newline ? 'n' : ''}${f.expanded ? 'x' : ''}${f.literal ? 'q' : ''}\u0000${pattern}`;
+  let c = cache.get(key);
+  if (c === undefined) {
+    const { source, groups } = translateRegex(pattern, f);
+    let re: RegExp;
+    try {
+      re = new RegExp(source, 'u');
+    } catch {
+      throw notSupported(`memstore cannot translate the regular expression "${pattern}"`);
+    }
+    c = { re, reGlobal: new RegExp(source, 'gu'), groups };
+    cache.set(key, c);
+  }
+  lastPattern = pattern;
+  lastFlags = f;
+  last = c;
+  return c;
+}
+
+export const PLAIN: RegexFlags = { icase: false, newline: false, expanded: false, literal: false, global: false };
+export const ICASE: RegexFlags = { icase: true, newline: false, expanded: false, literal: false, global: false };
+
+/**
+ * Parses a regexp_* flags string. `allowGlobal`: whether 'g' is accepted (regexp_replace,
+ * regexp_matches) or refused (regexp_match: "regexp_match() does not support the "global" option").
+ */
+export function parseFlags(flags: string, fn: string, allowGlobal: boolean): RegexFlags {
+  let icase = false;
+  let newline = false;
+  let expanded = false;
+  let lit = false;
+  let global = false;
+  for (const ch of flags) {
+    switch (ch) {
+      case 'g':
+        global = true;
+        break;
+      case 'i':
+        icase = true;
+        break;
+      case 'c':
+        icase = false;
+        break;
+      case 'n':
+      case 'w':
+      case 'p':
+        if (ch !== 'n') throw notSupported(`memstore does not support the regular expression option "${ch}"`);
+        newline = true;
+        break;
+      case 's':
+        newline = false;
+        break;
+      case 'x':
+        expanded = true;
+        break;
+      case 't':
+        expanded = false;
+        break;
+      case 'q':
+        lit = true;
+        break;
+      case 'b':
+      case 'e':
+        throw notSupported(`memstore does not support the regular expression option "${ch}"`);
+      default:
+        throw new SqlError(SQLSTATE.invalid_parameter_value, `invalid regular expression option: "${ch}"`);
+    }
+  }
+  if (global && !allowGlobal) {
+    throw new SqlError(SQLSTATE.invalid_parameter_value, `${fn}() does not support the "global" option`, { hint: `Use the regexp_matches function instead.` });
+  }
+  return { icase, newline, expanded, literal: lit, global };
+}
 
 export function regexTest(value: string, pattern: string, icase: boolean): boolean {
   return compileRegex(pattern, icase ? ICASE : PLAIN).re.test(value);
