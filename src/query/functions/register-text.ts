@@ -16,7 +16,7 @@ import { stringAggBytea, stringAggText } from './agg-text.js';
 import * as B from './bytea.js';
 import { concat, format, quoteIdent, quoteLiteral } from './format.js';
 import { ilike, like, likeBytea, likeEscape, likeEscapeBytea, similarToEscape } from './pattern.js';
-import { Pseudo, registerAgg, registerFunc, type CallContext, type FuncDef, type Volatility } from './registry.js';
+import { Pseudo, notBuiltYet, registerAgg, registerFunc, type CallContext, type FuncDef, type Volatility } from './registry.js';
 import * as R from './regexp.js';
 import * as S from './text.js';
 
@@ -245,6 +245,21 @@ function registerByteaFunctions(): void {
   fn('uuid_extract_timestamp', [UUID], TIMESTAMPTZ, (a) => B.uuidTimestamp(s(a[0]!)));
 }
 
+/** Standard functions of the family not built here: 0A000 naming them rather than 42883. */
+function registerNotBuilt(): void {
+  const stub = (name: string, args: readonly number[], returns: number): void =>
+    fn(name, args, returns, () => {
+      throw notBuiltYet(name);
+    });
+  stub('unistr', [TEXT], TEXT);
+  stub('to_ascii', [TEXT], TEXT);
+  stub('to_ascii', [TEXT, NAME], TEXT);
+  stub('to_ascii', [TEXT, INT4], TEXT);
+  stub('normalize', [TEXT, TEXT], TEXT);
+  stub('is_normalized', [TEXT, TEXT], BOOL);
+  stub('length', [BYTEA, NAME], INT4);
+}
+
 export function registerText(): void {
   for (const t of textTypes()) registerType(t);
   registerType(byteaType());
@@ -255,6 +270,7 @@ export function registerText(): void {
   registerFormatFunctions();
   registerPatternFunctions();
   registerByteaFunctions();
+  registerNotBuilt();
   registerAgg(stringAggText);
   registerAgg(stringAggBytea);
 }

@@ -135,6 +135,18 @@ describe('string types match PostgreSQL', () => {
     });
   });
 
+  it('format_type with typmods', async () => {
+    const cases = [[1042, -1], [1042, 5], [1043, -1], [1043, 7], [25, -1], [18, -1], [19, -1]] as const;
+    const sql = cases.map(([oid, typmod]) => `format_type(${oid}, ${typmod})`);
+    await same(
+      sql,
+      cases.map(([oid, typmod]) => {
+        const t = typeInfo(oid);
+        return { value: t.formatTypmod !== undefined ? t.formatTypmod(typmod) : t.sqlName };
+      }),
+    );
+  });
+
   it('casts as pg_cast', async () => {
     const sql: string[] = [];
     const mine: Outcome[] = [];
