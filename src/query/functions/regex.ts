@@ -107,6 +107,10 @@ class Translator {
   private i = 0;
   private out = '';
   private groups = 0;
+  /** What decides whether JS's first match can be stretched to POSIX's longest (see translateRegex). */
+  private alternation = false;
+  private contextual = false;
+  private nonGreedy = false;
   /** Capturing groups closed so far (a back-reference must name one). */
   private closed = 0;
   /** Depth of lookaround groups: parentheses inside are non-capturing. */
@@ -124,16 +128,16 @@ class Translator {
     return this.cps[this.i + k] ?? -1;
   }
 
-  run(): { source: string; groups: number } {
+  run(): Translation {
     if (this.f.literal) {
       this.out = this.cps.map((c) => literal(c, this.f.icase)).join('');
-      return { source: this.out, groups: 0 };
+      return { source: this.out, groups: 0, longest: false };
     }
     if (this.cps.length >= 4 && this.cps.slice(0, 3).every((c) => c === 0x2a)) throw notSupported('memstore does not support regular expression director (***) prefixes');
     if (this.peek() === 0x28 && this.peek(1) === 0x3f && this.isOptionLetter(this.peek(2))) throw notSupported('memstore does not support embedded options in regular expressions');
     this.sequence(0);
     if (this.i < this.cps.length) throw invalid('parentheses () not balanced');
-    return { source: this.out, groups: this.groups };
+    return { source: this.out, groups: this.groups, longest: this.alternation && !this.contextual && !this.nonGreedy };
   }
 
   private isOptionLetter(c: number): boolean {
@@ -166,6 +170,7 @@ class Translator {
       }
       if (c === 0x7c) {
         this.out += '|';
+        this.alternation = true;
         this.i++;
         continue;
       }
@@ -213,6 +218,7 @@ class Translator {
     if (this.peek() === 0x3f) {
       this.i++;
       q += '?';
+      this.nonGreedy = true;
     }
     return q;
   }
@@ -239,9 +245,11 @@ class Translator {
       // Never the 'm' flag (JS lines also end at \r, U+2028…), and no (?<![\s\S]) either: V8
       // finds such empty lookarounds true between the two halves of a surrogate pair.
       case 0x5e: // ^
+        this.contextual = true;
         this.out += this.f.newline ? '(?:^|(?<=\\n))' : '^';
         return false;
       case 0x24: // $
+        this.contextual = true;
         this.out += this.f.newline ? '(?:$|(?=\\n))' : '$';
         return false;
       case 0x5b: // [
@@ -279,7 +287,10 @@ class Translator {
     if (kind === '(' && this.lookaround > 0) kind = '(?:';
     const capturing = kind === '(';
     if (capturing) this.groups++;
-    if (look) this.lookaround++;
+    if (look) {
+      this.lookaround++;
+      this.contextual = true;
+    }
     this.out += kind;
     this.sequence(1);
     this.i++; // ')'
@@ -295,6 +306,7 @@ class Translator {
     if (c < 0) throw invalid('invalid escape \\ sequence');
     this.i++;
     const ch = String.fromCodePoint(c);
+    if ('AZmMyY'.includes(ch)) this.contextual = true;
     const cls = CLASS_ESCAPES[ch];
     if (cls !== undefined) {
       this.out += `[${cls[1] ? '^' : ''}${CLASSES[cls[0]]!}${cls[1] && this.f.newline ? '\\n' : ''}]`;
@@ -389,6 +401,7 @@ class Translator {
     }
     // [[:<:]] and [[:>:]] are \m and \M.
     if (!negate && this.peek() === 0x5b && this.peek(1) === 0x3a && (this.peek(2) === 0x3c || this.peek(2) === 0x3e) && this.peek(3) === 0x3a && this.peek(4) === 0x5d && this.peek(5) === 0x5d) {
+      this.contextual = true;
       this.out += this.peek(2) === 0x3c ? '(?<![0-9A-Za-z_])(?=[0-9A-Za-z_])' : '(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])';
       this.i += 6;
       return;
@@ -461,7 +474,18 @@ class Translator {
   }
 }
 
+export interface Translation {
+  readonly source: string;
+  readonly groups: number;
+  /**
+   * The pattern has alternatives, no constraint that looks outside the match (anchors, word
+   * boundaries, lookaround) and no non-greedy quantifier: POSIX's longest match at the leftmost
+   * start can then be found by testing the anchored pattern on longer slices from that start.
+   */
+  readonly longest: boolean;
+}
+
 /** The JS source of an ARE under flags, and its number of capturing groups (2201B / 0A000 as above). */
-export function translateRegex(pattern: string, f: RegexFlags): { source: string; groups: number } {
+export function translateRegex(pattern: string, f: RegexFlags): Translation {
   return new Translator(pattern, f).run();
 }

@@ -26,6 +26,8 @@ export interface CompiledRegex {
   readonly reGlobal: RegExp;
   /** Number of capturing groups. */
   readonly groups: number;
+  /** `^(?:…)$` of the same pattern when POSIX's longest match must be searched (Translation.longest). */
+  readonly exact: RegExp | null;
 }
 
 const cache = new Lru<string, CompiledRegex>(256);
@@ -43,14 +45,14 @@ export function compileRegex(pattern: string, f: RegexFlags): CompiledRegex {
   const key = `${f.icase ? 'i' : ''}${f.newline ? 'n' : ''}${f.expanded ? 'x' : ''}${f.literal ? 'q' : ''}\u0000${pattern}`;
   let c = cache.get(key);
   if (c === undefined) {
-    const { source, groups } = translateRegex(pattern, f);
+    const { source, groups, longest } = translateRegex(pattern, f);
     let re: RegExp;
     try {
       re = new RegExp(source, 'u');
     } catch {
       throw notSupported(`memstore cannot translate the regular expression "${pattern}"`);
     }
-    c = { re, reGlobal: new RegExp(source, 'gu'), groups };
+    c = { re, reGlobal: new RegExp(source, 'gu'), groups, exact: longest ? new RegExp(`^(?:${source})$`, 'u') : null };
     cache.set(key, c);
   }
   lastPattern = pattern;
@@ -130,13 +132,47 @@ function nextChar(s: string, i: number): number {
   return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? i + 2 : i + 1;
 }
 
+/** One code point back from i. */
+function prevChar(s: string, i: number): number {
+  const c = s.charCodeAt(i - 1);
+  return c >= 0xdc00 && c <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+}
+
+/**
+ * POSIX's longest match at JS's (leftmost) start, for patterns whose alternatives JS would try
+ * in order (Translation.longest): the longest slice from that start the anchored pattern matches.
+ * XXX costs one anchored test per remaining character; only patterns with '|' pay it.
+ */
+function stretch(s: string, c: CompiledRegex, m: RegExpExecArray): RegExpExecArray {
+  const start = m.index;
+  const end = start + m[0].length;
+  for (let e = s.length; e > end; e = prevChar(s, e)) {
+    const x = c.exact!.exec(s.slice(start, e));
+    if (x === null) continue;
+    x.index = start;
+    if (x.indices !== undefined) {
+      for (let i = 0; i < x.indices.length; i++) {
+        const span = x.indices[i];
+        if (span !== undefined) x.indices[i] = [span[0] + start, span[1] + start];
+      }
+    }
+    return x;
+  }
+  return m;
+}
+
+/** The first match (POSIX's extent) from lastIndex `from` of the global regex, or null. */
+function execAt(s: string, c: CompiledRegex, from: number): RegExpExecArray | null {
+  c.reGlobal.lastIndex = from;
+  const m = c.reGlobal.exec(s);
+  return m !== null && c.exact !== null ? stretch(s, c, m) : m;
+}
+
 function* matches(s: string, c: CompiledRegex, global: boolean, from: number, ignoreDegenerate: boolean): Generator<Match> {
-  const re = c.reGlobal;
   let search = from;
   let prevEnd = 0;
   while (search <= s.length) {
-    re.lastIndex = search;
-    const m = re.exec(s);
+    const m = execAt(s, c, search);
     if (m === null) return;
     const start = m.index;
     const end = start + m[0].length;
@@ -151,7 +187,7 @@ function* matches(s: string, c: CompiledRegex, global: boolean, from: number, ig
 /** substring(s from pattern): the first parenthesized group's text, else the whole match. */
 export function regexSubstring(s: string, pattern: string): string | null {
   const c = compileRegex(pattern, PLAIN);
-  const m = c.re.exec(s);
+  const m = execAt(s, c, 0);
   if (m === null) return null;
   if (c.groups > 0) return m[1] ?? null;
   return m[0];
@@ -224,7 +260,7 @@ function groupsArray(m: RegExpExecArray, groups: number): ArrayValue {
 export function regexpMatch(s: string, pattern: string, flags: string | null): ArrayValue | null {
   const f = parseFlags(flags ?? '', 'regexp_match', false);
   const c = compileRegex(pattern, f);
-  const m = c.re.exec(s);
+  const m = execAt(s, c, 0);
   return m === null ? null : groupsArray(m, c.groups);
 }
 
@@ -276,7 +312,7 @@ const withIndices = new WeakMap<CompiledRegex, CompiledRegex>();
 function indexed(c: CompiledRegex): CompiledRegex {
   let d = withIndices.get(c);
   if (d === undefined) {
-    d = { re: new RegExp(c.re.source, 'du'), reGlobal: new RegExp(c.re.source, 'dgu'), groups: c.groups };
+    d = { re: new RegExp(c.re.source, 'du'), reGlobal: new RegExp(c.re.source, 'dgu'), groups: c.groups, exact: c.exact === null ? null : new RegExp(c.exact.source, 'du') };
     withIndices.set(c, d);
   }
   return d;

@@ -145,6 +145,27 @@ describe('regular expressions match PostgreSQL', () => {
     await expectSame(oracle, cases, seed);
   });
 
+  it('alternatives take the longest match (POSIX), not the first (JS)', async () => {
+    const r = rng(seed + 6);
+    const alt = (): string => {
+      const part = (): string => Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(r, ['a', 'b', 'ab', '.', '[ab]', 'é', '😀']) + pick(r, ['', '', '*', '+', '?'])).join('');
+      const parts = Array.from({ length: 2 + Math.floor(r() * 2) }, part).join('|');
+      return r() < 0.5 ? parts : `x?(?:${parts})${pick(r, ['', 'b', '+'])}`;
+    };
+    const cases: Case[] = [];
+    for (let i = 0; i < 300; i++) {
+      const p = alt();
+      const s = randomString(r, ['a', 'b', 'é', '😀', 'x', ' '], 7);
+      cases.push({ fn: 'substring', args: [text(s), text(p)] });
+      cases.push({ fn: 'regexp_replace', args: [text(s), text(p), text('<\\&>'), text('g')] });
+      cases.push({ fn: 'regexp_count', args: [text(s), text(p)] });
+      cases.push({ fn: 'regexp_split_to_array', args: [text(s), text(p)] });
+      cases.push({ fn: 'regexp_instr', args: [text(s), text(p), int(1), int(1), int(1)] });
+    }
+    for (const [s, p] of [['ab', 'a|ab'], ['abcd', '(a|ab)(c|bcd)'], ['xyz', 'x|xy|xyz']]) cases.push({ fn: 'substring', args: [text(s!), text(p!)] });
+    await expectSame(oracle, cases, seed);
+  });
+
   it('SIMILAR TO: similar_to_escape text and matching', async () => {
     const r = rng(seed + 5);
     const cases: Case[] = [];
