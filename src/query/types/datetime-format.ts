@@ -48,6 +48,12 @@ export function splitUs(us: bigint): [number, number] {
   return [Number(days), Number(rest)];
 }
 
+/** C's rint: round half to even (PostgreSQL rounds fractional input with it). */
+export function rint(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 export const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
 const pad4 = (n: number): string => (n < 1000 ? String(n).padStart(4, '0') : String(n));
 

@@ -14,6 +14,7 @@
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
+import { rint } from './datetime-format.js';
 import { abbreviationOffset, lookupZone, type Zone } from './timezone.js';
 
 export type DateOrder = 'MDY' | 'DMY' | 'YMD';
@@ -215,7 +216,7 @@ function parseTimeField(t: string, bad: () => SqlError, overflow: () => SqlError
   }
   if (h > 24 || mi > 59 || sec > 60) throw overflow();
   let us = 0;
-  if (frac.length > 0) us = Math.round(Number('0.' + frac) * 1e6);
+  if (frac.length > 0) us = rint(Number('0.' + frac) * 1e6);
   const total = ((h * 60 + mi) * 60 + sec) * 1e6 + us;
   if (h === 24 && total > 24 * 3600e6) throw overflow();
   return total;
@@ -225,7 +226,7 @@ function parseTimeField(t: string, bad: () => SqlError, overflow: () => SqlError
  * Splits and decodes `text`; raises 22007 naming `typeName` for syntax, 22008 for a field out of
  * range. Month/day validity against the calendar is left to the caller (validDate).
  */
-export function parseDateTime(text: string, typeName: string, order: DateOrder): ParsedDateTime {
+export function parseDateTime(text: string, typeName: string, order: DateOrder, timeOnly = false): ParsedDateTime {
   const bad = (): SqlError => syntaxError(typeName, text);
   const overflow = (): SqlError => fieldOverflow(text);
   const fields = split(text, bad);
@@ -266,7 +267,7 @@ export function parseDateTime(text: string, typeName: string, order: DateOrder):
       }
       case 'number': {
         const t = f.text;
-        if (afterT || (out.hasDate === false && st.year !== null && st.month !== null && st.day !== null && !out.hasTime)) {
+        if (afterT || (timeOnly && !out.hasTime && st.year === null && /^\d{6}(\.\d*)?$/.test(t)) || (out.hasDate === false && st.year !== null && st.month !== null && st.day !== null && !out.hasTime)) {
           // hhmmss[.f] or hh after an ISO 'T' / a complete date
           const m = /^(\d{2})(\d{2})?(\d{2})?(\.\d*)?$/.exec(t);
           if (m === null) throw bad();
@@ -274,7 +275,7 @@ export function parseDateTime(text: string, typeName: string, order: DateOrder):
           const mi = Number(m[2] ?? 0);
           const se = Number(m[3] ?? 0);
           if (h > 24 || mi > 59 || se > 60) throw overflow();
-          out.micros = ((h * 60 + mi) * 60 + se) * 1e6 + (m[4] !== undefined && m[4].length > 1 ? Math.round(Number('0' + m[4]) * 1e6) : 0);
+          out.micros = ((h * 60 + mi) * 60 + se) * 1e6 + (m[4] !== undefined && m[4].length > 1 ? rint(Number('0' + m[4]) * 1e6) : 0);
           out.hasTime = true;
           afterT = false;
           break;

@@ -14,7 +14,7 @@
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { Datum, IntervalValue, OutputSettings } from './datum.js';
-import { pad2, secondsText } from './datetime-format.js';
+import { pad2, rint, secondsText } from './datetime-format.js';
 import type { EvalSettings, TypeInfo } from './registry.js';
 
 export const INT32_MAX = 2_147_483_647;
@@ -70,30 +70,30 @@ function addUnit(a: Acc, unit: string, val: number): void {
     const x = f * scale;
     const d = Math.trunc(x);
     a.days += d;
-    a.micros += Math.round((x - d) * 86_400e6);
+    a.micros += rint((x - d) * 86_400e6);
   };
   const years = (scale: number): void => {
-    a.months += whole * 12 * scale + Math.round(frac * scale * 12);
+    a.months += whole * 12 * scale + rint(frac * scale * 12);
   };
   switch (unit) {
     case 'us':
-      a.micros += Math.round(val);
+      a.micros += rint(val);
       return;
     case 'ms':
-      a.micros += Math.round(val * 1000);
+      a.micros += rint(val * 1000);
       return;
     case 's':
-      a.micros += Math.round(val * 1e6);
+      a.micros += rint(val * 1e6);
       return;
     case 'min':
-      a.micros += whole * 60e6 + Math.round(frac * 60e6);
+      a.micros += whole * 60e6 + rint(frac * 60e6);
       return;
     case 'h':
-      a.micros += whole * 3600e6 + Math.round(frac * 3600e6);
+      a.micros += whole * 3600e6 + rint(frac * 3600e6);
       return;
     case 'd':
       a.days += whole;
-      a.micros += Math.round(frac * 86_400e6);
+      a.micros += rint(frac * 86_400e6);
       return;
     case 'w':
       a.days += whole * 7;
@@ -126,7 +126,7 @@ function timeMicros(t: string): number {
   if (parts[0]!.includes('.') || parts[1]!.includes('.')) return NaN;
   const sec = parts.length === 3 ? Number(parts[2]) : 0;
   if (Number(parts[1]) > 59 || sec >= 60) return -1;
-  return Math.round((Number(parts[0]) * 3600 + Number(parts[1]) * 60 + sec) * 1e6);
+  return rint((Number(parts[0]) * 3600 + Number(parts[1]) * 60 + sec) * 1e6);
 }
 
 function parseIso(t: string, bad: () => SqlError): Acc {
@@ -180,13 +180,15 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>)
     const forceNeg = s.intervalStyle === 'sql_standard' && tokens[0]!.startsWith('-') && !tokens.slice(1).some((x) => /^[-+]/.test(x));
     a = { months: 0, days: 0, micros: 0 };
     let unit: string | null = null; // unit named by the token to the right
+    let implicitDay = false; // a bare number just left of a time is days
     let seen = new Set<string>();
     for (let k = tokens.length - 1; k >= 0; k--) {
       const tok = tokens[k]!;
       const u = UNITS.get(tok);
       if (u !== undefined) {
-        if (unit !== null) throw bad();
+        if (unit !== null && !implicitDay) throw bad();
         unit = u;
+        implicitDay = false;
         continue;
       }
       let sign = 1;
@@ -203,6 +205,7 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>)
         a.micros += sign * us;
         seen.add('time');
         unit = 'd';
+        implicitDay = true;
         continue;
       }
       if (/^\d+-\d+$/.test(body)) {
@@ -220,8 +223,9 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>)
       seen.add(uu);
       addUnit(a, uu, sign * Number(body));
       unit = null;
+      implicitDay = false;
     }
-    if (unit !== null && !seen.has('time')) throw bad();
+    if (unit !== null && !implicitDay) throw bad();
     seen = new Set();
     if (ago) a = { months: -a.months, days: -a.days, micros: -a.micros };
   }

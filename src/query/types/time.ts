@@ -12,7 +12,7 @@ import { localToUtc, sessionZone } from './timezone.js';
 import { roundUs, utcToLocalUs } from './timestamp.js';
 
 function timeParse(text: string, typeName: string, s: EvalSettings): { us: number; tz: number | null } {
-  const p = parseDateTime(text, typeName, s.dateOrder);
+  const p = parseDateTime(text, typeName, s.dateOrder, true);
   if (p.special === 'now') {
     const local = utcToLocalUs(s.transactionStart, sessionZone(s.timeZone));
     return { us: splitUs(local)[1], tz: null };
@@ -24,7 +24,7 @@ function timeParse(text: string, typeName: string, s: EvalSettings): { us: numbe
 }
 
 export function timeIn(text: string, s: EvalSettings): number {
-  return timeParse(text, 'time without time zone', s).us;
+  return timeParse(text, 'time', s).us;
 }
 
 /** time(p): rounds; PostgreSQL lets 23:59:59.9999995 round up to 24:00:00. */

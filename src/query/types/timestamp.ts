@@ -50,7 +50,7 @@ function localToday(s: EvalSettings): bigint {
 
 /** Text → µs (UTC when withZone) with PostgreSQL's rules; typmod applied by the caller. */
 export function timestampIn(text: string, withZone: boolean, s: EvalSettings): bigint {
-  const typeName = withZone ? 'timestamp with time zone' : 'timestamp without time zone';
+  const typeName = withZone ? 'timestamp with time zone' : 'timestamp';
   const p = parseDateTime(text, typeName, s.dateOrder);
   const zone = sessionZone(s.timeZone);
   let local: bigint;
