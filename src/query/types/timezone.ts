@@ -69,6 +69,7 @@ class IanaZone implements Zone {
   private readonly fmt: Intl.DateTimeFormat;
   private readonly years = new Map<number, Segment[]>();
   private earliest: number | undefined;
+  private modern: Map<number, string> | undefined;
 
   constructor(readonly name: string) {
     this.fmt = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset', year: 'numeric' });
@@ -144,15 +145,33 @@ class IanaZone implements Zone {
     return seg.abbrev;
   }
 
-  private findAbbrev(sec: number, offset: number): string {
-    this.earliest ??= this.probe(-MAX_DATE_SEC + CYCLE_SEC);
-    const known = KNOWN_ABBREVIATIONS[this.name]?.[offset];
-    if (known !== undefined && sec > -2_000_000_000) return known;
+  private intlAbbrev(sec: number, offset: number): string | null {
     for (const locale of ABBREV_LOCALES) {
       const f = shortNames(locale, this.name);
       const v = f.formatToParts(new Date(sec * 1000)).find((p) => p.type === 'timeZoneName')?.value ?? '';
       if (/^[A-Z]{2,5}$/.test(v) && !(v === 'GMT' && offset !== 0)) return v;
     }
+    return null;
+  }
+
+  private findAbbrev(sec: number, offset: number): string {
+    this.earliest ??= this.probe(-MAX_DATE_SEC + CYCLE_SEC);
+    const known = KNOWN_ABBREVIATIONS[this.name]?.[offset];
+    if (known !== undefined && sec > -2_000_000_000) return known;
+    const viaIntl = this.intlAbbrev(sec, offset);
+    if (viaIntl !== null) return viaIntl;
+    // ICU has no historical names: an offset the zone still uses gets today's name for it
+    // (Paris +01 in 1950 is CET). XXX: historical-only names (WEST in 1922 Paris, PMT) are lost.
+    if (this.modern === undefined) {
+      this.modern = new Map();
+      for (const probe of [1_705_320_000, 1_721_044_800]) {
+        const o = this.offsetAt(probe);
+        const a = this.intlAbbrev(probe, o);
+        if (a !== null) this.modern.set(o, a);
+      }
+    }
+    const modern = this.modern.get(offset);
+    if (modern !== undefined && offset !== this.earliest) return modern;
     if (offset === this.earliest && offset % 60 !== 0) return 'LMT';
     if (offset === this.earliest && sec < -2_000_000_000) return 'LMT';
     return numericAbbrev(offset);
