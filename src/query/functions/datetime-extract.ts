@@ -107,7 +107,6 @@ export function timestampPart(unitText: string, us: bigint, offset: number | nul
   if (unit === undefined) throw unrecognizedUnits(unitText, typeName);
   if (!isFiniteTs(us)) {
     if (MONOTONIC.has(unit)) return us > 0n ? Infinity : -Infinity;
-    if (offset === null && unit.startsWith('timezone')) throw unitsError(unitText, typeName);
     return null;
   }
   if (unit === 'epoch') return { v: us - UNIX_EPOCH_US, scale: 6 };
@@ -161,7 +160,7 @@ export function intervalPart(unitText: string, v: IntervalValue): Part {
   if (unit === undefined) throw unrecognizedUnits(unitText, 'interval');
   if (!ivIsFinite(v)) {
     if (['epoch', 'hour', 'day', 'year', 'decade', 'century', 'millennium'].includes(unit)) return ivIsNoEnd(v) ? Infinity : -Infinity;
-    if (['microseconds', 'milliseconds', 'second', 'minute', 'week', 'month', 'quarter'].includes(unit)) return null;
+    if (['microseconds', 'milliseconds', 'second', 'minute', 'month', 'quarter'].includes(unit)) return null;
     throw unitsError(unitText, 'interval');
   }
   const year = Math.trunc(v.months / 12);
@@ -183,8 +182,6 @@ export function intervalPart(unitText: string, v: IntervalValue): Part {
       return int(hour);
     case 'day':
       return int(v.days);
-    case 'week':
-      return int(Math.trunc(v.days / 7));
     case 'month':
       return int(mon);
     case 'quarter':

@@ -28,8 +28,20 @@ function makeDays(y: number, m: number, d: number): number {
   return days;
 }
 
-/** %g of C for the seconds in messages (enough for the common cases). */
-const g = (x: number): string => String(Number(x.toPrecision(6)));
+/** C's %g (6 significant digits, exponent form outside 1e-4 … 1e6), for messages. */
+export function g(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return '0';
+  const e = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(6)))));
+  if (e < -4 || e >= 6) {
+    const [m, ex] = x.toExponential(5).split('e') as [string, string];
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const n = Number(ex);
+    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const t = x.toFixed(Math.max(0, 5 - e));
+  return t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t;
+}
 
 function makeTimeUs(h: number, mi: number, sec: number): number {
   const bad = (): SqlError => new SqlError(SQLSTATE.datetime_field_overflow, `time field value out of range: ${h}:${String(mi).padStart(2, '0')}:${sec < 10 ? '0' : ''}${g(sec)}`);

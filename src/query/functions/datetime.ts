@@ -36,6 +36,20 @@ export function dateToTimestamp(d: number): bigint {
   return us;
 }
 
+/** date → timestamp for comparisons: a date beyond the timestamp range compares as ±infinity. */
+export function dateToTimestampForCompare(d: number): bigint {
+  if (d === Infinity || d === -Infinity) return d > 0 ? TS_NOEND : TS_NOBEGIN;
+  const us = BigInt(d) * DAY;
+  return tsInRange(us) ? us : us > 0n ? TS_NOEND : TS_NOBEGIN;
+}
+
+export function dateToTimestamptzForCompare(d: number, s: EvalSettings): bigint {
+  const local = dateToTimestampForCompare(d);
+  if (!isFiniteTs(local)) return local;
+  const us = localToUtcUs(local, sessionZone(s.timeZone));
+  return tsInRange(us) ? us : us > 0n ? TS_NOEND : TS_NOBEGIN;
+}
+
 export function dateToTimestamptz(d: number, s: EvalSettings): bigint {
   const local = dateToTimestamp(d);
   if (!isFiniteTs(local)) return local;
@@ -461,35 +475,36 @@ function truncLocal(local: bigint, unit: string): bigint | null {
   return BigInt(dateOf(y, m, d)) * DAY + BigInt(t);
 }
 
+/** Fields extract knows that are no units for date_trunc ("not recognized" there). */
+const NOT_UNITS = new Set(['dow', 'doy', 'isodow', 'isoyear', 'julian', 'epoch']);
+
 const DAY_OR_MORE = new Set(['day', 'week', 'month', 'quarter', 'year', 'decade', 'century', 'millennium']);
 
 /** date_trunc(unit, timestamp) / (unit, timestamptz[, zone]): `zone` null for timestamp. */
 export function dateTrunc(unitText: string, us: bigint, zone: Zone | null): bigint {
   const typeName = zone === null ? 'timestamp without time zone' : 'timestamp with time zone';
+  // PostgreSQL returns an infinite input before it looks at the unit
+  if (!isFiniteTs(us)) return us;
   const unit = unitOf(unitText);
-  if (unit === undefined) throw unrecognizedUnits(unitText, typeName);
-  if (!isFiniteTs(us)) {
-    if (!['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'decade', 'century', 'millennium'].includes(unit)) throw unitsError(unitText, typeName);
-    return us;
-  }
+  if (unit === undefined || NOT_UNITS.has(unit)) throw unrecognizedUnits(unitText, typeName);
   if (zone === null) {
     const r = truncLocal(us, unit);
     if (r === null) throw unitsError(unitText, typeName);
-    return r;
+    return checkTs(r);
   }
   const offsetUs = utcToLocalUs(us, zone) - us;
   const r = truncLocal(us + offsetUs, unit);
   if (r === null) throw unitsError(unitText, typeName);
   // Below a day the offset of the value itself is kept; from a day up the local midnight is
   // placed again in the zone (it may have another offset).
-  return DAY_OR_MORE.has(unit) ? checkTs(localToUtcUs(r, zone)) : r - offsetUs;
+  return checkTs(DAY_OR_MORE.has(unit) ? localToUtcUs(r, zone) : r - offsetUs);
 }
 
 /** date_trunc(unit, interval). */
 export function dateTruncInterval(unitText: string, v: IntervalValue): IntervalValue {
-  const unit = unitOf(unitText);
-  if (unit === undefined) throw unrecognizedUnits(unitText, 'interval');
   if (!ivIsFinite(v)) return v;
+  const unit = unitOf(unitText);
+  if (unit === undefined || NOT_UNITS.has(unit)) throw unrecognizedUnits(unitText, 'interval');
   let months = v.months;
   let days = v.days;
   let micros = v.micros;

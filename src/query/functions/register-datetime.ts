@@ -13,7 +13,7 @@ import { roundTime, timeType, timetzParts, timetzText, timetzType, wrapDay } fro
 import { isFiniteTs, roundUs, timestampType, timestamptzType, utcToLocalUs } from '../types/timestamp.js';
 import { sessionZone } from '../types/timezone.js';
 import {
-  age, dateBin, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz, dateTrunc, dateTruncInterval,
+  age, dateBin, dateToTimestampForCompare, dateToTimestamptzForCompare, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz, dateTrunc, dateTruncInterval,
   intervalAdd, intervalDiv, intervalMul, intervalNeg, intervalSub, justifyDays, justifyHours, justifyInterval,
   timestampAtZone, timestampToDate, timestampToTime, timestampToTimestamptz, timestamptzAtZone, timestamptzToDate,
   timestamptzToTimestamp, tsMinusInterval, tsMinusTs, tsPlusInterval, zoneArg, zoneFromInterval,
@@ -51,23 +51,18 @@ function registerCasts(): void {
   cast(T.tstz, T.ts, 'a', (d, s) => timestamptzToTimestamp(big(d), s));
   cast(T.ts, T.date, 'a', (d) => timestampToDate(big(d)));
   cast(T.tstz, T.date, 'a', (d, s) => timestamptzToDate(big(d), s));
-  cast(T.ts, T.time, 'a', (d) => {
-    if (!isFiniteTs(big(d))) throw new SqlError(SQLSTATE.datetime_value_out_of_range, 'time out of range');
-    return timestampToTime(big(d));
-  });
-  cast(T.tstz, T.time, 'a', (d, s) => {
-    if (!isFiniteTs(big(d))) throw new SqlError(SQLSTATE.datetime_value_out_of_range, 'time out of range');
-    return timestampToTime(timestamptzToTimestamp(big(d), s));
-  });
+  // an infinite timestamp has no time of day: NULL, as PostgreSQL
+  cast(T.ts, T.time, 'a', (d) => (isFiniteTs(big(d)) ? timestampToTime(big(d)) : null));
+  cast(T.tstz, T.time, 'a', (d, s) => (isFiniteTs(big(d)) ? timestampToTime(timestamptzToTimestamp(big(d), s)) : null));
   cast(T.tstz, T.timetz, 'a', (d, s) => {
-    if (!isFiniteTs(big(d))) throw new SqlError(SQLSTATE.datetime_value_out_of_range, 'time out of range');
+    if (!isFiniteTs(big(d))) return null;
     const local = utcToLocalUs(big(d), sessionZone(s.timeZone));
     return timetzText(splitUs(local)[1], Number((local - big(d)) / 1_000_000n));
   });
   cast(T.time, T.interval, 'i', (d) => ({ months: 0, days: 0, micros: BigInt(num(d)) }));
   cast(T.interval, T.time, 'a', (d) => {
     const v = iv(d);
-    if (!ivIsFinite(v)) throw new SqlError(SQLSTATE.feature_not_supported, 'cannot convert infinite interval to time');
+    if (!ivIsFinite(v)) throw new SqlError(SQLSTATE.datetime_value_out_of_range, 'cannot convert infinite interval to time');
     const r = v.micros % US_PER_DAY_N;
     return Number(r < 0n ? r + US_PER_DAY_N : r);
   });
@@ -100,8 +95,8 @@ function comparisons(a: number, b: number, ka: (d: Datum, cx: CallContext) => nu
 
 function registerComparisons(): void {
   const id = (d: Datum): number | bigint => d as number | bigint;
-  const dateKey = (d: Datum): number | bigint => dateToTimestamp(num(d));
-  const dateTzKey = (d: Datum, cx: CallContext): number | bigint => dateToTimestamptz(num(d), cx.settings);
+  const dateKey = (d: Datum): number | bigint => dateToTimestampForCompare(num(d));
+  const dateTzKey = (d: Datum, cx: CallContext): number | bigint => dateToTimestamptzForCompare(num(d), cx.settings);
   const tsTzKey = (d: Datum, cx: CallContext): number | bigint => timestampToTimestamptz(big(d), cx.settings);
   comparisons(T.date, T.date, id, id);
   comparisons(T.time, T.time, id, id);
@@ -199,13 +194,14 @@ function registerParts(): void {
 
   fn('date_trunc', [T.text, T.ts], T.ts, (a) => dateTrunc(str(a[0]), big(a[1]!), null));
   fn('date_trunc', [T.text, T.tstz], T.tstz, (a, cx) => dateTrunc(str(a[0]), big(a[1]!), zoneOf(cx)), 's');
-  fn('date_trunc', [T.text, T.tstz, T.text], T.tstz, (a) => dateTrunc(str(a[0]), big(a[1]!), zoneArg(str(a[2]))));
+  fn('date_trunc', [T.text, T.tstz, T.text], T.tstz, (a) => (isFiniteTs(big(a[1]!)) ? dateTrunc(str(a[0]), big(a[1]!), zoneArg(str(a[2]))) : a[1]!));
   fn('date_trunc', [T.text, T.interval], T.interval, (a) => dateTruncInterval(str(a[0]), iv(a[1]!)));
   fn('date_bin', [T.interval, T.ts, T.ts], T.ts, (a) => dateBin(iv(a[0]!), big(a[1]!), big(a[2]!)));
   fn('date_bin', [T.interval, T.tstz, T.tstz], T.tstz, (a) => dateBin(iv(a[0]!), big(a[1]!), big(a[2]!)));
 
-  fn('timezone', [T.text, T.tstz], T.ts, (a) => timestamptzAtZone(big(a[1]!), zoneArg(str(a[0]))));
-  fn('timezone', [T.text, T.ts], T.tstz, (a) => timestampAtZone(big(a[1]!), zoneArg(str(a[0]))));
+  // an infinite value is returned before the zone is looked at, as PostgreSQL does
+  fn('timezone', [T.text, T.tstz], T.ts, (a) => (isFiniteTs(big(a[1]!)) ? timestamptzAtZone(big(a[1]!), zoneArg(str(a[0]))) : a[1]!));
+  fn('timezone', [T.text, T.ts], T.tstz, (a) => (isFiniteTs(big(a[1]!)) ? timestampAtZone(big(a[1]!), zoneArg(str(a[0]))) : a[1]!));
   fn('timezone', [T.interval, T.tstz], T.ts, (a) => timestamptzAtZone(big(a[1]!), zoneFromInterval(iv(a[0]!))));
   fn('timezone', [T.interval, T.ts], T.tstz, (a) => timestampAtZone(big(a[1]!), zoneFromInterval(iv(a[0]!))));
   // x AT LOCAL (PostgreSQL 17)

@@ -119,7 +119,7 @@ function inputOf(oid: number, text: string, s: EvalSettings): Datum {
 function outputOf(oid: number, d: Datum, s: EvalSettings): string {
   switch (oid) {
     case 16:
-      return d === true ? 't' : 'f';
+      return d === true ? 'true' : 'false'; // bool::text
     case 23:
       return (d as number).toString();
     case 701: {
@@ -155,7 +155,10 @@ export function castText(source: number, target: number, arg: string, s: EvalSet
   ensureBuiltins();
   const c = findCast(source, target);
   if (c === undefined) throw new Error(`no cast ${source} → ${target}`);
-  return local(() => outputOf(target, c.convert(inputOf(source, arg, s), s), s));
+  return local(() => {
+    const r = c.convert(inputOf(source, arg, s), s);
+    return r === null ? null : outputOf(target, r, s);
+  });
 }
 
 export interface Case {
