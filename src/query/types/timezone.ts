@@ -198,10 +198,18 @@ const KNOWN_ABBREVIATIONS: Readonly<Record<string, Readonly<Record<number, strin
   'Africa/Cairo': { 7200: 'EET', 10800: 'EEST' },
   'Africa/Lagos': { 3600: 'WAT' },
   'Africa/Nairobi': { 10800: 'EAT' },
+  'Australia/Sydney': { 36000: 'AEST', 39600: 'AEDT' },
+  'Australia/Melbourne': { 36000: 'AEST', 39600: 'AEDT' },
+  'Australia/Hobart': { 36000: 'AEST', 39600: 'AEDT' },
+  'Australia/Brisbane': { 36000: 'AEST', 39600: 'AEDT' },
+  'Australia/Adelaide': { 34200: 'ACST', 37800: 'ACDT' },
+  'Australia/Darwin': { 34200: 'ACST', 37800: 'ACDT' },
+  'Australia/Perth': { 28800: 'AWST', 32400: 'AWDT' },
+  'Australia/Lord_Howe': { 37800: '+1030', 39600: '+11' },
 };
 
 /** Locales whose short zone names are tzdata's abbreviations for their region. */
-const ABBREV_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'en-NZ'];
+const ABBREV_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-NZ'];
 
 const shortFormats = new Map<string, Intl.DateTimeFormat>();
 function shortNames(locale: string, zone: string): Intl.DateTimeFormat {

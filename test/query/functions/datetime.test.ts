@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltins } from '../../../src/query/builtins.js';
 import { serverUrl } from '../../support/pg.js';
 import { callText, castText, evalSettings, label, mismatches, Oracle, rng, sqlType, type Case } from '../types/datetime-oracle.js';
-import { randomDate, randomInterval, randomTime, randomTimestamp, SETTINGS } from '../types/datetime-gen.js';
+import { randomDate, randomInterval, randomTime, randomTimestamp, recentTimestamptz, SETTINGS } from '../types/datetime-gen.js';
 
 const SEED = Number(process.env.DATETIME_SEED ?? Date.now() % 1_000_000);
 const N = 25;
@@ -16,6 +16,17 @@ const TS_FIELDS = ['microseconds', 'milliseconds', 'second', 'minute', 'hour', '
 const IV_FIELDS = ['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'decade', 'century', 'millennium', 'epoch', 'dow'];
 const TRUNC_UNITS = ['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'decade', 'century', 'millennium', 'dow'];
 const ZONES = ['America/New_York', 'UTC', 'PST', '+05', '-03:30', 'Asia/Kathmandu', 'Europe/London', 'nowhere/zone'];
+const TO_CHAR_FORMATS = [
+  'YYYY-MM-DD HH24:MI:SS.US', 'Day, DD Month YYYY', 'FMDay, FMDD FMMonth YYYY', 'DY dy Dy MON mon Mon', 'HH12:MI AM pm a.m. P.M.',
+  'YYYY YYY YY Y Y,YYY IYYY IW ID', 'DDD D WW W Q J', 'DDth DDTH FMDDth Mon', 'CC BC AD b.c. a.d.', 'TZ tz OF TZH:TZM',
+  '"quoted" YYYY \\"x', 'MS US FF1 FF3 FF6 SSSS SSSSS', 'RM rm FMRM', 'HH HH12 HH24 MI SS', 'MONTH month Month',
+];
+const TO_TIMESTAMP: [string, string][] = [
+  ['2024-01-05 10:11:12', 'YYYY-MM-DD HH24:MI:SS'], ['05 Jan 2024', 'DD Mon YYYY'], ['January 5, 2024', 'Month DD, YYYY'],
+  ['2024-13-05', 'YYYY-MM-DD'], ['20240105', 'YYYYMMDD'], ['10:30 PM 2024/01/05', 'HH12:MI AM YYYY/MM/DD'],
+  ['2024-01-05 10:11:12.345', 'YYYY-MM-DD HH24:MI:SS.MS'], ['2024-01-05 10:11:12 +05:30', 'YYYY-MM-DD HH24:MI:SS TZH:TZM'],
+  ['0044-03-15 BC', 'YYYY-MM-DD BC'], ['2024-02-30', 'YYYY-MM-DD'], ['xx', 'Mon'], ['2451545', 'J'], ['24-1-5', 'YY-MM-DD'],
+];
 const T = { int4: 23, float8: 701, text: 25, date: 1082, time: 1083, ts: 1114, tstz: 1184, interval: 1186 };
 
 describe('datetime functions against PostgreSQL 17', () => {
@@ -104,6 +115,18 @@ describe('datetime functions against PostgreSQL 17', () => {
         c(T.tstz, T.time, tstz);
         c(T.interval, T.time, iv);
         c(T.time, T.interval, tm);
+      }
+      for (let i = 0; i < N; i++) {
+        const fmt = pick(TO_CHAR_FORMATS);
+        f('to_char', [T.ts, T.text], [randomTimestamp(r, false), fmt]);
+        f('to_char', [T.tstz, T.text], [randomTimestamp(r, true), pick(TO_CHAR_FORMATS.filter((x) => !x.startsWith('TZ')))]);
+        // zone names only where ICU knows tzdata's abbreviations (see timezone.ts)
+        f('to_char', [T.tstz, T.text], [recentTimestamptz(r), 'TZ tz OF TZH:TZM']);
+        f('to_char', [T.interval, T.text], [randomInterval(r), pick(['HH24:MI:SS', 'YYYY MM DD HH MI SS MS US', 'FMDD "days" HH24 "h"', 'Y,YYY CC'])]);
+      }
+      for (const [text, fmt] of TO_TIMESTAMP) {
+        f('to_timestamp', [T.text, T.text], [text, fmt]);
+        f('to_date', [T.text, T.text], [text, fmt]);
       }
       for (const [y, m, dd] of [[2024, 2, 29], [2023, 2, 29], [-44, 3, 15], [0, 1, 1], [2024, 13, 1]]) {
         f('make_date', [T.int4, T.int4, T.int4], [String(y), String(m), String(dd)]);

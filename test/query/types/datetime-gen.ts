@@ -44,6 +44,12 @@ export function randomTimestamp(r: () => number, zone: boolean): string {
   return t + z + (y <= 0 ? ' BC' : '');
 }
 
+/** A timestamptz text between 1990 and 2100 (zone abbreviations there are ICU's = tzdata's). */
+export function recentTimestamptz(r: () => number): string {
+  const y = int(r, 1990, 2100);
+  return `${y}-${pad(int(r, 1, 12))}-${pad(int(r, 1, 28))} ${pad(int(r, 0, 23))}:${pad(int(r, 0, 59))}:${pad(int(r, 0, 59))}+00`;
+}
+
 export function randomDate(r: () => number): string {
   const k = r();
   if (k < 0.03) return 'infinity';
