@@ -11,7 +11,7 @@ import { PgDecimal, type IntervalValue, type NumericValue } from '../types/datum
 import { dateOf, dow, splitUs, ymd } from '../types/datetime-format.js';
 import { ivIsFinite, ivIsNoEnd } from '../types/interval.js';
 import { isFiniteTs, UNIX_EPOCH_US } from '../types/timestamp.js';
-import { isoWeek, unitOf, unitsError, unrecognizedUnits } from './datetime.js';
+import { isoWeek, unitOf, unitsError, unrecognizedUnits } from './datetime-trunc.js';
 
 /** value / 10^scale exactly; `f` is what date_part computes in double when that differs. */
 export type Part = { readonly v: bigint; readonly scale: number; readonly f?: number } | number | null;

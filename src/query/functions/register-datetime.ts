@@ -13,14 +13,16 @@ import { roundTime, timeType, timetzParts, timetzText, timetzType, wrapDay } fro
 import { isFiniteTs, roundUs, timestampType, timestamptzType, utcToLocalUs } from '../types/timestamp.js';
 import { sessionZone } from '../types/timezone.js';
 import {
-  age, dateBin, dateToTimestampForCompare, dateToTimestamptzForCompare, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz, dateTrunc, dateTruncInterval,
+  age, dateToTimestampForCompare, dateToTimestamptzForCompare, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz,
   intervalAdd, intervalDiv, intervalMul, intervalNeg, intervalSub, justifyDays, justifyHours, justifyInterval,
   timestampAtZone, timestampToDate, timestampToTime, timestampToTimestamptz, timestamptzAtZone, timestamptzToDate,
   timestamptzToTimestamp, tsMinusInterval, tsMinusTs, tsPlusInterval, zoneArg, zoneFromInterval,
 } from './datetime.js';
+import { dateBin, dateTrunc, dateTruncInterval } from './datetime-trunc.js';
 import { datePart, intervalPart, partToFloat, partToNumeric, timePart, timestampPart } from './datetime-extract.js';
 import { registerDatetimeMake } from './datetime-make.js';
 import { registerToChar } from './to-char-time.js';
+import { toDate, toTimestamp } from './to-timestamp.js';
 import { registerAgg, registerFunc, type CallContext, type FuncDef } from './registry.js';
 
 export const T = { bool: 16, int4: 23, int8: 20, float8: 701, text: 25, numeric: 1700, date: 1082, time: 1083, timetz: 1266, ts: 1114, tstz: 1184, interval: 1186 } as const;
@@ -292,5 +294,7 @@ export function registerDatetime(): void {
   registerIntervalAggs();
   registerDatetimeMake();
   registerToChar();
+  fn('to_timestamp', [T.text, T.text], T.tstz, (a, cx) => toTimestamp(a[0] as string, a[1] as string, cx.settings), 's');
+  fn('to_date', [T.text, T.text], T.date, (a) => toDate(a[0] as string, a[1] as string), 's');
   void US_PER_DAY;
 }
