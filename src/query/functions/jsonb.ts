@@ -100,14 +100,33 @@ function jsonElement(s: JsonSpan, idx: number): JsonSpan | null {
   return i >= 0 && i < s.items!.length ? s.items![i]! : null;
 }
 
+/**
+ * json #> (get_path_all): a negative index at depth L is made positive with the element count of
+ * the first array at depth L *anywhere in the document* (in text order) that has enough elements,
+ * not of the array on the path: PostgreSQL's quirk, reproduced.
+ */
 function jsonPath(text: string, s: JsonSpan, path: ArrayValue): JsonSpan | null {
+  const steps = path.items.map((p) => (p === null ? null : (p as string)));
+  const idx = steps.map((p) => (p === null ? undefined : ops.pathIndex(p)));
+  if (idx.some((i) => i !== undefined && i < 0)) {
+    const visit = (n: JsonSpan, depth: number): void => {
+      if (depth >= steps.length) return;
+      if (n.type === 'array') {
+        const i = idx[depth];
+        if (i !== undefined && i < 0 && -i <= n.items!.length) idx[depth] = i + n.items!.length;
+      }
+      if (n.items) for (const c of n.items) visit(c, depth + 1);
+    };
+    visit(s, 0);
+  }
   let cur: JsonSpan | null = s;
-  for (const p of path.items) {
-    if (p === null || cur === null) return null;
-    if (cur.type === 'object') cur = jsonField(text, cur, p as string);
+  for (let k = 0; k < steps.length; k++) {
+    const p = steps[k];
+    if (p === null || p === undefined || cur === null) return null;
+    if (cur.type === 'object') cur = jsonField(text, cur, p);
     else if (cur.type === 'array') {
-      const i = ops.pathIndex(p as string);
-      cur = i === undefined ? null : jsonElement(cur, i);
+      const i = idx[k];
+      cur = i === undefined || i < 0 || i >= cur.items!.length ? null : cur.items![i]!;
     } else return null;
   }
   return cur;
