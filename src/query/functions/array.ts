@@ -145,16 +145,17 @@ function arrayToString(a: ArrayValue, sep: string, nullStr: string | null, cx: C
   return parts.join(sep);
 }
 
-function arrayFill(value: Datum, dims: ArrayValue | null, lbs: ArrayValue | null, elemType: number): ArrayValue {
-  if (dims === null || lbs === null) throw new SqlError(SQLSTATE.null_value_not_allowed, 'dimension array or low bound array cannot be null');
-  if (dims.dims.length > 1 || lbs.dims.length > 1) throw new SqlError(SQLSTATE.array_subscript_error, 'wrong number of array subscripts', { detail: 'Dimension array must be one dimensional.' });
-  if (dims.items.some((d) => d === null) || lbs.items.some((d) => d === null)) throw new SqlError(SQLSTATE.null_value_not_allowed, 'dimension values cannot be null');
-  if (lbs.items.length > 0 && lbs.items.length !== dims.items.length) throw new SqlError(SQLSTATE.array_subscript_error, 'wrong number of array subscripts', { detail: 'Low bound array has different size than dimensions array.' });
+function arrayFill(value: Datum, dims: ArrayValue | null, given: ArrayValue | null | undefined, elemType: number): ArrayValue {
+  const lbs = given === undefined ? null : given;
+  if (dims === null || (given !== undefined && lbs === null)) throw new SqlError(SQLSTATE.null_value_not_allowed, 'dimension array or low bound array cannot be null');
+  if (dims.dims.length > 1 || (lbs !== null && lbs.dims.length > 1)) throw new SqlError(SQLSTATE.array_subscript_error, 'wrong number of array subscripts', { detail: 'Dimension array must be one dimensional.' });
+  if (dims.items.some((d) => d === null) || lbs?.items.some((d) => d === null)) throw new SqlError(SQLSTATE.null_value_not_allowed, 'dimension values cannot be null');
+  if (lbs !== null && lbs.items.length !== dims.items.length) throw new SqlError(SQLSTATE.array_subscript_error, 'wrong number of array subscripts', { detail: 'Low bound array has different size than dimensions array.' });
   const ds = dims.items as number[];
   if (ds.length === 0) return emptyArray(elemType);
   const total = ds.reduce((p, d) => p * Math.max(d, 0), 1);
   if (total === 0) return emptyArray(elemType);
-  return { elemType, dims: ds, lbounds: lbs.items.length ? (lbs.items as number[]) : ds.map(() => 1), items: new Array<Datum>(total).fill(value) };
+  return { elemType, dims: ds, lbounds: lbs !== null ? (lbs.items as number[]) : ds.map(() => 1), items: new Array<Datum>(total).fill(value) };
 }
 
 export function registerArrayCasts(): void {
@@ -265,7 +266,7 @@ export function registerArrayFunctions(): void {
     return arrayToString(A(a!), sep as string, (ns ?? null) as string | null, cx);
   }, { strict: false, optional: 1 });
   reg('func', 'array_fill', [Pseudo.anyelement, INT4_ARRAY, INT4_ARRAY], (t) => arrayTypeOf(t[0]!), ([x, d, l], cx) =>
-    arrayFill(x!, d as ArrayValue | null, l === undefined ? emptyArray(INT4) : (l as ArrayValue | null), cx.argTypes[0]!), { strict: false, optional: 1 });
+    arrayFill(x!, d as ArrayValue | null, l as ArrayValue | null | undefined, cx.argTypes[0]!), { strict: false, optional: 1 });
   registerFunc({ name: 'unnest', kind: 'func', args: [AA], returns: elemOf(0), strict: true, volatility: 'i', set: ([a]) => unnest(A(a!)) });
   registerFunc({
     name: 'generate_subscripts',

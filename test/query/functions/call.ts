@@ -6,7 +6,7 @@
  */
 import { SqlError } from '../../../src/errors.js';
 import { ensureBuiltins } from '../../../src/query/builtins.js';
-import { funcsNamed, type CallContext, type FuncDef } from '../../../src/query/functions/registry.js';
+import { funcsNamed, Pseudo, type CallContext, type FuncDef } from '../../../src/query/functions/registry.js';
 import { arrayText, parseArray } from '../../../src/query/types/array.js';
 import type { ArrayValue, Datum, JsonNode, RecordValue } from '../../../src/query/types/datum.js';
 import { parseJsonb } from '../../../src/query/types/json-parse.js';
@@ -57,8 +57,13 @@ export function encode(type: number, d: Datum): string | null {
 export function findDef(name: string, kind: 'func' | 'op', types: readonly number[]): FuncDef {
   ensureBuiltins();
   const defs = funcsNamed(name, kind);
+  const isArr = (t: number): boolean => t === T.textArr || t === T.int4Arr || t === T.jsonbArr;
+  const fits = (a: number, t: number): boolean =>
+    a === t || ((a === Pseudo.anyarray || a === Pseudo.anycompatiblearray) && isArr(t)) || ((a === Pseudo.anyelement || a === Pseudo.anycompatible || a === Pseudo.anynonarray) && !isArr(t));
   const def =
     defs.find((d) => d.args.length === types.length && d.args.every((a, i) => a === types[i])) ??
+    defs.find((d) => d.args.length === types.length && d.args.every((a, i) => fits(a, types[i]!))) ??
+    defs.find((d) => d.optional !== undefined && d.args.length - d.optional <= types.length && types.length <= d.args.length && types.every((t, i) => fits(d.args[i]!, t))) ??
     defs.find((d) => d.optional !== undefined && d.args.length - d.optional <= types.length && types.length <= d.args.length && types.every((t, i) => d.args[i] === t)) ??
     defs.find((d) => d.variadic !== undefined);
   if (def === undefined) throw new Error(`no ${kind} ${name}(${types.join(',')})`);
