@@ -12,10 +12,12 @@ import { arrayTypeOf, elementTypeOf } from '../../pg/types.js';
 import type { ArrayValue, Datum, JsonNode } from '../types/datum.js';
 import { makeJsonObject, quoteJson } from '../types/jsonb-core.js';
 import { jsonKey, toJson, toJsonb } from './jsonb-build.js';
+import { typeInfo } from '../types/registry.js';
 import { registerAgg, Pseudo } from './registry.js';
 
 const JSON = 114;
 const JSONB = 3802;
+const RECORD = 2249;
 
 interface ArrayAccum {
   items: Datum[];
@@ -85,7 +87,10 @@ export function registerCollectAggregates(): void {
     init: () => null,
     step: (st, [x], cx) => {
       const items = st ?? [];
-      items.push(toJson(x!, cx.argTypes[0]!, cx.settings));
+      const t = cx.argTypes[0]!;
+      // json_agg_transfn: a structured value after the first item starts on a new line.
+      const nl = st !== null && x !== null && (typeInfo(t).category === 'A' || t === RECORD);
+      items.push((nl ? '\n ' : '') + toJson(x!, t, cx.settings));
       return items;
     },
     final: (st) => (st === null ? null : '[' + st.join(', ') + ']'),

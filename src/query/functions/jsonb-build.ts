@@ -109,8 +109,9 @@ export function toJson(d: Datum, type: number, s: OutputSettings): string {
 /** An object key from a value (build_object, object_agg): scalars only, as text. */
 export function jsonKey(d: Datum, type: number, s: OutputSettings, argPos: number, fn: string): string {
   if (d === null) {
-    if (fn.endsWith('_agg')) throw new SqlError(SQLSTATE.null_value_not_allowed, 'field name must not be null');
-    throw new SqlError(SQLSTATE.null_value_not_allowed, `argument ${argPos}: key must not be null`);
+    // PostgreSQL 17 raises these with two codes: 22023 in jsonb.c, 22004 in json.c.
+    const code = fn.startsWith('jsonb') ? SQLSTATE.invalid_parameter_value : SQLSTATE.null_value_not_allowed;
+    throw new SqlError(code, fn.endsWith('_agg') ? 'field name must not be null' : `argument ${argPos}: key must not be null`);
   }
   const t = typeInfo(type);
   if (t.category === 'A' || type === JSON || type === JSONB || type === RECORD || isRecord(d)) {

@@ -59,7 +59,7 @@ export function findDef(name: string, kind: 'func' | 'op', types: readonly numbe
   const defs = funcsNamed(name, kind);
   const isArr = (t: number): boolean => t === T.textArr || t === T.int4Arr || t === T.jsonbArr;
   const fits = (a: number, t: number): boolean =>
-    a === t || ((a === Pseudo.anyarray || a === Pseudo.anycompatiblearray) && isArr(t)) || ((a === Pseudo.anyelement || a === Pseudo.anycompatible || a === Pseudo.anynonarray) && !isArr(t));
+    a === t || ((a === Pseudo.anyarray || a === Pseudo.anycompatiblearray) && isArr(t)) || a === Pseudo.anyelement || a === Pseudo.any || ((a === Pseudo.anycompatible || a === Pseudo.anynonarray) && !isArr(t));
   const def =
     defs.find((d) => d.args.length === types.length && d.args.every((a, i) => a === types[i])) ??
     defs.find((d) => d.args.length === types.length && d.args.every((a, i) => fits(a, types[i]!))) ??
