@@ -112,6 +112,20 @@ export function parseArray(text: string, elemType: number, typmod: number, s: Ev
       }
       return out;
     }
+    // Fast path: a plain element without escapes is a slice of the text.
+    const start = p;
+    while (p < n) {
+      const c = text.charCodeAt(p);
+      if (c === 92 || c === 34 || c === 123 || c === 125 || text[p] === delim) break;
+      p++;
+    }
+    if (p < n && (text[p] === delim || text[p] === '}')) {
+      let end = p;
+      while (end > start && isSpace(text[end - 1])) end--;
+      const t = text.slice(start, end);
+      return t.length === 4 && t.toUpperCase() === 'NULL' ? null : t;
+    }
+    p = start;
     for (;;) {
       if (p >= n) throw malformed(text, 'Unexpected end of input.');
       const c = text[p]!;
