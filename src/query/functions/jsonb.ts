@@ -3,8 +3,8 @@
  * pg_cast entries of jsonb_op.c, jsonfuncs.c, json.c, jsonb.c). What they compute is in
  * jsonb-ops.ts (paths, containment, edits) and jsonb-build.ts (values to json).
  *
- * json (text) operators parse the document on each call (XXX: no cache of the parse; json columns
- * are rare next to jsonb). Left out (0A000): jsonpath (jsonb_path_*, @?, @@), row_to_json and
+ * json (text) operators parse the document per call, with a one-entry cache for several operators
+ * on one row's value (XXX: a long json value is still parsed once per row and operator group). Left out (0A000): jsonpath (jsonb_path_*, @?, @@), row_to_json and
  * json_populate_record*, jsonb_set_lax, json_each / json_array_elements on json.
  */
 import { SqlError } from '../../errors.js';
@@ -136,7 +136,17 @@ const spanJson = (text: string, s: JsonSpan | null): string | null => (s === nul
 const spanText = (text: string, s: JsonSpan | null): string | null => (s === null || s.type === 'null' ? null : s.type === 'string' ? s.str! : text.slice(s.start, s.end));
 
 function registerJsonOps(): void {
-  const P = (d: Datum): [string, JsonSpan] => [d as string, parseJsonSpans(d as string)];
+  // One-entry cache: several operators on the same json value of a row parse it once.
+  let lastText: string | null = null;
+  let lastSpan: JsonSpan | null = null;
+  const P = (d: Datum): [string, JsonSpan] => {
+    const t = d as string;
+    if (t !== lastText || lastSpan === null) {
+      lastSpan = parseJsonSpans(t);
+      lastText = t;
+    }
+    return [t, lastSpan];
+  };
   op('->', [JSON, TEXT], JSON, ([j, k]) => {
     const [t, s] = P(j!);
     return spanJson(t, jsonField(t, s, k as string));
