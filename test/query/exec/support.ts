@@ -30,8 +30,8 @@ export function installTestTypes(): void {
   const add = (t: TypeInfo): void => {
     if (!hasType(t.oid)) registerType(t);
   };
-  add({ ...base(INT4, 'int4', 'N'), input: (s) => Number.parseInt(s, 10), output: (d) => String(d as number), compare: (a, b) => (a as number) - (b as number), hashKey: (d) => d as number });
-  add({ ...base(INT8, 'int8', 'N'), input: (s) => BigInt(s), output: (d) => String(d as bigint), compare: (a, b) => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0), hashKey: (d) => d as bigint });
+  add({ ...base(INT4, 'int4', 'N'), input: (s) => Number.parseInt(s, 10), output: (d) => (d as number).toString(), compare: (a, b) => (a as number) - (b as number), hashKey: (d) => d as number });
+  add({ ...base(INT8, 'int8', 'N'), input: (s) => BigInt(s), output: (d) => (d as bigint).toString(), compare: (a, b) => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0), hashKey: (d) => d as bigint });
   add({ ...base(TEXT, 'text', 'S'), input: (s) => s, output: (d) => d as string, compare: (a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0), hashKey: (d) => d as string });
   add({ ...base(BOOL, 'bool', 'B'), input: (s) => s === 't', output: (d) => (d ? 't' : 'f'), compare: (a, b) => Number(a) - Number(b), hashKey: (d) => d as boolean });
 }
