@@ -20,6 +20,11 @@ export interface PhysNode {
 export function explainLines(root: PhysNode): string[] {
   const out: string[] = [];
   const walk = (n: PhysNode, arrowAt: number, isRoot: boolean): void => {
+    // Projections print nothing of their own (as in PostgreSQL, where they ride on other nodes).
+    if (n.name === '' && n.children.length === 1) {
+      walk(n.children[0]!, arrowAt, isRoot);
+      return;
+    }
     const labelAt = isRoot ? arrowAt : arrowAt + 4;
     out.push(isRoot ? ' '.repeat(arrowAt) + n.name : `${' '.repeat(arrowAt)}->  ${n.name}`);
     for (const d of n.details) out.push(' '.repeat(labelAt + 2) + d);

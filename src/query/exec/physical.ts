@@ -209,6 +209,7 @@ export class Planner {
         L,
         R,
         details,
+        j.join === 'inner' && this.estimate(j.left) < this.estimate(j.right),
       );
     }
     return new NestLoopOp(j.join, left, right, j.on === null ? null : this.fn(j.on), false, L, R, onText);
@@ -259,6 +260,36 @@ export class Planner {
       details,
       scan.refName,
     );
+  }
+
+  /** A rough row count, only to pick the hash join's build side (the smaller). */
+  estimate(p: LogicalPlan): number {
+    switch (p.kind) {
+      case 'scan':
+        return this.store.tables.get(p.tableOid)?.rows.size ?? 1000;
+      case 'filter':
+        return p.input.kind === 'scan' && conjuncts(p.predicate).some((c) => keyCond(c, p.input.kind === 'scan' ? p.input.keyColumns : [])) ? 1 : this.estimate(p.input) / 4;
+      case 'join':
+        return p.join === 'semi' || p.join === 'anti' ? this.estimate(p.left) : Math.max(this.estimate(p.left), this.estimate(p.right));
+      case 'aggregate':
+        return p.groupBy.length === 0 ? 1 : this.estimate(p.input) / 10;
+      case 'values':
+        return p.rows.length;
+      case 'project':
+      case 'sort':
+      case 'distinct':
+      case 'window':
+      case 'limit':
+        return this.estimate(p.input);
+      case 'setop':
+        return this.estimate(p.left) + this.estimate(p.right);
+      case 'cte':
+        return this.estimate(p.plan);
+      case 'function':
+      case 'recursiveunion':
+      case 'worktable':
+        return 1000;
+    }
   }
 
   private aggregate(a: AggregateNode): PhysNode {

@@ -181,8 +181,16 @@ function opt(p: LogicalPlan): LogicalPlan {
       return { ...p, input: opt(p.input) };
     case 'sort':
       return { ...p, input: opt(p.input), keys: p.keys.map((k) => ({ ...k, expr: fold(k.expr) })) };
-    case 'limit':
-      return { ...p, input: opt(p.input), limit: p.limit === null ? null : fold(p.limit), offset: p.offset === null ? null : fold(p.offset) };
+    case 'limit': {
+      const limited = { ...p, input: opt(p.input), limit: p.limit === null ? null : fold(p.limit), offset: p.offset === null ? null : fold(p.offset) };
+      // Limit(Project(x)) = Project(Limit(x)) for a row-for-row projection: Limit then meets a
+      // Sort below (top-N) or a key walk, and the projection runs for the kept rows only.
+      const inner = limited.input;
+      if (inner.kind === 'project' && (inner.srfs === undefined || inner.srfs.length === 0) && !inner.exprs.some(volatile)) {
+        return { ...inner, input: { ...limited, input: inner.input, columns: inner.input.columns } };
+      }
+      return limited;
+    }
     case 'distinct':
       return { ...p, input: opt(p.input) };
     case 'setop':

@@ -112,6 +112,9 @@ describe('joins', () => {
     expect(ids(await run(store, project(join('semi', left, right, on), [col(0)])))).toEqual(['1', '3']);
     expect(await run(store, project(join('anti', left, right, on), [col(0)]))).toHaveLength(8);
     expect(explain(store, join('full', left, right, on))).toContain('Hash Full Join');
+    // The smaller side (u) on the left is the one hashed; rows still come out as left ++ right.
+    const swapped = project(join('inner', right, left, cmp('=', col(1), col(2, INT4))), [col(0), col(2), col(4, TEXT)]);
+    expect(ids(await run(store, swapped))).toEqual(['100,1,s1', '101,1,s1', '102,3,s3']);
   });
 
   it('looks the inner table up by its key when the join key is that key', async () => {

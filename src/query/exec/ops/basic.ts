@@ -35,7 +35,8 @@ export class FilterOp implements PhysNode {
 }
 
 export class ProjectOp implements PhysNode {
-  readonly name = 'Result';
+  /** Not shown by EXPLAIN (node.ts). */
+  readonly name = '';
   readonly details: readonly string[] = [];
   readonly children: readonly PhysNode[];
   constructor(

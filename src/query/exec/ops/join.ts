@@ -46,12 +46,62 @@ export class HashJoinOp implements PhysNode {
     private readonly leftWidth: number,
     private readonly rightWidth: number,
     readonly details: readonly string[],
+    /** Inner joins only: hash the left side (the smaller one) and probe with the right. */
+    private readonly buildLeft = false,
   ) {
     this.name = kind === 'inner' ? 'Hash Join' : joinName(kind, 'Hash');
     this.children = [left, right];
   }
 
+  /** Inner join hashing the left input: rows still come out as left ++ right. */
+  private *runBuildLeft(rt: Runtime): Rows {
+    const mk = keyMaker(this.keyTypes);
+    const nk = this.keyTypes.length;
+    const scratch = new Array<Datum>(nk).fill(null);
+    const keyOf = (fns: readonly Fn[], r: Row): Key | null => {
+      for (let i = 0; i < nk; i++) {
+        const d = fns[i]!(r, rt);
+        if (d === null) return null;
+        scratch[i] = d;
+      }
+      return mk(scratch);
+    };
+    const mem = new MemBudget(rt, 'Hash');
+    const table = new Map<Key, Row[]>();
+    for (const l of this.left.run(rt)) {
+      if (l === PAUSE) {
+        yield l;
+        continue;
+      }
+      const k = keyOf(this.leftKeys, l);
+      if (k === null) continue;
+      mem.add(rowBytes(l) + 16);
+      const bucket = table.get(k);
+      if (bucket === undefined) table.set(k, [l]);
+      else bucket.push(l);
+    }
+    if (table.size === 0) return;
+    const residual = this.residual;
+    for (const r of this.right.run(rt)) {
+      if (r === PAUSE) {
+        yield r;
+        continue;
+      }
+      const k = keyOf(this.rightKeys, r);
+      const bucket = k === null ? undefined : table.get(k);
+      if (bucket === undefined) continue;
+      for (const l of bucket) {
+        const joined = l.concat(r);
+        if (residual === null || residual(joined, rt) === true) yield joined;
+      }
+    }
+  }
+
   *run(rt: Runtime): Rows {
+    if (this.buildLeft && this.kind === 'inner') {
+      yield* this.runBuildLeft(rt);
+      return;
+    }
     const { kind, residual, leftWidth, rightWidth } = this;
     const mk = keyMaker(this.keyTypes);
     const nk = this.keyTypes.length;
