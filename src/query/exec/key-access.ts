@@ -56,9 +56,11 @@ export function usableKey(keyType: number, valueType: number, op: CmpOp): boolea
   return op === '=' || isOrderedKeyType(keyType);
 }
 
-/** True when the expression reads nothing of the current row and may be evaluated once. */
+/** True when the expression reads nothing of the current row and may be evaluated once per scan. */
 export function rowFree(e: Expr): boolean {
   if (e.kind === 'const' || e.kind === 'param') return true;
+  // A column of an enclosing query (correlated subquery, LATERAL) is fixed while this scan runs.
+  if (e.kind === 'column') return e.levelsUp > 0;
   if (e.kind === 'call') return e.def.volatility !== 'v' && e.args.every(rowFree);
   if (e.kind === 'cast') return rowFree(e.arg);
   if (e.kind === 'array') return e.items.every(rowFree);
