@@ -39,7 +39,7 @@ import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolveUnchanged } from '../store/row.js';
-import { describeKey, rowKey, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
+import { describeKey, rowKey, tableChanged, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { describeChange, placeholderRelation, startResync } from './resync.js';
@@ -305,6 +305,7 @@ export class Applier {
         const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         t.rows.set(rowKey(t, msg.newTuple), msg.newTuple);
+        tableChanged(t);
         return 1;
       }
       case 'update': {
@@ -323,6 +324,7 @@ export class Applier {
           row = resolveUnchanged(row, t.rows.get(rowKey(t, row)));
         }
         t.rows.set(rowKey(t, row), row);
+        tableChanged(t);
         return 1;
       }
       case 'delete': {
@@ -330,6 +332,7 @@ export class Applier {
         if (!t) return 0;
         const tuple = msg.keyTuple ?? msg.oldTuple;
         if (tuple) t.rows.delete(rowKey(t, tuple));
+        tableChanged(t);
         return 1;
       }
       case 'truncate': {
@@ -338,6 +341,7 @@ export class Applier {
           const t = this.liveTable(oid, { ...msg, relationOids: [oid] }, commitLsn, commitUs);
           if (!t) continue;
           t.rows.clear();
+          tableChanged(t);
           n++;
         }
         return n;
