@@ -48,7 +48,9 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
   if (target === Pseudo.any || target === Pseudo.anyelement || target === Pseudo.anynonarray) {
     return e.type === Oid.unknown ? coerceTo(st, e, Oid.text, -1, ctx, location, explicit) : e;
   }
-  if (e.type === target && (typmod < 0 || typmod === e.typmod)) return e;
+  if (e.type === target && typmod === e.typmod) return e;
+  // `x::numeric` of a numeric(10,2) column: same value, the typmod is dropped (a relabel in PostgreSQL).
+  if (e.type === target && typmod < 0) return explicit ? { kind: 'cast', type: target, typmod: -1, arg: e, cast: findCast(target, target)!, explicit } : e;
   if (e.type === Oid.unknown) {
     if (e.kind === 'param') {
       const prev = st.params[e.index - 1] ?? 0;

@@ -250,6 +250,7 @@ function bindFunc(lv: Level, fc: FuncCall): Expr {
   const args = rawArgs.map((a) => bindExpr(lv, a));
   const call = bindFuncCall(st, name, args, rawArgs.map((a) => locationOf(a)), location);
   if (call.def.set !== undefined) {
+    if (lv.kind === 'from') return call;
     if (lv.kind !== 'select') throw err(st, SQLSTATE.feature_not_supported, `set-returning functions are not allowed in ${kindText(lv.kind)}`, location);
     lv.hasSrf = true;
   }

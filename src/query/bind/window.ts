@@ -82,13 +82,14 @@ export function bindWindowCall(lv: Level, fc: FuncCall, name: string): Expr {
   const st = lv.stmt;
   const location = fc.location ?? -1;
   if (lv.kind === 'agg-arg') throw err(st, SQLSTATE.grouping_error, 'aggregate function calls cannot contain window function calls', location);
+  if (lv.kind === 'window') throw err(st, SQLSTATE.windowing_error, 'window function calls cannot be nested', location);
   if (lv.kind !== 'select' && lv.kind !== 'order') throw err(st, SQLSTATE.windowing_error, `window functions are not allowed in ${kindText(lv.kind)}`, location);
   if (fc.agg_distinct === true) throw err(st, SQLSTATE.feature_not_supported, 'DISTINCT is not implemented for window functions', location);
   if (fc.agg_order !== undefined) throw err(st, SQLSTATE.feature_not_supported, 'aggregate ORDER BY is not implemented for window functions', location);
   if (fc.agg_within_group === true) throw err(st, SQLSTATE.wrong_object_type, 'OVER is not supported for ordered-set aggregate ' + name, location);
   const w = effective(lv, fc.over!, location);
   const prev = lv.kind;
-  lv.kind = 'agg-arg';
+  lv.kind = 'window';
   let args: Expr[];
   let filter: Expr | null = null;
   try {
@@ -96,6 +97,7 @@ export function bindWindowCall(lv: Level, fc: FuncCall, name: string): Expr {
     if (fc.agg_filter !== undefined) {
       lv.kind = 'filter';
       filter = coerceToBoolean(st, bindExpr(lv, fc.agg_filter), 'FILTER', locationOf(fc.agg_filter));
+      lv.kind = 'window';
     }
     lv.kind = 'window';
     const partitionBy = (w.partitionClause ?? []).map((n) => bindExpr(lv, n)).map((e) => (e.type === Oid.unknown ? coerceTo(st, e, Oid.text, -1, 'i', -1) : e));
