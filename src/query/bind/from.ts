@@ -67,12 +67,21 @@ export function bindFrom(lv: Level, from: readonly Node[]): FromResult {
     const r: { res: FromResult; lateral: boolean } = bindItem(lv, n, acc);
     if (acc === null) acc = { plan: r.res.plan, items: r.res.items };
     else {
+      checkConflicts(lv, acc.items, r.res.items);
       const width: number = acc.plan.columns.length;
       const plan: LogicalPlan = { kind: 'join', join: 'inner', left: acc.plan, right: r.res.plan, on: null, lateral: r.lateral, columns: [...acc.plan.columns, ...r.res.plan.columns] };
       acc = { plan, items: [...acc.items, ...r.res.items.map((it) => shiftItem(it, width))] };
     }
   }
   return acc!;
+}
+
+/** 42712 when two visible items at one level have the same name (checkNameSpaceConflicts). */
+function checkConflicts(lv: Level, a: readonly NsItem[], b: readonly NsItem[]): void {
+  for (const x of b) {
+    if (!x.relVisible || x.refName === null) continue;
+    if (a.some((y) => y.relVisible && y.refName === x.refName)) throw err(lv.stmt, SQLSTATE.duplicate_alias, `table name "${x.refName}" specified more than once`);
+  }
 }
 
 function shiftItem(it: NsItem, n: number): NsItem {
@@ -189,6 +198,7 @@ function bindJoin(lv: Level, j: JoinExpr, before: FromResult | null): FromResult
   const lres = bindItem(lv, j.larg!, null).res;
   const r = bindItem(lv, j.rarg!, lres);
   if (r.lateral && (kind === 'right' || kind === 'full')) throw err(st, SQLSTATE.invalid_column_reference, `invalid reference to FROM-clause entry for table`, locationOf(j.rarg), { detail: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.' });
+  checkConflicts(lv, lres.items, r.res.items);
   const width = lres.plan.columns.length;
   const rItems = r.res.items.map((it) => shiftItem(it, width));
   const lCols = visibleCols(lres.items);
@@ -206,7 +216,7 @@ function bindJoin(lv: Level, j: JoinExpr, before: FromResult | null): FromResult
   for (const name of usingNames) {
     const pick = (cols: ScopeColumn[], side: string): ScopeColumn => {
       const m = cols.filter((c) => c.name === name);
-      if (m.length === 0) throw err(st, SQLSTATE.undefined_column, `column "${name}" specified in USING clause does not exist in ${side} table`, location);
+      if (m.length === 0) throw err(st, SQLSTATE.undefined_column, `column "${name}" specified in USING clause does not exist in ${side} table`);
       if (m.length > 1) throw err(st, SQLSTATE.ambiguous_column, `common column name "${name}" appears more than once in ${side} table`, location);
       return m[0]!;
     };

@@ -95,7 +95,8 @@ export function resolveColumnRef(lv: Level, names: readonly string[], location: 
   const stmt = lv.stmt;
   const found = (l: Level, d: number, e: Expr): Expr => {
     markCorrelated(lv, d);
-    const out = shiftLevels(e, d);
+    // A fresh node per reference: positions (42803) are kept per node.
+    const out = d === 0 && e.kind === 'column' ? { ...e } : shiftLevels(e, d);
     walkExpr(out, (x) => {
       if (x.kind === 'column') stmt.locations.set(x, location);
     });

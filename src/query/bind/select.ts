@@ -65,7 +65,7 @@ function bindTargets(lv: Level, list: readonly Node[]): Target[] {
     let tableOid = 0;
     let attnum = 0;
     if ('ColumnRef' in val && expr.kind === 'column' && expr.levelsUp === 0) {
-      for (const it of lv.ns.items) for (const c of it.cols) if (c.expr === expr) ({ tableOid, attnum } = c);
+      for (const it of lv.ns.items) for (const c of it.cols) if (c.expr.kind === 'column' && c.expr.index === expr.index && c.expr.levelsUp === 0 && c.tableOid !== 0) ({ tableOid, attnum } = c);
     }
     out.push({ name: rt.name ?? figureColname(val), expr, tableOid, attnum, location });
   }
@@ -202,17 +202,19 @@ export function bindLimit(lv: Level, s: SelectStmt, plan: LogicalPlan): LogicalP
     const empty = newLevel(st, { items: [] }, lv.parent, lv.ctes);
     empty.kind = what === 'LIMIT' ? 'limit' : 'offset';
     let e: Expr;
+    let raw: Expr;
     try {
-      e = coerceTo(st, bindExpr(empty, n), Oid.int8, -1, 'i', locationOf(n), false);
+      raw = bindExpr(empty, n);
+      e = coerceTo(st, raw, Oid.int8, -1, 'i', locationOf(n), false);
     } catch (x) {
       if (x instanceof SqlError && x.sqlstate === SQLSTATE.undefined_column) {
         throw err(st, SQLSTATE.invalid_column_reference, `argument of ${what} must not contain variables`, locationOf(n));
       }
       throw x;
     }
-    if (e.kind === 'const') {
-      if (e.value === null) return what === 'LIMIT' ? null : null;
-      if ((e.value as bigint) < 0n) {
+    if (raw.kind === 'const' && (typeof raw.value === 'number' || typeof raw.value === 'bigint' || raw.value === null)) {
+      if (raw.value === null) return null;
+      if (raw.value < 0) {
         if (what === 'LIMIT') throw err(st, SQLSTATE.invalid_row_count_in_limit_clause, 'LIMIT must not be negative');
         throw err(st, SQLSTATE.invalid_row_count_in_result_offset_clause, 'OFFSET must not be negative');
       }

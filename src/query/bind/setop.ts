@@ -58,6 +58,13 @@ function bindValues(lv: Level, s: SelectStmt, keepUnknown: boolean): LogicalPlan
   return { kind: 'values', rows: out, columns };
 }
 
+function firstTargetLocation(s: SelectStmt): number {
+  let q = s;
+  while (isSetOp(q) && q.larg !== undefined) q = q.larg;
+  const t = q.targetList?.[0];
+  return t === undefined ? -1 : locationOf(t);
+}
+
 function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
   const leafLike = !isSetOp(s) || (!top && ((s.sortClause?.length ?? 0) > 0 || s.limitCount !== undefined || s.limitOffset !== undefined || s.withClause !== undefined));
   if (leafLike) return bindSelect(lv.stmt, s, lv.parent, lv.ctes, true).plan;
@@ -65,7 +72,10 @@ function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
   const what = op.toUpperCase();
   const left = bindSetTree(lv, s.larg!, false);
   const right = bindSetTree(lv, s.rarg!, false);
-  if (left.columns.length !== right.columns.length) throw err(lv.stmt, SQLSTATE.syntax_error, `each ${what} query must have the same number of columns`, -1);
+  if (left.columns.length !== right.columns.length) {
+    const longer = left.columns.length > right.columns.length ? s.larg! : s.rarg!;
+    throw err(lv.stmt, SQLSTATE.syntax_error, `each ${what} query must have the same number of columns`, firstTargetLocation(longer));
+  }
   const types = left.columns.map((c, i) => selectCommonType(lv.stmt, [c.type, right.columns[i]!.type], [-1, -1], what));
   const typmods = left.columns.map((c, i) => (c.type === types[i] && right.columns[i]!.type === types[i] && c.typmod === right.columns[i]!.typmod ? c.typmod : -1));
   const l = coerceLeaf(lv, left, types, typmods, what);

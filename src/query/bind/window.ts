@@ -87,7 +87,7 @@ export function bindWindowCall(lv: Level, fc: FuncCall, name: string): Expr {
   if (fc.agg_distinct === true) throw err(st, SQLSTATE.feature_not_supported, 'DISTINCT is not implemented for window functions', location);
   if (fc.agg_order !== undefined) throw err(st, SQLSTATE.feature_not_supported, 'aggregate ORDER BY is not implemented for window functions', location);
   if (fc.agg_within_group === true) throw err(st, SQLSTATE.wrong_object_type, 'OVER is not supported for ordered-set aggregate ' + name, location);
-  const w = effective(lv, fc.over!, location);
+  const w = effective(lv, fc.over!, fc.over?.location ?? location);
   const prev = lv.kind;
   lv.kind = 'window';
   let args: Expr[];

@@ -3,7 +3,7 @@
  * output columns (names, type OIDs, typmods, table OID / attnum) must equal what the server
  * describes for the same query (node-postgres `fields`).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindQuery } from '../../../src/query/bind/query.js';
 import type { BindCatalog } from '../../../src/query/bind/context.js';

@@ -4,6 +4,7 @@
  * (ensureBuiltins) did not register them, so the same tests run before and after the merge.
  */
 import type pg from 'pg';
+import { SqlError } from '../../../src/errors.js';
 import { ensureBuiltins } from '../../../src/query/builtins.js';
 import type { BindCatalog, CatalogTable } from '../../../src/query/bind/context.js';
 import { aggsNamed, funcsNamed, Pseudo, registerAgg, registerFunc, registerWindow, windowsNamed } from '../../../src/query/functions/registry.js';
@@ -18,14 +19,14 @@ export async function catalogFrom(client: pg.Client): Promise<BindCatalog> {
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY c.oid, a.attnum`);
-  const tables = new Map<string, CatalogTable & { columns: CatalogTable['columns'][number][] }>();
+  const tables = new Map<string, { oid: number; schema: string; name: string; columns: CatalogTable['columns'][number][]; keyColumns: number[] }>();
   for (const row of r.rows) {
     const k = `${row.nspname}.${row.relname}`;
     let t = tables.get(k);
     if (t === undefined) {
       t = { oid: row.oid, schema: row.nspname, name: row.relname, columns: [], keyColumns: [] };
       tables.set(k, t);
-      (t as { keyColumns: number[] }).keyColumns = (row.key ?? []).map((a) => a - 1);
+      t.keyColumns = (row.key ?? []).map((a) => a - 1);
     }
     t.columns.push({ name: row.attname, type: row.atttypid, typmod: row.atttypmod, attnum: row.attnum });
   }
@@ -49,7 +50,7 @@ function regType(oid: number): void {
     elem: elementTypeOf(oid), array: arrayTypeOf(oid),
     input: (text) => {
       if (oid === 23 || oid === 21) {
-        if (!/^\s*-?\d+\s*$/.test(text)) throw Object.assign(new Error(`invalid input syntax for type ${sqlTypeName(oid)}: "${text}"`), {});
+        if (!/^\s*-?\d+\s*$/.test(text)) throw new SqlError('22P02', `invalid input syntax for type ${sqlTypeName(oid)}: "${text}"`);
         return Number(text);
       }
       if (oid === 20) return BigInt(text.trim());
@@ -58,7 +59,7 @@ function regType(oid: number): void {
       if (oid === 16) return text === 't' || text === 'true';
       return text;
     },
-    output: (d) => String(d),
+    output: (d) => JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
   });
 }
 
