@@ -12,7 +12,7 @@ import { locationOf } from '../parse.js';
 import type { CallExpr, Expr, ScalarArrayOpExpr } from './bound.js';
 import { bindOperator } from './call.js';
 import { coerceTo, selectCommonType } from './coerce.js';
-import { arrayOf, elemOf, typeSqlName } from './exprutil.js';
+import { arrayOf, elemOf, typeSqlName, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { selectOverload } from './resolve.js';
 import { err, type Level } from './state.js';
@@ -82,7 +82,14 @@ export function bindAExprMisc(lv: Level, a: A_Expr, op: string): Expr {
       const items = itemsRaw.map((n) => bindExpr(lv, n));
       const nonVars: number[] = [];
       const vars: number[] = [];
-      items.forEach((e, i) => (e.kind === 'column' ? vars : nonVars).push(i));
+      // As transformAExprIn: items without this level's columns go into the array.
+      items.forEach((e, i) => {
+        let hasVar = false;
+        walkExpr(e, (x) => {
+          if (x.kind === 'column' && x.levelsUp === 0) hasVar = true;
+        });
+        (hasVar ? vars : nonVars).push(i);
+      });
       const parts: Expr[] = [];
       let rest = items.map((_, i) => i);
       if (nonVars.length > 1) {

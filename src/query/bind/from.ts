@@ -143,7 +143,9 @@ function bindRangeSubselect(lv: Level, rs: RangeSubselect, left: FromResult | nu
   const lateral = rs.lateral === true;
   const parent = lateral ? lateralLevel(lv, left) : lv.parent;
   const sel = (rs.subquery as { SelectStmt: SelectStmt }).SelectStmt;
-  const { plan } = bindSelect(st, sel, parent, lv.ctes);
+  const { plan, correlated } = bindSelect(st, sel, parent, lv.ctes);
+  // A reference past this level's FROM makes the level itself correlated.
+  if (lateral ? parent!.correlated : correlated) lv.correlated = true;
   const refName = rs.alias?.aliasname ?? null;
   const names = aliasNames(st, rs.alias, plan.columns.map((c) => c.name), 'unnamed_subquery', locationOf(rs.subquery));
   const p = { ...plan, columns: renamed(plan.columns, names) } as LogicalPlan;
@@ -163,6 +165,7 @@ function bindRangeFunction(lv: Level, rf: RangeFunction, left: FromResult | null
   const argLevel = newLevel(st, { items: [] }, outer, lv.ctes);
   argLevel.kind = 'from';
   const call = bindExpr(argLevel, fnode);
+  if (outer.correlated) lv.correlated = true;
   if (call.kind !== 'call') throw notSupported('this expression in FROM', { sql: st.sql, location });
   let lateral = false;
   for (const a of call.args) walkExpr(a, (e) => {

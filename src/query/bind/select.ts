@@ -206,6 +206,7 @@ export function bindLimit(lv: Level, s: SelectStmt, plan: LogicalPlan): LogicalP
     try {
       raw = bindExpr(empty, n);
       e = coerceTo(st, raw, Oid.int8, -1, 'i', locationOf(n), false);
+      if (empty.correlated) lv.correlated = true;
     } catch (x) {
       if (x instanceof SqlError && x.sqlstate === SQLSTATE.undefined_column) {
         throw err(st, SQLSTATE.invalid_column_reference, `argument of ${what} must not contain variables`, locationOf(n));
