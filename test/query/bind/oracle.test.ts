@@ -11,6 +11,7 @@ import { loadParser, parseSync } from './parse.js';
 import { testDatabase, type TestDatabase } from '../../support/pg.js';
 import { rawTypes } from '../support/harness.js';
 import { catalogFrom, testBuiltins } from './support.js';
+import { TPCH_QUERIES, TPCH_SCHEMA } from './tpch.js';
 
 const SCHEMA = `
   CREATE TABLE t (id int PRIMARY KEY, a int, b text, c numeric(10,2), d varchar(20), e timestamptz, f float8, g int8, h bool, j jsonb, k int[]);
@@ -101,6 +102,7 @@ beforeAll(async () => {
   testBuiltins();
   db = await testDatabase('bind');
   await db.client.query(SCHEMA);
+  await db.client.query(TPCH_SCHEMA);
   catalog = await catalogFrom(db.client);
 });
 
@@ -115,7 +117,7 @@ async function describeOnServer(client: pg.Client, sql: string, n: number): Prom
 }
 
 describe('bound output columns equal PostgreSQL 17', () => {
-  for (const sql of CORPUS) {
+  for (const sql of [...CORPUS, ...TPCH_QUERIES]) {
     it(sql, async () => {
       const nparams = (sql.match(/\$\d/g) ?? []).length;
       const stmt = parseSync(sql);

@@ -145,6 +145,7 @@ export function testBuiltins(): void {
   fn('unnest', [Pseudo.anyarray], (t) => elementTypeOf(t[0]!), { set: true });
   fn('jsonb_each', [3802], 2249, { set: true, setColumns: [{ name: 'key', type: 25 }, { name: 'value', type: 3802 }] });
   fn('array_length', [Pseudo.anyarray, 23], 23);
+  fn('-', [1082, 1186], 1114, { kind: 'op' }); fn('substring', [25, 23, 23], 25, { optional: 1 });
   fn('date_part', [25, 1184], 701); fn('extract', [25, 1184], 1700); fn('extract', [25, 1082], 1700);
   agg('count', [], 20); agg('count', [Pseudo.any], 20);
   agg('sum', [21], 20); agg('sum', [23], 20); agg('sum', [20], 1700); agg('sum', [1700], 1700); agg('sum', [701], 701);
