@@ -9,8 +9,10 @@
  * A column of a table whose primary key is grouped is functionally dependent on it and allowed,
  * as PostgreSQL does: it is appended to the GROUP BY list (same groups).
  *
- * Left out: correlated subqueries above an Aggregate that read ungrouped columns of this level
- * (their plans are not rewritten: 0A000), GROUP BY DISTINCT.
+ * Correlated subqueries above the Aggregate have their references to this level rewritten the
+ * same way (planwalk.ts); only plain grouped columns match there.
+ *
+ * Left out: GROUP BY DISTINCT.
  */
 import type { Node } from 'libpg-query';
 import { SqlError } from '../../errors.js';
@@ -22,6 +24,7 @@ import { locationOf } from '../parse.js';
 import type { ColumnExpr, Expr } from './bound.js';
 import { columnRef, exprEqual, mapChildren, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
+import { mapOuterPlan } from './planwalk.js';
 import { err, type Level } from './state.js';
 
 export interface Target {
@@ -147,7 +150,7 @@ function dependsOnGroupedKey(lv: Level, c: Expr, group: readonly Expr[]): boolea
  * Checks the expressions that will sit above the Aggregate, appending functionally dependent
  * columns to spec.exprs; 42803 for any other ungrouped column.
  */
-export function checkUngrouped(lv: Level, spec: GroupSpec, e: Expr, clause: string): void {
+export function checkUngrouped(lv: Level, spec: GroupSpec, e: Expr, _clause: string): void {
   const visit = (x: Expr): void => {
     if (lv.marks.has(x)) {
       const m = lv.marks.get(x)!;
@@ -163,7 +166,18 @@ export function checkUngrouped(lv: Level, spec: GroupSpec, e: Expr, clause: stri
       const name = x.name.includes('.') ? x.name : x.name;
       throw err(lv.stmt, SQLSTATE.grouping_error, `column "${name}" must appear in the GROUP BY clause or be used in an aggregate function`, lv.stmt.locations.get(x));
     }
-    if (x.kind === 'subquery' && x.correlated) throw notSupported(`a correlated subquery in ${clause} of an aggregated query`);
+    if (x.kind === 'subquery' && x.correlated) {
+      // Its references to this level must be grouped columns too (PostgreSQL: "subquery uses ungrouped column").
+      mapOuterPlan(x.plan, 1, (c) => {
+        const here = { ...c, levelsUp: 0 };
+        if (spec.exprs.some((g) => exprEqual(g, here))) return c;
+        if (spec.sets === null && dependsOnGroupedKey(lv, here, spec.exprs)) {
+          spec.exprs.push(here);
+          return c;
+        }
+        throw err(lv.stmt, SQLSTATE.grouping_error, `subquery uses ungrouped column "${c.name}" from outer query`, lv.stmt.locations.get(c));
+      });
+    }
     mapChildren(x, (c) => (visit(c), c));
   };
   visit(e);
@@ -185,6 +199,14 @@ export function aboveAgg(lv: Level, spec: GroupSpec, e: Expr): Expr {
     }
     const i = spec.exprs.findIndex((g) => exprEqual(g, x));
     if (i >= 0) return columnRef(i, x.type, x.typmod, x.kind === 'column' ? x.name : `group ${i + 1}`);
+    if (x.kind === 'subquery' && x.correlated) {
+      const m = mapChildren(x, rw) as typeof x;
+      const plan = mapOuterPlan(x.plan, 1, (c) => {
+        const g = spec.exprs.findIndex((e) => exprEqual(e, { ...c, levelsUp: 0 }));
+        return { ...c, index: g };
+      });
+      return { ...m, plan };
+    }
     return mapChildren(x, rw);
   };
   return rw(e);

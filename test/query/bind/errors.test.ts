@@ -62,6 +62,7 @@ const CORPUS: readonly string[] = [
   'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1.5 FROM r) SELECT * FROM r',
   'VALUES (1), (1, 2)',
   'SELECT *',
+  'SELECT a, (SELECT count(*) FROM u WHERE u.t_id = t.b) FROM t GROUP BY a',
 ];
 
 let db: TestDatabase;

@@ -92,6 +92,8 @@ export const CORPUS: readonly string[] = [
   'SELECT CAST(a AS bigint), a::float8 FROM t',
   'SELECT (SELECT 1) AS one, (SELECT b FROM t LIMIT 1)',
   'SELECT id, b FROM t ORDER BY b NULLS FIRST',
+  'SELECT a, (SELECT count(*) FROM u WHERE u.t_id = t.a) AS n FROM t GROUP BY a',
+  'SELECT t.id, (SELECT max(name) FROM u WHERE u.t_id = t.id AND u.a = t.a) FROM t GROUP BY t.id',
 ];
 
 let db: TestDatabase;

@@ -119,6 +119,13 @@ describe('plan shapes', () => {
     expect(agg.groupBy.length).toBe(2);
   });
 
+  it('a correlated subquery above GROUP BY reads the grouped column of the Aggregate', () => {
+    const p = bind('SELECT b, (SELECT count(*) FROM u WHERE u.t_id = t.a) FROM t GROUP BY b, a').plan as Extract<LogicalPlan, { kind: 'project' }>;
+    const sub = p.exprs[1] as Extract<Expr, { kind: 'subquery' }>;
+    const filter = find(sub.plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
+    expect((filter.predicate as Extract<Expr, { kind: 'call' }>).args[1]).toMatchObject({ kind: 'column', index: 1, levelsUp: 1 });
+  });
+
   it('IN (list) of one type is = ANY (ARRAY[…])', () => {
     const f = find(bind('SELECT 1 FROM t WHERE a IN (1, 2, 3)').plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
     expect(f.predicate).toMatchObject({ kind: 'scalararrayop', useOr: true, right: { kind: 'array' } });
