@@ -29,8 +29,17 @@ export function canCoerce(source: number, target: number, ctx: CastContext = 'i'
   return c !== undefined && RANK[c.context] <= RANK[ctx];
 }
 
-/** Types whose text input reads session settings: their literals are converted at run time. */
-function settingsDependent(t: number): boolean {
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$/;
+
+/**
+ * Types whose text input reads session settings (DateStyle, TimeZone, IntervalStyle): their
+ * literals are converted at run time, except ISO dates and zone-less ISO timestamps, which read
+ * the same under every setting (constants for key ranges and folding).
+ */
+function settingsDependent(t: number, text: string): boolean {
+  if (t === Oid.date) return !ISO_DATE.test(text);
+  if (t === Oid.timestamp) return !ISO_TIMESTAMP.test(text);
   const c = typeCategory(t);
   return c === 'D' || c === 'T';
 }
@@ -63,7 +72,7 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
     }
     if (e.kind === 'const') {
       if (e.value === null) return constOf(target, null, typmod);
-      if (!settingsDependent(target)) {
+      if (!settingsDependent(target, e.value as string)) {
         try {
           let v = typeInfo(target).input(e.value as string, typmod, BIND_SETTINGS);
           const info = typeInfo(target);

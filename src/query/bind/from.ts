@@ -119,7 +119,7 @@ function bindRangeVar(lv: Level, rv: RangeVar): FromResult {
       } else plan = { kind: 'cte', id: cte.id, name, plan: cte.plan, columns: cte.plan.columns };
       const names = aliasNames(st, rv.alias, plan.columns.map((c) => c.name), name, location);
       plan = { ...plan, columns: renamed(plan.columns, names) };
-      return { plan, items: [itemFor(refName, plan, names)] };
+      return { plan, items: [{ ...itemFor(refName, plan, names), relName: name }] };
     }
   }
   const t = st.catalog.table(rv.schemaname ?? null, name);
@@ -135,7 +135,7 @@ function bindRangeVar(lv: Level, rv: RangeVar): FromResult {
     kind: 'scan', tableOid: t.oid, schema: t.schema, table: t.name, refName, columns,
     keyColumns: t.keyColumns.map((k) => sorted.indexOf(t.columns[k]!)),
   };
-  return { plan, items: [{ ...itemFor(refName, plan, names), keyCols: plan.keyColumns }] };
+  return { plan, items: [{ ...itemFor(refName, plan, names), keyCols: plan.keyColumns, relName: name }] };
 }
 
 function bindRangeSubselect(lv: Level, rs: RangeSubselect, left: FromResult | null): { res: FromResult; lateral: boolean } {

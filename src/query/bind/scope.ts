@@ -29,6 +29,8 @@ export interface NsItem {
   readonly cols: readonly ScopeColumn[];
   /** For a table: positions in cols of its primary key (GROUP BY functional dependency). */
   readonly keyCols?: readonly number[];
+  /** The table's own name when an alias hides it (42P01 "invalid reference to FROM-clause entry"). */
+  readonly relName?: string;
 }
 
 export interface Namespace {
@@ -132,7 +134,19 @@ export function resolveColumnRef(lv: Level, names: readonly string[], location: 
     if (c === undefined) throw err(stmt, SQLSTATE.undefined_column, `column ${rel}.${col} does not exist`, location);
     return found(l, d, c.expr);
   }
-  throw err(stmt, SQLSTATE.undefined_table, `missing FROM-clause entry for table "${rel}"`, location);
+  throw missingRel(lv, rel, location);
+}
+
+/** 42P01: "invalid reference …" when an alias hides the table's name, else "missing FROM-clause entry". */
+function missingRel(lv: Level, rel: string, location: number): Error {
+  for (let l: Level | null = lv; l !== null; l = l.parent) {
+    for (const it of l.ns.items) {
+      if (it.relName === rel && it.refName !== null && it.refName !== rel) {
+        return err(lv.stmt, SQLSTATE.undefined_table, `invalid reference to FROM-clause entry for table "${rel}"`, location, { hint: `Perhaps you meant to reference the table alias "${it.refName}".` });
+      }
+    }
+  }
+  return err(lv.stmt, SQLSTATE.undefined_table, `missing FROM-clause entry for table "${rel}"`, location);
 }
 
 /** The items `*` / `t.*` expand to in a select list: [name, expr, table oid, attnum]. */
@@ -150,5 +164,5 @@ export function expandStar(lv: Level, rel: string | null, location: number): Sco
     markCorrelated(lv, d);
     return it.cols.map((c) => ({ ...c, expr: shiftLevels(c.expr, d) }));
   }
-  throw err(lv.stmt, SQLSTATE.undefined_table, `missing FROM-clause entry for table "${rel}"`, location);
+  throw missingRel(lv, rel, location);
 }

@@ -62,6 +62,8 @@ const CORPUS: readonly string[] = [
   'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1.5 FROM r) SELECT * FROM r',
   'VALUES (1), (1, 2)',
   'SELECT *',
+  'SELECT t.a FROM t x',
+  'SELECT t.* FROM t AS x',
   'SELECT a, (SELECT count(*) FROM u WHERE u.t_id = t.b) FROM t GROUP BY a',
 ];
 
