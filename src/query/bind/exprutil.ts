@@ -19,7 +19,8 @@ const FALLBACK: ReadonlyMap<number, readonly [string, boolean]> = new Map([
   [700, ['N', false]], [701, ['N', true]], [705, ['X', false]], [1042, ['S', false]], [1043, ['S', false]],
   [1082, ['D', false]], [1083, ['D', false]], [1114, ['D', false]], [1184, ['D', true]], [1186, ['T', true]],
   [1266, ['D', false]], [1700, ['N', false]], [2205, ['N', false]], [2950, ['U', false]], [3802, ['U', false]],
-  [2249, ['P', false]], [2276, ['P', false]], [2277, ['P', false]], [2283, ['P', false]],
+  [2249, ['P', false]], [2276, ['P', false]], [2277, ['P', false]], [2283, ['P', false]], [2776, ['P', false]],
+  [3500, ['P', false]], [5077, ['P', false]], [5078, ['P', false]], [5079, ['P', false]],
 ]);
 
 export function typeCategory(oid: number): string {

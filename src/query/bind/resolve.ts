@@ -97,7 +97,8 @@ function resolvePoly(st: StmtState, decl: readonly number[], actual: readonly nu
   return out;
 }
 
-interface Cand<D> { def: D; types: number[]; packed: number }
+/** `declared`: the signature's types (pseudo-types kept) for ranking, as PostgreSQL; `types`: resolved. */
+interface Cand<D> { def: D; declared: number[]; types: number[]; packed: number }
 
 function coercible(input: readonly number[], types: readonly number[]): boolean {
   for (let i = 0; i < input.length; i++) if (!canCoerce(input[i]!, types[i]!)) return false;
@@ -116,17 +117,17 @@ export function selectOverload<D extends Signature>(st: StmtState, defs: readonl
     if (ex === null) continue;
     const types = resolvePoly(st, ex.types, input);
     if (types === null) continue;
-    all.push({ def, types, packed: ex.packed });
+    all.push({ def, declared: ex.types, types, packed: ex.packed });
   }
   if (all.length === 0) return 'none';
   const done = (c: Cand<D>): Resolved<D> => ({ def: c.def, argTypes: c.types, packed: c.packed });
-  const exact = all.find((c) => c.types.every((t, i) => t === input[i]));
+  const exact = all.find((c) => c.declared.every((t, i) => t === input[i]));
   if (exact !== undefined) return done(exact);
   if (operator && n === 2) {
     const [l, r] = input as [number, number];
     const t = l === Oid.unknown ? r : r === Oid.unknown ? l : 0;
     if (t !== 0 && t !== Oid.unknown) {
-      const e = all.find((c) => c.types[0] === t && c.types[1] === t);
+      const e = all.find((c) => c.declared[0] === t && c.declared[1] === t);
       if (e !== undefined) return done(e);
     }
   }
@@ -149,10 +150,10 @@ function keepBest<D>(cands: Cand<D>[], score: (c: Cand<D>) => number): Cand<D>[]
 function selectCandidate<D>(cands0: Cand<D>[], input: readonly number[]): Resolved<D> | null {
   const done = (c: Cand<D>): Resolved<D> => ({ def: c.def, argTypes: c.types, packed: c.packed });
   const n = input.length;
-  let cands = keepBest(cands0, (c) => c.types.reduce((s, t, i) => s + (input[i] !== Oid.unknown && t === input[i] ? 1 : 0), 0));
+  let cands = keepBest(cands0, (c) => c.declared.reduce((s, t, i) => s + (input[i] !== Oid.unknown && t === input[i] ? 1 : 0), 0));
   if (cands.length === 1) return done(cands[0]!);
   const inCat = input.map((t) => typeCategory(t));
-  cands = keepBest(cands, (c) => c.types.reduce((s, t, i) => s + (input[i] !== Oid.unknown && (t === input[i] || (typeCategory(t) === inCat[i] && isPreferred(t))) ? 1 : 0), 0));
+  cands = keepBest(cands, (c) => c.declared.reduce((s, t, i) => s + (input[i] !== Oid.unknown && (t === input[i] || (typeCategory(t) === inCat[i] && isPreferred(t))) ? 1 : 0), 0));
   if (cands.length === 1) return done(cands[0]!);
   if (!input.includes(Oid.unknown)) return null;
   let resolved = true;
@@ -164,7 +165,7 @@ function selectCandidate<D>(cands0: Cand<D>[], input: readonly number[]): Resolv
     let pref = false;
     let conflict = false;
     for (const c of cands) {
-      const t = c.types[i]!;
+      const t = c.declared[i]!;
       const tc = typeCategory(t);
       const tp = isPreferred(t);
       if (cat === '') { cat = tc; pref = tp; } else if (tc === cat) pref ||= tp;
@@ -178,7 +179,7 @@ function selectCandidate<D>(cands0: Cand<D>[], input: readonly number[]): Resolv
     const kept = cands.filter((c) => {
       for (let i = 0; i < n; i++) {
         if (input[i] !== Oid.unknown) continue;
-        const t = c.types[i]!;
+        const t = c.declared[i]!;
         if (typeCategory(t) !== slotCat[i]) return false;
         if (slotPref[i] === true && !isPreferred(t)) return false;
       }

@@ -92,6 +92,11 @@ export const CORPUS: readonly string[] = [
   'SELECT CAST(a AS bigint), a::float8 FROM t',
   'SELECT (SELECT 1) AS one, (SELECT b FROM t LIMIT 1)',
   'SELECT id, b FROM t ORDER BY b NULLS FIRST',
+  'SELECT 1 + 1.5, \'1\' + 1, \'a\' || \'b\', 1 = 1.0, 2 * 1.5e0',
+  'SELECT a + \'1\', a < g, g * 1.5, f + a, c / 3, -c, - g FROM t',
+  'SELECT date \'2024-01-01\' + 1, now() - interval \'1 day\', e - e, e + interval \'1 hour\' FROM t',
+  'SELECT coalesce(1, 2.5, null), greatest(\'a\', \'b\'), ARRAY[1, 2.5], CASE WHEN true THEN 1 ELSE null END, CASE WHEN true THEN \'1\' ELSE 2 END',
+  'SELECT round(1), abs(-1.5), abs(a), length(\'x\'), upper(\'x\'), concat(\'a\', 1)  FROM t',
   'SELECT a, (SELECT count(*) FROM u WHERE u.t_id = t.a) AS n FROM t GROUP BY a',
   'SELECT t.id, (SELECT max(name) FROM u WHERE u.t_id = t.id AND u.a = t.a) FROM t GROUP BY t.id',
 ];
