@@ -15,6 +15,7 @@ import { coerceTo, selectCommonType } from './coerce.js';
 import { arrayOf, elemOf, typeSqlName, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { selectOverload } from './resolve.js';
+import { markSafe } from './slots.js';
 import { err, type Level } from './state.js';
 
 const bool = (kind: 'and' | 'or', args: Expr[]): Expr => (args.length === 1 ? args[0]! : { kind, type: Oid.bool, typmod: -1, args });
@@ -40,11 +41,14 @@ export function scalarArrayOp(lv: Level, op: string, left: Expr, right: Expr, us
   const [lt, rt] = r.argTypes as [number, number];
   const res = typeof r.def.returns === 'number' ? r.def.returns : r.def.returns([lt, rt]);
   if (res !== Oid.bool) throw err(st, SQLSTATE.wrong_object_type, `op ANY/ALL (array) requires operator to yield boolean`, location);
-  return {
+  const out: ScalarArrayOpExpr = {
     kind: 'scalararrayop', type: Oid.bool, typmod: -1, op: r.def, opArgTypes: [lt, rt], useOr,
     left: coerceTo(st, left, lt, -1, 'i', -1, false),
     right: coerceTo(st, right, arrayOf(rt), -1, 'i', rloc, false),
   };
+  markSafe(st, out.left);
+  markSafe(st, out.right);
+  return out;
 }
 
 function rowCompare(lv: Level, op: string, l: Node, r: Node, location: number): Expr {

@@ -25,6 +25,7 @@ import type { ColumnExpr, Expr } from './bound.js';
 import { columnRef, exprEqual, mapChildren, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { mapOuterPlan } from './planwalk.js';
+import { markStatic } from './slots.js';
 import { err, type Level } from './state.js';
 
 export interface Target {
@@ -40,9 +41,13 @@ export interface GroupSpec {
   readonly sets: number[][] | null;
 }
 
-function addExpr(spec: Expr[], e: Expr): number {
+function addExpr(lv: Level, spec: Expr[], e: Expr): number {
   const i = spec.findIndex((x) => exprEqual(x, e));
-  if (i >= 0) return i;
+  if (i >= 0) {
+    // Matched by value: the literals inside decided the plan's shape.
+    if (spec[i] !== e) markStatic(lv.stmt, e);
+    return i;
+  }
   spec.push(e);
   return spec.length - 1;
 }
@@ -125,8 +130,8 @@ export function bindGroupBy(lv: Level, clause: readonly Node[], targets: readonl
           default: throw notSupported(`${g.kind}`);
         }
       }
-      if ('RowExpr' in n) return [(n.RowExpr.args ?? []).map((a) => addExpr(exprs, groupItem(lv, a, targets)))];
-      return [[addExpr(exprs, groupItem(lv, n, targets))]];
+      if ('RowExpr' in n) return [(n.RowExpr.args ?? []).map((a) => addExpr(lv, exprs, groupItem(lv, a, targets)))];
+      return [[addExpr(lv, exprs, groupItem(lv, n, targets))]];
     };
     for (const n of clause) sets = cross(sets, setsOf(n));
   } finally {
@@ -198,6 +203,10 @@ export function aboveAgg(lv: Level, spec: GroupSpec, e: Expr): Expr {
       return x;
     }
     const i = spec.exprs.findIndex((g) => exprEqual(g, x));
+    if (i >= 0 && spec.exprs[i] !== x) {
+      markStatic(lv.stmt, x);
+      markStatic(lv.stmt, spec.exprs[i]!);
+    }
     if (i >= 0) return columnRef(i, x.type, x.typmod, x.kind === 'column' ? x.name : `group ${i + 1}`);
     if (x.kind === 'subquery' && x.correlated) {
       const m = mapChildren(x, rw) as typeof x;

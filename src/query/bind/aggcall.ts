@@ -19,6 +19,7 @@ import { coerceToBoolean } from './coerce.js';
 import { exprEqual, typeSqlName } from './exprutil.js';
 import { bindExpr, kindText } from './expr.js';
 import { selectOverload, type Signature } from './resolve.js';
+import { markStatic } from './slots.js';
 import { err, placeholder, type ExprKind, type Level } from './state.js';
 
 const AGG_FORBIDDEN = new Set<ExprKind>(['where', 'join', 'group', 'limit', 'offset', 'values', 'from', 'frame', 'filter']);
@@ -81,6 +82,7 @@ export function bindAggCall(lv: Level, fc: FuncCall, name: string): Expr {
       };
     } else {
       if (fc.agg_distinct === true) {
+        for (const k of orderBy) markStatic(st, k.expr);
         for (const k of orderBy) {
           if (!c.args.some((a) => exprEqual(a, k.expr)) && !args.some((a) => exprEqual(a, k.expr))) {
             throw err(st, SQLSTATE.invalid_column_reference, 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', location);

@@ -9,6 +9,7 @@ import type { CallExpr, Expr } from './bound.js';
 import { coerceTo } from './coerce.js';
 import { arrayOf, typeSqlName } from './exprutil.js';
 import { selectOverload, type Resolved, type Signature } from './resolve.js';
+import { markSafe } from './slots.js';
 import { err, type StmtState } from './state.js';
 
 const FUNC_HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.';
@@ -63,5 +64,7 @@ export function bindOperator(st: StmtState, op: string, left: Expr | null, right
   const shape = left === null ? `${op} ${typeSqlName(right.type)}` : `${typeSqlName(left.type)} ${op} ${typeSqlName(right.type)}`;
   if (r === 'none') throw err(st, SQLSTATE.undefined_function, `operator does not exist: ${shape}`, location, { hint: OP_HINT });
   if (r === 'ambiguous') throw err(st, SQLSTATE.ambiguous_function, `operator is not unique: ${shape}`, location, { hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.' });
-  return makeCall(st, r, args, left === null ? [locs[1] ?? -1] : locs);
+  const call = makeCall(st, r, args, left === null ? [locs[1] ?? -1] : locs);
+  if (call.type === Oid.bool) for (const a of call.args) markSafe(st, a);
+  return call;
 }

@@ -77,7 +77,8 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
           let v = typeInfo(target).input(e.value as string, typmod, BIND_SETTINGS);
           const info = typeInfo(target);
           if (typmod >= 0 && info.applyTypmod !== undefined && v !== null) v = info.applyTypmod(v, typmod, explicit);
-          return constOf(target, v, typmod);
+          const c = constOf(target, v, typmod);
+          return e.slot === undefined ? c : { ...c, slot: e.slot };
         } catch (x) {
           if (x instanceof SqlError && x.position === undefined && location >= 0) throw err(st, x.sqlstate, x.message, location, { detail: x.detail, hint: x.hint });
           throw x;

@@ -19,7 +19,8 @@ import { aggsNamed, windowsNamed } from '../functions/registry.js';
 import { locationOf, nodeKind, stringList } from '../parse.js';
 import { typeInfo } from '../types/registry.js';
 import { bindAggCall, bindGroupingFunc } from './aggcall.js';
-import type { CaseExpr, Expr } from './bound.js';
+import type { CaseExpr, ConstExpr, Expr } from './bound.js';
+import { slotAt } from './slots.js';
 import { bindFuncCall, bindOperator } from './call.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { arrayOf, BIND_SETTINGS, constOf, elemOf, typeSqlName } from './exprutil.js';
@@ -102,18 +103,23 @@ export function unknownToText(lv: Level, e: Expr, location: number): Expr {
   return e.type === Oid.unknown ? coerceTo(lv.stmt, e, Oid.text, -1, 'i', location) : e;
 }
 
+function withSlot(e: ConstExpr, slot: number | undefined): ConstExpr {
+  return slot === undefined ? e : { ...e, slot };
+}
+
 function bindConst(lv: Level, c: A_Const): Expr {
+  const st = lv.stmt;
   if (c.isnull === true) return constOf(Oid.unknown, null);
-  if (c.ival !== undefined) return constOf(Oid.int4, c.ival.ival ?? 0);
+  if (c.ival !== undefined) return withSlot(constOf(Oid.int4, c.ival.ival ?? 0), slotAt(st, c.location, true));
   if (c.fval !== undefined) {
     const text = c.fval.fval ?? '0';
     if (/^-?\d+$/.test(text)) {
       const v = BigInt(text);
-      if (v >= -(2n ** 63n) && v < 2n ** 63n) return constOf(Oid.int8, v);
+      if (v >= -(2n ** 63n) && v < 2n ** 63n) return withSlot(constOf(Oid.int8, v), slotAt(st, c.location, true));
     }
-    return constOf(Oid.numeric, typeInfo(Oid.numeric).input(text, -1, BIND_SETTINGS));
+    return withSlot(constOf(Oid.numeric, typeInfo(Oid.numeric).input(text, -1, BIND_SETTINGS)), slotAt(st, c.location, false));
   }
-  if (c.sval !== undefined) return constOf(Oid.unknown, c.sval.sval ?? '');
+  if (c.sval !== undefined) return withSlot(constOf(Oid.unknown, c.sval.sval ?? ''), slotAt(st, c.location, false));
   if (c.boolval !== undefined) return constOf(Oid.bool, c.boolval.boolval === true);
   throw notSupported('bit-string literals', { sql: lv.stmt.sql, location: c.location });
 }

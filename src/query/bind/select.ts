@@ -24,6 +24,7 @@ import { bindFrom } from './from.js';
 import { figureColname } from './names.js';
 import { expandStar } from './scope.js';
 import { bindSetOpOrValues, bindWith } from './setop.js';
+import { markSafe, markStatic } from './slots.js';
 import { err, newLevel, type CteEntry, type Level, type StmtState } from './state.js';
 
 export interface BoundSelect {
@@ -98,7 +99,11 @@ function sortTarget(lv: Level, n: Node, targets: Target[], clause: 'ORDER BY' | 
     lv.kind = prev;
   }
   const i = targets.findIndex((t) => exprEqual(t.expr, e));
-  if (i >= 0) return i;
+  if (i >= 0) {
+    markStatic(lv.stmt, e);
+    markStatic(lv.stmt, targets[i]!.expr);
+    return i;
+  }
   if (!junkAllowed) throw err(lv.stmt, SQLSTATE.invalid_column_reference, 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', locationOf(n));
   targets.push({ name: '?column?', expr: e.type === Oid.unknown ? resolveUnknown(lv.stmt, e, locationOf(n)) : e, tableOid: 0, attnum: 0, location: locationOf(n) });
   return targets.length - 1;
@@ -213,7 +218,8 @@ export function bindLimit(lv: Level, s: SelectStmt, plan: LogicalPlan): LogicalP
       }
       throw x;
     }
-    if (raw.kind === 'const' && (typeof raw.value === 'number' || typeof raw.value === 'bigint' || raw.value === null)) {
+    markSafe(st, e);
+    if (raw.kind === 'const' && raw.slot === undefined && (typeof raw.value === 'number' || typeof raw.value === 'bigint' || raw.value === null)) {
       if (raw.value === null) return null;
       if (raw.value < 0) {
         if (what === 'LIMIT') throw err(st, SQLSTATE.invalid_row_count_in_limit_clause, 'LIMIT must not be negative');

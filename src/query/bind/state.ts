@@ -34,6 +34,9 @@ export interface StmtState {
   nextCteId: number;
   /** Parse locations of bound column references (42803 positions). */
   readonly locations: WeakMap<Expr, number>;
+  /** Lifted literals (location → index) and how each was used: see slots.ts. */
+  readonly liftedAt: ReadonlyMap<number, number>;
+  readonly slots: Map<number, 'ok' | 'int' | 'static'>;
 }
 
 /** Where an expression stands: decides which of aggregates / window functions / SRFs it may hold. */

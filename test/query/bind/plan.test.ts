@@ -8,6 +8,7 @@ import { sqlTypeName } from '../../../src/pg/types.js';
 import type { Expr } from '../../../src/query/bind/bound.js';
 import type { BindCatalog } from '../../../src/query/bind/context.js';
 import { bindQuery } from '../../../src/query/bind/query.js';
+import { normalize } from '../../../src/query/normalize.js';
 import type { LogicalPlan } from '../../../src/query/logical/plan.js';
 import { testDatabase, type TestDatabase } from '../../support/pg.js';
 import { loadParser, parseSync } from './parse.js';
@@ -129,6 +130,33 @@ describe('plan shapes', () => {
   it('IN (list) of one type is = ANY (ARRAY[…])', () => {
     const f = find(bind('SELECT 1 FROM t WHERE a IN (1, 2, 3)').plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
     expect(f.predicate).toMatchObject({ kind: 'scalararrayop', useOr: true, right: { kind: 'array' } });
+  });
+});
+
+describe('lifted literals as value slots', () => {
+  const slots = (sql: string): number[] => {
+    const norm = normalize(sql)!;
+    const liftedAt = new Map(norm.literals.map((l, i) => [l.location, i] as const));
+    return [...(bindQuery(parseSync(sql), { sql, paramTypes: [], catalog, liftedAt }).usedLiterals ?? [])].sort();
+  };
+  it('comparison operands, IN items, strings and LIMIT are slots', () => {
+    expect(slots('SELECT * FROM t WHERE id = 42')).toEqual([0]);
+    expect(slots("SELECT b FROM t WHERE b = 'x' AND a IN (1, 2) LIMIT 5")).toEqual([0, 1, 2, 3]);
+    expect(slots("SELECT e FROM t WHERE e > '2024-01-01'")).toEqual([0]);
+  });
+  it('integers whose type reaches the output, ordinals and GROUP BY matches are not', () => {
+    expect(slots('SELECT 1')).toEqual([]);
+    expect(slots('SELECT a + 1 FROM t')).toEqual([]);
+    expect(slots('SELECT a FROM t ORDER BY 1')).toEqual([]);
+    expect(slots('SELECT a + 1.5 FROM t GROUP BY a + 1.5')).toEqual([]);
+    expect(slots("SELECT b || 'x' FROM t")).toEqual([0]);
+  });
+  it('a slotted constant carries its slot through coercion', () => {
+    const sql = 'SELECT * FROM t WHERE c = 1.5';
+    const norm = normalize(sql)!;
+    const b = bindQuery(parseSync(sql), { sql, paramTypes: [], catalog, liftedAt: new Map([[norm.literals[0]!.location, 0]]) });
+    const f = find(b.plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
+    expect((f.predicate as Extract<Expr, { kind: 'call' }>).args[1]).toMatchObject({ kind: 'const', slot: 0 });
   });
 });
 
