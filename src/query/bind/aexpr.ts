@@ -53,7 +53,7 @@ export function scalarArrayOp(lv: Level, op: string, left: Expr, right: Expr, us
 
 function rowCompare(lv: Level, op: string, l: Node, r: Node, location: number): Expr {
   const la = 'RowExpr' in l ? l.RowExpr.args ?? [] : [];
-  const ra = 'RowExpr' in r ? r.RowExpr.args ?? [] : [];
+  const ra = 'RowExpr' in r ? r.RowExpr.args ?? [] : [r];
   if (la.length !== ra.length) throw err(lv.stmt, SQLSTATE.syntax_error, 'unequal number of entries in row expressions', location);
   if (op !== '=' && op !== '<>') throw notSupported(`row comparison with ${op}`, { sql: lv.stmt.sql, location });
   const parts = la.map((x, i) => bindOperator(lv.stmt, op, bindExpr(lv, x), bindExpr(lv, ra[i]!), location, [locationOf(x), locationOf(ra[i])]));
@@ -81,6 +81,11 @@ export function bindAExprMisc(lv: Level, a: A_Expr, op: string): Expr {
       return scalarArrayOp(lv, op, bindExpr(lv, a.lexpr!), bindExpr(lv, a.rexpr!), a.kind === 'AEXPR_OP_ANY', location, rloc);
     case 'AEXPR_IN': {
       const useOr = op === '=';
+      if (a.lexpr !== undefined && 'RowExpr' in a.lexpr) {
+        // (a, b) IN ((1, 2), (3, 4)): an OR of row comparisons (AND of <> for NOT IN).
+        const parts = listItems(a.rexpr).map((it) => rowCompare(lv, op, a.lexpr!, it, location));
+        return bool(useOr ? 'or' : 'and', parts);
+      }
       const left = bindExpr(lv, a.lexpr!);
       const itemsRaw = listItems(a.rexpr);
       const items = itemsRaw.map((n) => bindExpr(lv, n));

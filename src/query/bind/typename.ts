@@ -44,8 +44,14 @@ export function resolveTypeName(st: StmtState, t: TypeName): { type: number; typ
       case 'timestamp': case 'timestamptz': case 'time': case 'timetz':
         typmod = Math.min(mods[0]!, 6);
         break;
+      case 'interval': {
+        // INTERVAL_TYPMOD(precision, range): `interval '90' day` reads 90 as days, not seconds.
+        const range = mods[0]!;
+        const prec = mods[1] ?? 0xffff;
+        typmod = ((range & 0x7fff) << 16) | (prec & 0xffff);
+        break;
+      }
       default:
-        // interval field masks and others: accepted, not applied (XXX).
         typmod = -1;
     }
   }

@@ -92,6 +92,7 @@ export const CORPUS: readonly string[] = [
   'SELECT CAST(a AS bigint), a::float8 FROM t',
   'SELECT (SELECT 1) AS one, (SELECT b FROM t LIMIT 1)',
   'SELECT id, b FROM t ORDER BY b NULLS FIRST',
+  'SELECT interval \'1\' day, interval \'1-2\' year to month, \'1 hour\'::interval(0), (a, b) IN ((1, \'x\'), (2, \'y\')) FROM t',
   'SELECT 1 + 1.5, \'1\' + 1, \'a\' || \'b\', 1 = 1.0, 2 * 1.5e0',
   'SELECT a + \'1\', a < g, g * 1.5, f + a, c / 3, -c, - g FROM t',
   'SELECT date \'2024-01-01\' + 1, now() - interval \'1 day\', e - e, e + interval \'1 hour\' FROM t',
