@@ -58,11 +58,13 @@ function bindValues(lv: Level, s: SelectStmt, keepUnknown: boolean): LogicalPlan
   return { kind: 'values', rows: out, columns };
 }
 
-function firstTargetLocation(s: SelectStmt): number {
+/** Parse location of output column i of a (leftmost) leaf, for error positions. */
+function targetLocation(s: SelectStmt, i = 0): number {
   let q = s;
   while (isSetOp(q) && q.larg !== undefined) q = q.larg;
-  const t = q.targetList?.[0];
-  return t === undefined ? -1 : locationOf(t);
+  const t = q.targetList?.[i];
+  if (t === undefined || !('ResTarget' in t)) return -1;
+  return locationOf(t.ResTarget.val);
 }
 
 function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
@@ -74,9 +76,9 @@ function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
   const right = bindSetTree(lv, s.rarg!, false);
   if (left.columns.length !== right.columns.length) {
     const longer = left.columns.length > right.columns.length ? s.larg! : s.rarg!;
-    throw err(lv.stmt, SQLSTATE.syntax_error, `each ${what} query must have the same number of columns`, firstTargetLocation(longer));
+    throw err(lv.stmt, SQLSTATE.syntax_error, `each ${what} query must have the same number of columns`, targetLocation(longer));
   }
-  const types = left.columns.map((c, i) => selectCommonType(lv.stmt, [c.type, right.columns[i]!.type], [-1, -1], what));
+  const types = left.columns.map((c, i) => selectCommonType(lv.stmt, [c.type, right.columns[i]!.type], [targetLocation(s.larg!, i), targetLocation(s.rarg!, i)], what));
   const typmods = left.columns.map((c, i) => (c.type === types[i] && right.columns[i]!.type === types[i] && c.typmod === right.columns[i]!.typmod ? c.typmod : -1));
   const l = coerceLeaf(lv, left, types, typmods, what);
   const r = coerceLeaf(lv, right, types, typmods, what);
