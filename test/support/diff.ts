@@ -20,9 +20,14 @@
  * the extended protocol with those parameters (text, types inferred by the server). `before` runs
  * statements (SET …) on both sessions first, `after` undoes them; their outcome counts too.
  *
+ * MEMSTORE_SQL_SHOW_UNSUPPORTED=1 prints every UNSUPPORTED query too; MEMSTORE_SQL_REPORT=<dir>
+ * writes each group's non-OK outcomes to <dir>/<group>.txt.
+ *
  * Left out: binary result format (the pgwire tests cover it), error message texts (reported when
  * they differ, never a failure), NOTICEs.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { rawTypes } from '../query/support/harness.js';
 
@@ -233,6 +238,17 @@ export function summarize(group: string, outcomes: readonly DiffOutcome[]): Diff
   const ok = by('OK').length;
   const head = `[sql diff ${group}] ${outcomes.length} queries: ${ok} OK, ${unsupported.length} UNSUPPORTED, ${mismatches.length} MISMATCH, ${pgErrors.length} PG_ERROR`;
   const body = [...pgErrors, ...mismatches].map(showOutcome);
+  // What the sidecar refuses most, so the next thing to build is visible in the log.
+  const reasons = new Map<string, number>();
+  for (const o of unsupported) reasons.set(o.sidecar?.error?.message ?? '?', (reasons.get(o.sidecar?.error?.message ?? '?') ?? 0) + 1);
+  const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([m, n]) => `  ${n} × UNSUPPORTED: ${m}`);
   if (process.env.MEMSTORE_SQL_SHOW_UNSUPPORTED) body.push(...unsupported.map(showOutcome));
-  return { total: outcomes.length, ok, unsupported: unsupported.length, mismatches, pgErrors, text: [head, ...body].join('\n') };
+  const text = [head, ...top, ...body].join('\n');
+  // MEMSTORE_SQL_REPORT=<dir>: every outcome of the group, for reading after a run.
+  const dir = process.env.MEMSTORE_SQL_REPORT;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${group}.txt`), [[head, ...top].join('\n'), ...outcomes.filter((o) => o.verdict !== 'OK').map(showOutcome)].join('\n\n') + '\n');
+  }
+  return { total: outcomes.length, ok, unsupported: unsupported.length, mismatches, pgErrors, text };
 }

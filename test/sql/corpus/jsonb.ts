@@ -31,7 +31,7 @@ export const JSONB: DiffQuery[] = [
   o("SELECT to_jsonb(1.50), to_jsonb('a\"b'::text), to_jsonb(ARRAY[1, NULL]), to_jsonb('NaN'::float8), to_jsonb(NULL::int), row_to_json(ROW(1, 'x'))"),
   o("SELECT '{\"b\": 1, \"a\": [1, 2.50, \"x\"], \"a\": 3}'::jsonb, '{\"b\": 1, \"a\": 3,  \"a\": 4}'::json, '[1,  2 , {\"z\":null}]'::jsonb, ' \"x\" '::jsonb"),
   o("SELECT '1e3'::jsonb, '-0'::jsonb, '1.000'::jsonb, '\"\\u00e9\"'::jsonb, '{\"a\":{\"b\":{}}}'::jsonb -> 'a'"),
-  o("SELECT id, j || '{\"z\": 1}', j - 'a', j #- '{nested,x}' FROM docs WHERE jsonb_typeof(j) IN ('object', 'array') ORDER BY id"),
+  o("SELECT id, j || '{\"z\": 1}', j - 'a', j #- '{nested,x}' FROM docs WHERE jsonb_typeof(j) = 'object' ORDER BY id"),
   o("SELECT id, j - 0, j - 'x', j - -1 FROM docs WHERE jsonb_typeof(j) = 'array' ORDER BY id"),
   e("SELECT '{\"a\": 1}'::jsonb - 0", '22023'),
   o("SELECT id, jsonb_set(j, '{a}', '99'), jsonb_insert(j, '{tags,0}', '\"new\"'), jsonb_strip_nulls(j) FROM docs WHERE jsonb_typeof(j) = 'object' ORDER BY id"),
@@ -51,7 +51,7 @@ export const JSONB: DiffQuery[] = [
   e("SELECT '[1, 2'::json", '22P02'),
   e("SELECT ('{\"a\": \"x\"}'::jsonb ->> 'a')::int", '22P02'),
   e("SELECT jsonb_build_object('a')", '22023'),
-  e("SELECT '{\"a\": 1}'::jsonb -> 'a' + 1", '42883'),
+  e("SELECT ('{\"a\": 1}'::jsonb -> 'a') + 1", '42883'),
   o("SELECT j @> '[1]', j <@ '[1, 2, 3]', j = '[]'::jsonb, j < '{}'::jsonb FROM docs ORDER BY id"),
   o("SELECT id, j FROM docs WHERE j IS NOT NULL ORDER BY j, id"),
 ];
