@@ -10,7 +10,7 @@
  * printed).
  */
 import { expect, it } from 'vitest';
-import { compareAnswers, diffQuery, showOutcome, summarize, type DiffOutcome, type DiffQuery, type DiffSessions } from '../support/diff.js';
+import { diffQuery, showOutcome, summarize, type DiffOutcome, type DiffQuery, type DiffSessions } from '../support/diff.js';
 import { unsupportedBudget } from './budget.js';
 import { QueryGen, queryPrng, shrink, sqlOf, sqlOfQuery, type GenQuery } from './gen.js';
 import { seedFrom } from './prng.js';
@@ -99,11 +99,3 @@ it(`random queries answer as PostgreSQL 17 does (seed ${SEED})`, async () => {
   expect(s.mismatches.map(showOutcome), `MISMATCHes (seed ${SEED})`).toEqual([]);
   expect(s.unsupported).toBeLessThanOrEqual(unsupportedBudget('random', outcomes.length));
 }, 600_000);
-
-// compareAnswers is the one comparison: a self-check that equal answers compare equal.
-it('compares answers as multisets when unordered', () => {
-  const a = { fields: [{ name: 'x', type: 23 }], rows: [['1'], ['2']], command: 'SELECT', rowCount: 2 };
-  const b = { ...a, rows: [['2'], ['1']] };
-  expect(compareAnswers(a, b, false)).toBeUndefined();
-  expect(compareAnswers(a, b, true)).toMatch(/row 0 differs/);
-});

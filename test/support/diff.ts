@@ -71,6 +71,7 @@ export interface DiffOutcome {
 }
 
 const NOT_SUPPORTED = '0A000';
+const QUERY_TIMEOUT_MS = Number(process.env.MEMSTORE_SQL_QUERY_TIMEOUT_MS ?? '30000');
 
 /** Two sessions, one on each side, that reconnect if a statement killed the connection. */
 export class DiffSessions {
@@ -89,7 +90,9 @@ export class DiffSessions {
   }
 
   private async connect(url: string): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: url, types: rawTypes });
+    // A statement that never answers (a hung operator) fails after QUERY_TIMEOUT_MS instead of
+    // stalling the whole file; the connection is then dropped and made again.
+    const c = new pg.Client({ connectionString: url, types: rawTypes, query_timeout: QUERY_TIMEOUT_MS });
     // A connection the far side drops must fail the statement, not the process.
     c.on('error', () => undefined);
     await c.connect();
@@ -149,7 +152,7 @@ export function compareAnswers(p: Answer, s: Answer, ordered: boolean): string |
 }
 
 /** Verdict of one statement run on both sides. `expectError` = the corpus marked it an error case. */
-function judge(p: Answer, s: Answer, ordered: boolean, expectError: string | undefined): { verdict: Verdict; why: string } {
+export function judge(p: Answer, s: Answer, ordered: boolean, expectError: string | undefined): { verdict: Verdict; why: string } {
   if (p.error) {
     if (expectError === undefined) return { verdict: 'PG_ERROR', why: `PostgreSQL refused it: ${p.error.code} ${p.error.message}` };
     if (expectError !== p.error.code) return { verdict: 'PG_ERROR', why: `PostgreSQL gave ${p.error.code} (${p.error.message}), the corpus expects ${expectError}` };
@@ -185,6 +188,8 @@ export async function diffQuery(sessions: DiffSessions, q: DiffQuery): Promise<D
   };
   try {
     for (const b of q.before ?? []) await step(b, `before "${b}"`);
+    // A setting the sidecar refused would make the query's answer differ for that reason alone.
+    if (worst.verdict === 'UNSUPPORTED') return worst;
     const ordered = q.ordered === true;
     const modes: ('simple' | 'extended')[] = q.params ? ['extended'] : q.extended === false ? ['simple'] : ['simple', 'extended'];
     for (const mode of modes) {
