@@ -15,8 +15,9 @@
  * Queries are trees of `Node`s so a mismatch can be shrunk: any node may be replaced by one of its
  * children of the same kind or by a literal, clauses dropped (shrink() yields the candidates).
  *
- * XXX: no subqueries, window functions or set operations in generated queries (the corpus has
- * them); the generator's value is in expressions, NULL logic, joins and grouping.
+ * Predicates may hold [NOT] EXISTS, [NOT] IN and scalar aggregate subqueries, correlated or not.
+ * XXX: no window functions or set operations in generated queries (the corpus has them); the
+ * generator's value is in expressions, NULL logic, joins, subqueries and grouping.
  */
 import { Prng } from './prng.js';
 import { REFS, TABLES, type ColKind, type TableInfo } from './schema.js';
@@ -89,6 +90,8 @@ function literal(r: Prng, kind: Kind): Node {
 
 export class QueryGen {
   private scope: Source[] = [];
+  /** Subqueries in the current query (their aliases s1, s2 …; at most two). */
+  private subqueries = 0;
 
   constructor(private readonly r: Prng) {}
 
@@ -171,6 +174,7 @@ export class QueryGen {
     const r = this.r;
     if (depth <= 0) return this.comparison(0);
     const d = depth - 1;
+    if (this.subqueries < 2 && r.chance(0.08)) return this.subqueryPred(d);
     switch (r.int(0, 9)) {
       case 0: return node('bool', '(', this.pred(d), ' AND ', this.pred(d), ')');
       case 1: return node('bool', '(', this.pred(d), ' OR ', this.pred(d), ')');
@@ -182,6 +186,28 @@ export class QueryGen {
       case 7: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IS DISTINCT FROM ', ' IS NOT DISTINCT FROM ']), this.expr(k, d), ')'); }
       case 8: return node('bool', '(', this.pred(d), r.pick([' IS TRUE)', ' IS NOT FALSE)', ' IS UNKNOWN)', ' = true)']));
       default: return this.comparison(d);
+    }
+  }
+
+  /**
+   * [NOT] EXISTS / [NOT] IN / scalar-aggregate comparison over another table, correlated to the
+   * outer scope half of the time (the inner predicate may use outer columns).
+   */
+  private subqueryPred(depth: number): Node {
+    const r = this.r;
+    this.subqueries++;
+    const outer = this.scope;
+    const inner: Source = { alias: `s${this.subqueries}`, table: r.pick(TABLES) };
+    const outerInt = this.column('int');
+    this.scope = r.chance(0.5) ? [inner] : [...outer, inner];
+    const innerPred = this.pred(depth);
+    const innerIntOwn = node('int', `${inner.alias}.${r.pick(inner.table.columns.filter((c) => c.kind === 'int')).name}`);
+    this.scope = outer;
+    const from = `${inner.table.name} ${inner.alias}`;
+    switch (r.int(0, 2)) {
+      case 0: return node('bool', r.pick(['(EXISTS (', '(NOT EXISTS (']), `SELECT 1 FROM ${from} WHERE `, innerPred, '))');
+      case 1: return node('bool', '(', outerInt ?? literal(r, 'int'), r.pick([' IN (', ' NOT IN (']), 'SELECT ', innerIntOwn, ` FROM ${from} WHERE `, innerPred, '))');
+      default: return node('bool', '(', outerInt ?? literal(r, 'int'), ` ${r.pick(['=', '<', '>='])} (SELECT ${r.pick(['max', 'min', 'count'])}(`, innerIntOwn, `) FROM ${from} WHERE `, innerPred, '))');
     }
   }
 
@@ -215,6 +241,7 @@ export class QueryGen {
   /** FROM: a table and 0–2 foreign-key joins. */
   private from(): { base: Source; joins: JoinStep[] } {
     const r = this.r;
+    this.subqueries = 0;
     const base: Source = { alias: 't0', table: r.pick(TABLES) };
     const sources = [base];
     const joins: JoinStep[] = [];

@@ -38,7 +38,7 @@ export interface DiffQuery {
   readonly ordered?: boolean;
   /** Parameter values ($1…), text or NULL: run through the extended protocol with them. */
   readonly params?: readonly (string | null)[];
-  /** The SQLSTATE PostgreSQL gives: an intentional error case. */
+  /** The SQLSTATE PostgreSQL gives: an intentional error case ('*': any, as for generated queries). */
   readonly error?: string;
   /** Statements run first on both sessions (SET TimeZone …); compared too. */
   readonly before?: readonly string[];
@@ -155,13 +155,13 @@ export function compareAnswers(p: Answer, s: Answer, ordered: boolean): string |
 export function judge(p: Answer, s: Answer, ordered: boolean, expectError: string | undefined): { verdict: Verdict; why: string } {
   if (p.error) {
     if (expectError === undefined) return { verdict: 'PG_ERROR', why: `PostgreSQL refused it: ${p.error.code} ${p.error.message}` };
-    if (expectError !== p.error.code) return { verdict: 'PG_ERROR', why: `PostgreSQL gave ${p.error.code} (${p.error.message}), the corpus expects ${expectError}` };
+    if (expectError !== p.error.code && expectError !== '*') return { verdict: 'PG_ERROR', why: `PostgreSQL gave ${p.error.code} (${p.error.message}), the corpus expects ${expectError}` };
     if (!s.error) return { verdict: 'MISMATCH', why: `PostgreSQL errored ${p.error.code} (${p.error.message}), the sidecar answered` };
     if (s.error.code === p.error.code) return { verdict: 'OK', why: s.error.message === p.error.message ? '' : `message differs: "${s.error.message}" vs "${p.error.message}"` };
     if (s.error.code === NOT_SUPPORTED) return { verdict: 'UNSUPPORTED', why: s.error.message };
     return { verdict: 'MISMATCH', why: `SQLSTATE differs: primary ${p.error.code} (${p.error.message}), sidecar ${s.error.code} (${s.error.message})` };
   }
-  if (expectError !== undefined) return { verdict: 'PG_ERROR', why: `PostgreSQL answered, the corpus expects ${expectError}` };
+  if (expectError !== undefined && expectError !== '*') return { verdict: 'PG_ERROR', why: `PostgreSQL answered, the corpus expects ${expectError}` };
   if (s.error) {
     if (s.error.code === NOT_SUPPORTED) return { verdict: 'UNSUPPORTED', why: s.error.message };
     return { verdict: 'MISMATCH', why: `the sidecar errored ${s.error.code} (${s.error.message}), PostgreSQL answered` };
