@@ -145,7 +145,10 @@ export function compareAnswers(p: Answer, s: Answer, ordered: boolean): string |
   const pk = rowKeys(p, ordered), sk = rowKeys(s, ordered);
   if (pk.length !== sk.length) return `row count differs: primary ${pk.length}, sidecar ${sk.length}`;
   for (let i = 0; i < pk.length; i++) {
-    if (pk[i] !== sk[i]) return `${ordered ? 'row' : 'sorted row'} ${i} differs: primary ${pk[i]}, sidecar ${sk[i]}`;
+    if (pk[i] === sk[i]) continue;
+    // Same rows in another order: the sidecar's sort is wrong, or the ORDER BY was not total.
+    const sameSet = ordered && compareAnswers(p, s, false) === undefined ? ' (same rows in another order: a wrong sort, unless the ORDER BY leaves ties)' : '';
+    return `${ordered ? 'row' : 'sorted row'} ${i} differs: primary ${pk[i]}, sidecar ${sk[i]}${sameSet}`;
   }
   if (p.rowCount !== s.rowCount) return `rowCount differs: primary ${p.rowCount}, sidecar ${s.rowCount}`;
   return undefined;
