@@ -11,7 +11,8 @@
  *   `numbers` holds the awkward ones (0.1, NaN, ±Infinity, -0, extremes) for output and errors.
  * - ids are dense from 1; orders.customer_id and items.product_id mostly reference existing rows
  *   (a few dangle and a few are NULL, for outer joins and NOT IN).
- * - The database is initdb'd with --locale=C: text orders by bytes on both sides.
+ * - The database is initdb'd with --locale=C: text orders by bytes on both sides, except
+ *   `words.w` (COLLATE "und-x-icu"), where the sidecar must sort as the primary or refuse.
  */
 import { Prng } from './prng.js';
 
@@ -94,6 +95,7 @@ CREATE TABLE moments (id int4 PRIMARY KEY, d date, t time, ts timestamp, tz time
 CREATE TABLE docs (id int4 PRIMARY KEY, j jsonb, js json, ia int4[], ta text[]);
 CREATE TABLE kv (k text, n int4, v text, PRIMARY KEY (k, n));
 CREATE TABLE employees (id int4 PRIMARY KEY, name text NOT NULL, boss int4, dept text, salary numeric(9,2));
+CREATE TABLE words (id int4 PRIMARY KEY, w text COLLATE "und-x-icu", wc text COLLATE "C");
 CREATE TABLE events (at timestamptz, kind text, n int4);
 ALTER TABLE events REPLICA IDENTITY FULL;
 `;
@@ -248,6 +250,11 @@ export function schemaSql(seed = DATA_SEED): string {
   const employees: (string | number | null)[][] = [[1, 'Root', null, 'board', '100000.00']];
   for (let id = 2; id <= 60; id++) employees.push([id, `${word()} ${id}`, r.int(Math.max(1, id - 10), id - 1), r.pick(['eng', 'ops', 'sales', null]), nul(money(20000, 90000))]);
   out += rows('employees', 'id, name, boss, dept, salary', employees);
+
+  // Text under a linguistic (ICU) collation: the sidecar must order it as the primary or refuse.
+  const words: (string | number | null)[][] = [];
+  for (let id = 1; id <= 60; id++) { const w = r.chance(0.3) ? r.pick(ODD_TEXT) : r.pick(WORDS); words.push([id, nul(w), nul(w)]); }
+  out += rows('words', 'id, w, wc', words);
 
   const events: (string | number | null)[][] = [];
   for (let i = 0; i < 200; i++) events.push([nul(instant()), nul(r.pick(['click', 'view', 'buy'])), nul(r.int(0, 9))]);
