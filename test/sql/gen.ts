@@ -16,8 +16,9 @@
  * children of the same kind or by a literal, clauses dropped (shrink() yields the candidates).
  *
  * Predicates may hold [NOT] EXISTS, [NOT] IN and scalar aggregate subqueries, correlated or not.
- * XXX: no window functions or set operations in generated queries (the corpus has them); the
- * generator's value is in expressions, NULL logic, joins, subqueries and grouping.
+ * Select lists may hold window functions whose value is independent of tie-breaking, and a query
+ * may be combined with another of the same column kinds by UNION / INTERSECT / EXCEPT [ALL].
+ * XXX: no CTEs, LATERAL or SRFs in generated queries (the corpus has them).
  */
 import { Prng } from './prng.js';
 import { REFS, TABLES, type ColKind, type TableInfo } from './schema.js';
@@ -58,17 +59,26 @@ export interface GenQuery {
   readonly groupBy: readonly Node[];
   readonly having?: Node;
   readonly limit?: number;
+  /** A second SELECT of the same column kinds combined with this one (before ORDER BY/LIMIT). */
+  readonly setop?: { readonly op: string; readonly q: GenQuery };
 }
 
 export function sqlOfQuery(q: GenQuery): string {
+  let s = sqlOfCore(q);
+  if (q.setop) s += ` ${q.setop.op} ${sqlOfCore(q.setop.q)}`;
+  s += ` ORDER BY ${q.select.map((_, i) => `${i + 1}`).join(', ')}`;
+  if (q.limit !== undefined) s += ` LIMIT ${q.limit}`;
+  return s;
+}
+
+/** SELECT … FROM … WHERE … GROUP BY … HAVING …, without ORDER BY and LIMIT. */
+function sqlOfCore(q: GenQuery): string {
   let s = `SELECT ${q.shape === 'distinct' ? 'DISTINCT ' : ''}${q.select.map((e, i) => `${sqlOf(e)} AS c${i}`).join(', ')}`;
   s += ` FROM ${q.base.table.name} ${q.base.alias}`;
   for (const j of q.joins) s += ` ${j.type} ${j.source.table.name} ${j.source.alias} ON ${j.on}`;
   if (q.where) s += ` WHERE ${sqlOf(q.where)}`;
   if (q.groupBy.length) s += ` GROUP BY ${q.groupBy.map(sqlOf).join(', ')}`;
   if (q.having) s += ` HAVING ${sqlOf(q.having)}`;
-  s += ` ORDER BY ${q.select.map((_, i) => `${i + 1}`).join(', ')}`;
-  if (q.limit !== undefined) s += ` LIMIT ${q.limit}`;
   return s;
 }
 
@@ -238,6 +248,20 @@ export class QueryGen {
     }
   }
 
+  /**
+   * A window function whose value does not depend on how ties are broken: partition-wide
+   * aggregates and rank/dense_rank (equal sort keys get equal values).
+   */
+  private window(kind: Kind): Node {
+    const r = this.r;
+    const part = this.expr(this.anyKind(), 1);
+    if (kind === 'int' && r.chance(0.5)) return node('int', `${r.pick(['rank', 'dense_rank'])}() OVER (PARTITION BY `, part, ' ORDER BY ', this.expr(this.anyKind(), 1), ')');
+    if (kind === 'int') return node('int', 'count(*) OVER (PARTITION BY ', part, ')');
+    if (kind === 'numeric' || kind === 'float') return node(kind, 'sum(', this.expr(kind, 1), ') OVER (PARTITION BY ', part, ')');
+    if (kind === 'bool') return this.expr(kind, 1);
+    return node(kind, `${r.pick(['min', 'max'])}(`, this.expr(kind, 1), ') OVER (PARTITION BY ', part, ')');
+  }
+
   /** FROM: a table and 0–2 foreign-key joins. */
   private from(): { base: Source; joins: JoinStep[] } {
     const r = this.r;
@@ -281,8 +305,17 @@ export class QueryGen {
       const having = !groupBy.length || !r.chance(0.4) ? undefined : r.chance(0.5) ? node('bool', '(', this.aggregate(1), ' IS NOT NULL)') : node('bool', `(count(*) > ${r.int(0, 4)})`);
       return { shape, base, joins, select: [...groupBy, ...aggs], where, groupBy, having, limit: r.chance(0.2) ? r.int(0, 10) : undefined };
     }
-    const select = Array.from({ length: r.int(1, 4) }, () => this.expr(this.anyKind(), r.int(0, 3)));
-    return { shape, base, joins, select, where, groupBy: [], limit: r.chance(0.3) ? r.int(0, 20) : undefined };
+    const kinds = Array.from({ length: r.int(1, 4) }, () => this.anyKind());
+    const select = kinds.map((k) => (r.chance(0.1) ? this.window(k) : this.expr(k, r.int(0, 3))));
+    const limit = r.chance(0.3) ? r.int(0, 20) : undefined;
+    if (r.chance(0.15)) {
+      // The same column kinds from another FROM: UNION / INTERSECT / EXCEPT [ALL].
+      const other = this.from();
+      const q2: GenQuery = { shape: 'select', ...other, select: kinds.map((k) => this.expr(k, r.int(0, 2))), where: r.chance(0.6) ? this.pred(r.int(1, 2)) : undefined, groupBy: [] };
+      const op = `${r.pick(['UNION', 'INTERSECT', 'EXCEPT'])}${r.chance(0.4) ? ' ALL' : ''}`;
+      return { shape: 'select', base, joins, select, where, groupBy: [], limit, setop: { op, q: q2 } };
+    }
+    return { shape, base, joins, select, where, groupBy: [], limit };
   }
 
   /** A predicate and the FROM it ranges over, for ternary logic partitioning. */
@@ -338,6 +371,7 @@ function simpler(n: Node): Node[] {
 /** Candidate reductions of a query, roughly biggest first. */
 export function* shrink(q: GenQuery): Generator<GenQuery> {
   if (q.limit !== undefined) yield { ...q, limit: undefined };
+  if (q.setop) yield { ...q, setop: undefined };
   if (q.having) yield { ...q, having: undefined };
   if (q.where) yield { ...q, where: undefined };
   for (let j = q.joins.length - 1; j >= 0; j--) {
