@@ -318,12 +318,14 @@ export class QueryGen {
     return { shape, base, joins, select, where, groupBy: [], limit };
   }
 
-  /** A predicate and the FROM it ranges over, for ternary logic partitioning. */
-  tlp(): { from: string; pred: Node } {
+  /** A predicate, the FROM it ranges over and an additive aggregate, for ternary logic partitioning. */
+  tlp(): { from: string; pred: Node; agg: string } {
     const { base, joins } = this.from();
     let from = `${base.table.name} ${base.alias}`;
     for (const j of joins) from += ` ${j.type} ${j.source.table.name} ${j.source.alias} ON ${j.on}`;
-    return { from, pred: this.pred(this.r.int(1, 3)) };
+    // count(*) or an integer sum: both add up over the three partitions.
+    const agg = this.r.chance(0.5) ? 'count(*)' : `coalesce(sum(${sqlOf(this.column('int')!)}), 0)`;
+    return { from, pred: this.pred(this.r.int(1, 3)), agg };
   }
 }
 

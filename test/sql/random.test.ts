@@ -2,7 +2,8 @@
  * Randomized differential test: MEMSTORE_SQL_QUERIES (default 2000) generated queries (test/sql/
  * gen.ts) run on the primary and on the sidecar; any MISMATCH fails with its seed and a shrunk
  * query. Plus ternary logic partitioning (TLP): for a random predicate p over a random FROM,
- * count(WHERE p) + count(WHERE NOT p) + count(WHERE p IS NULL) must equal count(*) on the sidecar.
+ * agg(WHERE p) + agg(WHERE NOT p) + agg(WHERE p IS NULL) must equal agg over all rows on the
+ * sidecar, for agg = count(*) or an integer sum.
  *
  * Reproduce: MEMSTORE_SQL_SEED=<seed> (printed) reruns the same queries; MEMSTORE_SQL_ONLY=<i>
  * runs query i of that seed alone. MEMSTORE_SQL_SECONDS (default 45) caps the wall time of the
@@ -66,9 +67,9 @@ it(`random queries answer as PostgreSQL 17 does (seed ${SEED})`, async () => {
     ran++;
     if (i % 5 === 4) {
       // TLP: three partitions of the same FROM must add up to all its rows.
-      const { from, pred } = gen.tlp();
+      const { from, pred, agg } = gen.tlp();
       const p = sqlOf(pred);
-      const parts = [`SELECT count(*) FROM ${from}`, `SELECT count(*) FROM ${from} WHERE ${p}`, `SELECT count(*) FROM ${from} WHERE NOT (${p})`, `SELECT count(*) FROM ${from} WHERE (${p}) IS NULL`];
+      const parts = [`SELECT ${agg} FROM ${from}`, `SELECT ${agg} FROM ${from} WHERE ${p}`, `SELECT ${agg} FROM ${from} WHERE NOT (${p})`, `SELECT ${agg} FROM ${from} WHERE (${p}) IS NULL`];
       const counts: (number | undefined)[] = [];
       for (const sql of parts) {
         const out = await diffQuery(sessions, { sql, ordered: true, extended: false, seed: id, error: '*' });
@@ -79,7 +80,7 @@ it(`random queries answer as PostgreSQL 17 does (seed ${SEED})`, async () => {
       if (counts.every((c) => c !== undefined)) {
         tlpChecked++;
         const [all, t, f, n] = counts;
-        if (t! + f! + n! !== all) tlpFailures.push(`TLP ${id}: ${t} + ${f} + ${n} != ${all} for WHERE ${p} over ${from}`);
+        if (t! + f! + n! !== all) tlpFailures.push(`TLP ${id}: ${t} + ${f} + ${n} != ${all} for ${agg} WHERE ${p} over ${from}`);
       }
       continue;
     }
