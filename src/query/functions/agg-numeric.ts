@@ -254,7 +254,8 @@ function registerSums(): void {
       init: () => ({ n: 0, sx: 0, sxx: 0 }),
       step: (s, a) => {
         const x = a[0] as number;
-        const r = single ? Math.fround(s.sx + x) : s.sx + x;
+        // The first value is the state as is (-0 stays -0), as float4pl/float8pl's NULL start.
+        const r = s.n === 0 ? x : single ? Math.fround(s.sx + x) : s.sx + x;
         if ((r === Infinity || r === -Infinity) && Number.isFinite(s.sx) && Number.isFinite(x)) throw floatOverflow();
         s.sx = r;
         s.n++;
