@@ -22,10 +22,13 @@
  * collating elements of more than one character, BRE/ERE flavours (flags b, e).
  *
  * XXX matching semantics: a boolean test (~, !~, SIMILAR TO) is exact, since a match exists for
- * both engines or for neither. What a match *captures* can differ: ARE picks the longest match at
- * the leftmost position (POSIX), JS the first one its backtracking finds. `substring('ab' from
- * 'a|ab')` gives 'ab' in PostgreSQL and 'a' here. Patterns whose alternatives or quantifiers do
- * not overlap (the common case) agree.
+ * both engines or for neither. The extent of a match can differ: ARE takes the longest match at
+ * the leftmost position (POSIX), JS the first its backtracking finds. regexp.ts stretches JS's
+ * match to the longest for patterns with alternatives (`substring('ab' from 'a|ab')` is 'ab', as in
+ * PostgreSQL), except when they also hold anchors, word constraints, lookaround or non-greedy
+ * quantifiers. Left as JS gives it: greedy quantifiers that give up length (`a*(ab)?` on 'aab':
+ * 'aa' here, 'aab' in PostgreSQL), the whole-RE greediness rule of mixed greedy/non-greedy
+ * patterns, and which text each parenthesized subexpression captures.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
