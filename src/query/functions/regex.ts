@@ -335,15 +335,44 @@ class Translator {
         this.out += '\\B';
         return false;
     }
-    if (c >= 0x31 && c <= 0x39) {
-      // A back-reference \1..\9 (ARE also reads \10.. when that many groups exist: not here).
-      const n = c - 0x30;
+    if (c >= 0x30 && c <= 0x39) return this.digitEscape(c);
+    const entry = this.charEntry(ch);
+    this.out += literal(entry, this.f.icase);
+    return true;
+  }
+
+  /**
+   * \N after the backslash (ARE's lexer): one digit 1-9, or a number no larger than the groups
+   * opened so far, is a back-reference; otherwise up to three octal digits are a character.
+   */
+  private digitEscape(first: number): boolean {
+    const start = this.i - 1;
+    let n = first - 0x30;
+    let len = 1;
+    while (this.peek() >= 0x30 && this.peek() <= 0x39 && len < 255) {
+      n = Math.min(n * 10 + (this.peek() - 0x30), 1e9);
+      this.i++;
+      len++;
+    }
+    if (first !== 0x30 && (len === 1 || n <= this.groups)) {
       if (n > this.closed) throw invalid('invalid backreference number');
       this.out += `\\${n}`;
       return true;
     }
-    const entry = this.charEntry(ch);
-    this.out += literal(entry, this.f.icase);
+    this.i = start;
+    let v = 0;
+    let k = 0;
+    while (k < 3 && this.peek() >= 0x30 && this.peek() <= 0x37) {
+      v = v * 8 + (this.peek() - 0x30);
+      this.i++;
+      k++;
+    }
+    if (v > 0xff) {
+      // One digit too many for a byte: PostgreSQL gives it back.
+      this.i--;
+      v >>= 3;
+    }
+    this.out += literal(v, this.f.icase);
     return true;
   }
 
