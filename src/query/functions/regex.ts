@@ -137,14 +137,23 @@ class Translator {
       return { source: this.out, groups: 0, longest: false };
     }
     if (this.cps.length >= 4 && this.cps.slice(0, 3).every((c) => c === 0x2a)) throw notSupported('memstore does not support regular expression director (***) prefixes');
-    if (this.peek() === 0x28 && this.peek(1) === 0x3f && this.isOptionLetter(this.peek(2))) throw notSupported('memstore does not support embedded options in regular expressions');
+    if (this.peek() === 0x28 && this.peek(1) === 0x3f && this.isOptionLetter(this.peek(2))) {
+      // ARE's lexer: letters up to ')', each a known option, else "invalid embedded option".
+      let k = 2;
+      while (this.isOptionLetter(this.peek(k))) {
+        if (!'bceimnpqstwx'.includes(String.fromCharCode(this.peek(k)))) throw invalid('invalid embedded option');
+        k++;
+      }
+      if (this.peek(k) !== 0x29) throw invalid('invalid embedded option');
+      throw notSupported('memstore does not support embedded options in regular expressions');
+    }
     this.sequence(0);
     if (this.i < this.cps.length) throw invalid('parentheses () not balanced');
     return { source: this.out, groups: this.groups, longest: this.alternation && !this.contextual && !this.nonGreedy };
   }
 
   private isOptionLetter(c: number): boolean {
-    return c >= 0x61 && c <= 0x7a;
+    return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
   }
 
   private skipExpanded(): void {
