@@ -10,7 +10,7 @@ import { splitUs, US_PER_DAY, US_PER_DAY_N } from '../types/datetime-format.js';
 import { intervalKey, intervalType, ivIsFinite } from '../types/interval.js';
 import { registerCast, registerType, type CastContext, type EvalSettings } from '../types/registry.js';
 import { roundTime, timeType, timetzParts, timetzText, timetzType, wrapDay } from '../types/time.js';
-import { isFiniteTs, roundUs, timestampType, timestamptzType, utcToLocalUs } from '../types/timestamp.js';
+import { isFiniteTs, localToUtcUs, roundUs, timestampType, timestamptzType, tsInRange, utcToLocalUs } from '../types/timestamp.js';
 import { sessionZone } from '../types/timezone.js';
 import {
   age, dateToTimestampForCompare, dateToTimestamptzForCompare, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz,
@@ -99,7 +99,13 @@ function registerComparisons(): void {
   const id = (d: Datum): number | bigint => d as number | bigint;
   const dateKey = (d: Datum): number | bigint => dateToTimestampForCompare(num(d));
   const dateTzKey = (d: Datum, cx: CallContext): number | bigint => dateToTimestamptzForCompare(num(d), cx.settings);
-  const tsTzKey = (d: Datum, cx: CallContext): number | bigint => timestampToTimestamptz(big(d), cx.settings);
+  // out of range after the zone shift: between every finite value and infinity, as PostgreSQL
+  const tsTzKey = (d: Datum, cx: CallContext): number | bigint => {
+    const us = big(d);
+    if (!isFiniteTs(us)) return us;
+    const r = localToUtcUs(us, zoneOf(cx));
+    return tsInRange(r) ? r : r > 0n ? TS_NOEND - 1n : TS_NOBEGIN + 1n;
+  };
   comparisons(T.date, T.date, id, id);
   comparisons(T.time, T.time, id, id);
   comparisons(T.ts, T.ts, id, id);
