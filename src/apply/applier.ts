@@ -39,7 +39,7 @@ import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolveUnchanged } from '../store/row.js';
-import { describeKey, rowKey, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
+import { describeKey, rowKey, tableChanged, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { describeChange, placeholderRelation, startResync } from './resync.js';
@@ -178,11 +178,12 @@ export class Applier {
     }
     let changes = 0;
     const commitUs = unixMicrosFromPg(commit.commitTime);
-    // A spilled transaction is read back through a reused window: a change held for a syncing
-    // table outlives this call, so it must not be a view into that window.
-    const stable = !this.buffer.spilled;
+    // A change held for a syncing table outlives this call: it must not be a view into the
+    // spill file's reused window, nor pin a whole in-memory arena of the buffer (spill.ts).
+    const spilled = this.buffer.spilled;
     this.buffer.forEach((raw) => {
-      changes += this.applyOne(decodePgoutput(stable ? raw : copyBytes(raw)), commit.commitLsn, commitUs);
+      const own = spilled || this.mayBeHeld(raw) ? copyBytes(raw) : raw;
+      changes += this.applyOne(decodePgoutput(own), commit.commitLsn, commitUs);
     });
     store.appliedLsn = commit.endLsn;
     store.contentLsn = commit.endLsn;
@@ -269,6 +270,18 @@ export class Applier {
     }
   }
 
+  /**
+   * Whether applying this raw message may keep (a view of) it beyond the transaction: a row
+   * change or Relation of a table that is syncing or not in the store is held; other message kinds
+   * are rare enough to be copied always.
+   */
+  private mayBeHeld(raw: Uint8Array): boolean {
+    const tag = raw[0];
+    if (tag !== 0x49 && tag !== 0x55 && tag !== 0x44 && tag !== 0x52) return true; // I U D R
+    const t = this.store.tables.get(u32(raw, 1));
+    return t === undefined || t.status === 'syncing';
+  }
+
   /** Holds a change of a syncing table until its copy is swapped in. */
   private hold(t: TableState, msg: PendingChange['msg'], commitLsn: Lsn, commitUs: number): void {
     (t.resync ??= { pending: [], phase: 'queued' }).pending.push({ msg, commitLsn, commitUs });
@@ -292,6 +305,7 @@ export class Applier {
         const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         t.rows.set(rowKey(t, msg.newTuple), msg.newTuple);
+        tableChanged(t);
         return 1;
       }
       case 'update': {
@@ -310,6 +324,7 @@ export class Applier {
           row = resolveUnchanged(row, t.rows.get(rowKey(t, row)));
         }
         t.rows.set(rowKey(t, row), row);
+        tableChanged(t);
         return 1;
       }
       case 'delete': {
@@ -317,6 +332,7 @@ export class Applier {
         if (!t) return 0;
         const tuple = msg.keyTuple ?? msg.oldTuple;
         if (tuple) t.rows.delete(rowKey(t, tuple));
+        tableChanged(t);
         return 1;
       }
       case 'truncate': {
@@ -325,6 +341,7 @@ export class Applier {
           const t = this.liveTable(oid, { ...msg, relationOids: [oid] }, commitLsn, commitUs);
           if (!t) continue;
           t.rows.clear();
+          tableChanged(t);
           n++;
         }
         return n;

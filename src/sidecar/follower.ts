@@ -44,7 +44,7 @@ import { DEFAULT_COMPACTION } from '../store/compaction.js';
 import type { SpillOptions } from '../apply/spill.js';
 import type { ChangeLog } from '../snapshot/change-log.js';
 import { replayChangeLog } from './replay.js';
-import type { Store, TableState } from '../store/store.js';
+import { tableChanged, type Store, type TableState } from '../store/store.js';
 
 export interface FollowerOptions {
   readonly source: SourceOptions;
@@ -415,7 +415,10 @@ export class Follower implements StreamConsumer {
 
   private tableFor(table: PublishedTable): TableState {
     const existing = this.o.store.tables.get(table.relation.oid);
-    if (existing) existing.rows.clear();
+    if (existing) {
+      existing.rows.clear();
+      tableChanged(existing);
+    }
     const t = existing ?? this.o.store.createTable(table.relation, table.keyOrder);
     noteGeneratedColumns(t, table, this.o.log);
     this.partitions.copied(table, t);

@@ -64,6 +64,17 @@ export interface TableState {
   generatedColumns?: readonly string[];
   /** Why the rows may differ from the source although the table is live (until a fresh copy). */
   stale?: string;
+  /**
+   * Bumped by every change to the rows or the description (tableChanged): a statement that
+   * yielded to the event loop compares it to tell whether the table moved under it (exec/run.ts).
+   * Absent = 0. A table replaced whole is a new TableState, which readers detect by identity.
+   */
+  changes?: number;
+}
+
+/** Notes a change of the table's rows or description for readers spanning event-loop turns. */
+export function tableChanged(t: TableState): void {
+  t.changes = (t.changes ?? 0) + 1;
 }
 
 /** A change of a syncing table, held until its copy is swapped in. */
@@ -221,6 +232,7 @@ export function rowKey(t: TableState, row: Uint8Array): Uint8Array {
  * identity index) can. FULL identity marks every column as "key", which is not unique.
  */
 export function describeKey(state: TableState, relation: Relation): void {
+  tableChanged(state);
   state.relation = relation;
   const keyIndexes: number[] = [];
   relation.columns.forEach((c: RelationColumn, i) => {
@@ -244,6 +256,7 @@ export function describeKey(state: TableState, relation: Relation): void {
 }
 
 function skip(state: TableState, reason: string): void {
+  tableChanged(state);
   state.status = 'skipped';
   state.reason = reason;
   state.rows.clear();

@@ -1,7 +1,13 @@
 /*
- * register-exec.ts — registers the exec family's types, casts, functions, operators and aggregates
- * (types/registry.ts, functions/registry.ts). Called once by builtins.ts.
+ * register-exec.ts — registers the exec family's generic aggregates (count, min, max, bool_and,
+ * bool_or, every, mode, percentile_disc) and the window functions (functions/registry.ts).
+ * Called once by builtins.ts.
  */
+import { GENERIC_AGGS } from './agg-generic.js';
+import { registerAgg, registerWindow } from './registry.js';
+import { WINDOW_FUNCTIONS } from './window.js';
+
 export function registerExec(): void {
-  // filled in by the exec family
+  for (const a of GENERIC_AGGS) registerAgg(a);
+  for (const w of WINDOW_FUNCTIONS) registerWindow(w);
 }

@@ -1,0 +1,163 @@
+/*
+ * agg-generic.ts — aggregates that work for any type: count(*), count(any), min/max (any type
+ * with a btree order), bool_and / bool_or / every, and the ordered-set aggregates mode() and
+ * percentile_disc() WITHIN GROUP (ORDER BY …), whose input the executor sorts before stepping.
+ *
+ * States are small objects mutated in place (one per group); final() does not change the state,
+ * so window frames may call it repeatedly on a growing state.
+ */
+import { SqlError } from '../../errors.js';
+import { SQLSTATE } from '../../pgwire/sqlstate.js';
+import { notSupported } from '../errors.js';
+import type { Datum } from '../types/datum.js';
+import { typeInfo } from '../types/registry.js';
+import { Pseudo, type AggDef, type CallContext } from './registry.js';
+
+const INT8 = 20;
+const BOOL = 16;
+const FLOAT8 = 701;
+
+interface Count {
+  n: bigint;
+}
+
+export const countStar: AggDef<Count> = {
+  name: 'count',
+  args: [],
+  returns: INT8,
+  strict: false,
+  init: () => ({ n: 0n }),
+  step: (s) => {
+    s.n++;
+    return s;
+  },
+  final: (s) => s.n,
+  inverse: (s) => {
+    s.n--;
+    return s;
+  },
+};
+
+export const countAny: AggDef<Count> = { ...countStar, args: [Pseudo.any], strict: true };
+
+interface Best {
+  v: Datum;
+  cmp: ((a: Datum, b: Datum) => number) | null;
+}
+
+function compareOf(cx: CallContext): (a: Datum, b: Datum) => number {
+  const t = typeInfo(cx.argTypes[0]!);
+  if (t.compare === undefined) throw notSupported(`min/max over type ${t.sqlName}`);
+  return t.compare;
+}
+
+function extreme(name: 'min' | 'max'): AggDef<Best> {
+  const sign = name === 'max' ? 1 : -1;
+  return {
+    name,
+    args: [Pseudo.anyelement],
+    returns: (t) => t[0]!,
+    strict: true,
+    init: () => ({ v: null, cmp: null }),
+    step: (s, args, cx) => {
+      const d = args[0]!;
+      if (s.v === null) {
+        s.v = d;
+        s.cmp = compareOf(cx);
+      } else if (sign * s.cmp!(d, s.v) > 0) s.v = d;
+      return s;
+    },
+    final: (s) => s.v,
+  };
+}
+
+export const minAgg = extreme('min');
+export const maxAgg = extreme('max');
+
+interface BoolState {
+  v: boolean | null;
+}
+
+function boolAgg(name: string, and: boolean): AggDef<BoolState> {
+  return {
+    name,
+    args: [BOOL],
+    returns: BOOL,
+    strict: true,
+    init: () => ({ v: null }),
+    step: (s, args) => {
+      const b = args[0] as boolean;
+      s.v = s.v === null ? b : and ? s.v && b : s.v || b;
+      return s;
+    },
+    final: (s) => s.v,
+  };
+}
+
+export const boolAnd = boolAgg('bool_and', true);
+export const boolOr = boolAgg('bool_or', false);
+export const every = boolAgg('every', true);
+
+interface Sorted {
+  items: Datum[];
+}
+
+/** mode() WITHIN GROUP (ORDER BY x): the most frequent value, the first (smallest) on ties. */
+export const modeAgg: AggDef<Sorted> = {
+  name: 'mode',
+  args: [Pseudo.anyelement],
+  returns: (t) => t[0]!,
+  strict: true,
+  orderedSet: { directArgs: [] },
+  init: () => ({ items: [] }),
+  step: (s, args) => {
+    s.items.push(args[0]!);
+    return s;
+  },
+  final: (s, cx) => {
+    if (s.items.length === 0) return null;
+    const cmp = compareOf(cx);
+    let best: Datum = null;
+    let bestN = 0;
+    let cur: Datum = null;
+    let n = 0;
+    for (const d of s.items) {
+      if (n > 0 && cmp(d, cur) === 0) n++;
+      else {
+        cur = d;
+        n = 1;
+      }
+      if (n > bestN) {
+        best = cur;
+        bestN = n;
+      }
+    }
+    return best;
+  },
+};
+
+/** percentile_disc(fraction) WITHIN GROUP (ORDER BY x): the first value whose position reaches the fraction. */
+export const percentileDisc: AggDef<Sorted> = {
+  name: 'percentile_disc',
+  args: [Pseudo.anyelement],
+  returns: (t) => t[0]!,
+  strict: true,
+  orderedSet: { directArgs: [FLOAT8] },
+  init: () => ({ items: [] }),
+  step: (s, args) => {
+    s.items.push(args[0]!);
+    return s;
+  },
+  final: (s, _cx, direct) => {
+    const p = direct?.[0] ?? null;
+    if (p === null) return null;
+    const f = Number(p);
+    if (!(f >= 0 && f <= 1)) throw new SqlError(SQLSTATE.numeric_value_out_of_range, `percentile value ${f} is not between 0 and 1`);
+    const n = s.items.length;
+    if (n === 0) return null;
+    const row = Math.ceil(f * n);
+    return s.items[Math.max(row, 1) - 1] ?? null;
+  },
+};
+
+export const GENERIC_AGGS: readonly AggDef[] = [countStar, countAny, minAgg, maxAgg, boolAnd, boolOr, every, modeAgg, percentileDisc] as unknown as readonly AggDef[];
