@@ -124,6 +124,12 @@ describe('datetime functions against PostgreSQL 17', () => {
         f('to_char', [T.tstz, T.text], [recentTimestamptz(r), 'TZ tz OF TZH:TZM']);
         f('to_char', [T.interval, T.text], [randomInterval(r), pick(['HH24:MI:SS', 'YYYY MM DD HH MI SS MS US', 'FMDD "days" HH24 "h"', 'Y,YYY CC'])]);
       }
+      for (let i = 0; i < N; i++) {
+        const args = [randomTimestamp(r, false), randomTimestamp(r, false), randomTimestamp(r, false), randomTimestamp(r, false)].map((x) => (r() < 0.1 ? null : x));
+        cases.push({ label: 'overlaps(timestamp x4)', sql: 'SELECT (($1::timestamp, $2::timestamp) OVERLAPS ($3::timestamp, $4::timestamp))::text AS v', params: args, mine: () => callText('overlaps', 'func', [T.ts, T.ts, T.ts, T.ts], args, es) });
+        const d = [randomTimestamp(r, true), randomInterval(r), randomTimestamp(r, true), randomTimestamp(r, true)];
+        cases.push({ label: 'overlaps(timestamptz, interval, timestamptz, timestamptz)', sql: 'SELECT (($1::timestamptz, $2::interval) OVERLAPS ($3::timestamptz, $4::timestamptz))::text AS v', params: d, mine: () => callText('overlaps', 'func', [T.tstz, T.interval, T.tstz, T.tstz], d, es) });
+      }
       for (const [text, fmt] of TO_TIMESTAMP) {
         f('to_timestamp', [T.text, T.text], [text, fmt]);
         f('to_date', [T.text, T.text], [text, fmt]);
