@@ -231,7 +231,7 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>,
         continue;
       }
       if (!/^(\d+(\.\d*)?|\.\d+)$/.test(body)) throw bad();
-      const uu = unit ?? bareUnit(typmod);
+      const uu: string = unit ?? bareUnit(typmod);
       if (seen.has(uu)) throw bad();
       seen.add(uu);
       addUnit(a, uu, sign * Number(body));
