@@ -4,8 +4,9 @@
  * jsonb-ops.ts (paths, containment, edits) and jsonb-build.ts (values to json).
  *
  * json (text) operators parse the document per call, with a one-entry cache for several operators
- * on one row's value (XXX: a long json value is still parsed once per row and operator group). Left out (0A000): jsonpath (jsonb_path_*, @?, @@), row_to_json and
- * json_populate_record*, jsonb_set_lax, json_each / json_array_elements on json.
+ * on one row's value (XXX: a long json value is still parsed once per row and operator group).
+ * Left out (0A000): jsonpath (jsonb_path_*, @?, @@), row_to_json (records carry no field names
+ * here), json(b)_populate_record* / _to_record*, jsonb_set_lax, json_strip_nulls.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -186,11 +187,42 @@ function registerJsonOps(): void {
     if (s.type === 'array') return s.items!.length;
     throw new SqlError(SQLSTATE.invalid_parameter_value, s.type === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
   });
+  const bad = (m: string): SqlError => new SqlError(SQLSTATE.invalid_parameter_value, m);
+  srf('json_array_elements', [JSON], JSON, ([j]) => jsonElements(j as string, false, bad), 'value');
+  srf('json_array_elements_text', [JSON], TEXT, ([j]) => jsonElements(j as string, true, bad), 'value');
+  srf('json_each', [JSON], RECORD, ([j]) => jsonEach(j as string, false, bad), [
+    { name: 'key', type: TEXT },
+    { name: 'value', type: JSON },
+  ]);
+  srf('json_each_text', [JSON], RECORD, ([j]) => jsonEach(j as string, true, bad), [
+    { name: 'key', type: TEXT },
+    { name: 'value', type: TEXT },
+  ]);
+  srf('json_object_keys', [JSON], TEXT, ([j]) => {
+    const s = parseJsonSpans(j as string);
+    if (s.type !== 'object') throw bad(`cannot call json_object_keys on ${s.type === 'array' ? 'an array' : 'a scalar'}`);
+    return s.keys!;
+  });
   fn('to_json', [Pseudo.anyelement], JSON, ([d], cx) => toJson(d!, cx.argTypes[0]!, cx.settings), { volatility: 's' });
   fn('json_build_object', [Pseudo.any], JSON, (args, cx) => jsonBuildObject(args, cx.argTypes, cx.settings), { variadic: Pseudo.any, strict: false, volatility: 's' });
   fn('json_build_object', [], JSON, () => '{}', { volatility: 's' });
   fn('json_build_array', [Pseudo.any], JSON, (args, cx) => jsonBuildArray(args, cx.argTypes, cx.settings), { variadic: Pseudo.any, strict: false, volatility: 's' });
   fn('json_build_array', [], JSON, () => '[]', { volatility: 's' });
+}
+
+function* jsonElements(text: string, asText: boolean, bad: (m: string) => SqlError): Iterable<Datum> {
+  const s = parseJsonSpans(text);
+  if (s.type !== 'array') throw bad(`cannot call ${asText ? 'json_array_elements_text' : 'json_array_elements'} on ${s.type === 'object' ? 'a non-array' : 'a scalar'}`);
+  for (const x of s.items!) yield asText ? spanText(text, x) : spanJson(text, x);
+}
+
+function* jsonEach(text: string, asText: boolean, bad: (m: string) => SqlError): Iterable<Datum> {
+  const s = parseJsonSpans(text);
+  if (s.type !== 'object') throw bad(s.type === 'array' ? 'cannot deconstruct an array as an object' : 'cannot deconstruct a scalar');
+  for (let i = 0; i < s.keys!.length; i++) {
+    const x = s.items![i]!;
+    yield { types: [TEXT, asText ? TEXT : JSON], fields: [s.keys![i]!, asText ? spanText(text, x) : spanJson(text, x)] };
+  }
 }
 
 function* elements(v: JsonNode, fnName: string, asText: boolean): Iterable<Datum> {
@@ -276,7 +308,7 @@ function registerJsonbOps(): void {
       throw notBuiltYet(name);
     }, { variadic: Pseudo.any, strict: false });
   }
-  for (const name of ['jsonb_path_query', 'jsonb_to_record', 'jsonb_to_recordset', 'json_to_record', 'json_to_recordset', 'jsonb_populate_recordset', 'json_populate_recordset', 'json_each', 'json_each_text', 'json_array_elements', 'json_array_elements_text', 'json_object_keys']) {
+  for (const name of ['jsonb_path_query', 'jsonb_to_record', 'jsonb_to_recordset', 'json_to_record', 'json_to_recordset', 'jsonb_populate_recordset', 'json_populate_recordset']) {
     registerFunc({
       name,
       kind: 'func',
