@@ -76,7 +76,7 @@ export function planKeyAccess(conjuncts: readonly Expr[], keyColumns: readonly n
       let col = c.args[0]!;
       let val = c.args[1]!;
       let op = c.def.name as CmpOp;
-      if (col.kind !== 'column') {
+      if (col.kind !== 'column' || col.levelsUp !== 0) {
         [col, val] = [val, col];
         op = FLIP[op]!;
       }

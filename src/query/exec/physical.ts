@@ -54,8 +54,18 @@ export class Planner {
   readonly env: CompileEnv;
 
   constructor(private readonly store: Store) {
-    this.env = { sub: (p) => this.plan(p, all(), null), fallback: FALLBACK_SETTINGS };
+    this.env = {
+      sub: (p) => {
+        const node = this.plan(p, all(), null);
+        this.pending.push(node);
+        return node;
+      },
+      fallback: FALLBACK_SETTINGS,
+    };
   }
+
+  /** Subquery plans compiled since the last node was made: they belong to the next node made. */
+  private pending: PhysNode[] = [];
 
   private fn(e: Expr): Fn {
     return compileExpr(e, this.env);
@@ -66,6 +76,15 @@ export class Planner {
   }
 
   plan(p: LogicalPlan, req: Req, order: Order): PhysNode {
+    const outer = this.pending;
+    this.pending = [];
+    const node = this.node(p, req, order);
+    if (this.pending.length > 0) node.subplans = [...(node.subplans ?? []), ...this.pending];
+    this.pending = outer;
+    return node;
+  }
+
+  private node(p: LogicalPlan, req: Req, order: Order): PhysNode {
     switch (p.kind) {
       case 'scan':
         return this.scan(p, [], req, order);
