@@ -209,7 +209,7 @@ export class Planner {
       if (pair !== null && c.kind === 'call' && c.argTypes[0] === c.argTypes[1] && typeInfo(c.argTypes[0]!).hashKey !== undefined) eq.push({ ...pair, cond: c });
       else rest.push(c);
     }
-    const lookup = this.keyLookup(j, eq, rest, lreq, L);
+    const lookup = this.keyLookup(j, eq, rest, lreq, rreq, L);
     if (lookup !== null) return lookup;
     const left = this.plan(j.left, lreq, null);
     const right = this.plan(j.right, rreq, null);
@@ -235,7 +235,7 @@ export class Planner {
   }
 
   /** A key lookup join when the inner side is a table scan and `=` covers its whole key. */
-  private keyLookup(j: JoinNode, eq: readonly { l: Expr; r: Expr; cond: Expr }[], rest: readonly Expr[], lreq: Set<number>, L: number): PhysNode | null {
+  private keyLookup(j: JoinNode, eq: readonly { l: Expr; r: Expr; cond: Expr }[], rest: readonly Expr[], lreq: Set<number>, rreq: Set<number>, L: number): PhysNode | null {
     if (!(j.join === 'inner' || j.join === 'left' || j.join === 'semi' || j.join === 'anti')) return null;
     let inner = j.right;
     let innerConds: Expr[] = [];
@@ -255,7 +255,7 @@ export class Planner {
     }
     this.tables.set(scan.tableOid, `${scan.schema}.${scan.table}`);
     const residual = and([...eq.filter((e) => !used.has(e.cond)).map((e) => e.cond), ...rest]);
-    const needed = new Set<number>(scan.columns.map((_c, i) => i));
+    const needed = reqOf(innerConds, rreq);
     const innerFilter = and(innerConds);
     const details = [`Key Cond: ${eq.filter((e) => used.has(e.cond)).map((e) => deparse(e.cond)).join(' AND ')}`];
     if (innerFilter !== null) details.push(`Inner Filter: ${deparse(innerFilter)}`);
