@@ -178,11 +178,12 @@ export class Applier {
     }
     let changes = 0;
     const commitUs = unixMicrosFromPg(commit.commitTime);
-    // A spilled transaction is read back through a reused window: a change held for a syncing
-    // table outlives this call, so it must not be a view into that window.
-    const stable = !this.buffer.spilled;
+    // A change held for a syncing table outlives this call: it must not be a view into the
+    // spill file's reused window, nor pin a whole in-memory arena of the buffer (spill.ts).
+    const spilled = this.buffer.spilled;
     this.buffer.forEach((raw) => {
-      changes += this.applyOne(decodePgoutput(stable ? raw : copyBytes(raw)), commit.commitLsn, commitUs);
+      const own = spilled || this.mayBeHeld(raw) ? copyBytes(raw) : raw;
+      changes += this.applyOne(decodePgoutput(own), commit.commitLsn, commitUs);
     });
     store.appliedLsn = commit.endLsn;
     store.contentLsn = commit.endLsn;
@@ -267,6 +268,18 @@ export class Applier {
       if (p.msg.tag === 'ddl') this.applyDdlRelation(p.msg, p.commitLsn, p.commitUs);
       else this.applyOne(p.msg, p.commitLsn, p.commitUs);
     }
+  }
+
+  /**
+   * Whether applying this raw message may keep (a view of) it beyond the transaction: a row
+   * change or Relation of a table that is syncing or not in the store is held; other message kinds
+   * are rare enough to be copied always.
+   */
+  private mayBeHeld(raw: Uint8Array): boolean {
+    const tag = raw[0];
+    if (tag !== 0x49 && tag !== 0x55 && tag !== 0x44 && tag !== 0x52) return true; // I U D R
+    const t = this.store.tables.get(u32(raw, 1));
+    return t === undefined || t.status === 'syncing';
   }
 
   /** Holds a change of a syncing table until its copy is swapped in. */

@@ -28,11 +28,14 @@ import { encodeCopyRow } from '../decode/copy-text.js';
 import type { ExecResult } from '../pgwire/engine.js';
 import { notSupported, readOnly } from './errors.js';
 import type { EngineEnv, Plan } from './plan.js';
-import { KV_RELATION, kvSource, memstoreSource, planRows } from './select.js';
+import { planRows } from './select.js';
+import { KV_RELATION, kvSource, memstoreSource } from './select-source.js';
 import { expiryOf, NO_EXPIRY, nowMicros } from '../store/memstore.js';
 import { pinnedSnapshot, type PinnedSnapshot } from './pinned-snapshot.js';
 import type { ByteMap } from '../store/byte-map.js';
 import { SqlError } from '../errors.js';
+import { outputSettings } from './eval-settings.js';
+import { rendered, rowRenderer, settingsSensitive } from './render.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
 import type { BuildContext } from './values.js';
 
@@ -86,6 +89,8 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
   const kvForm = c.query === undefined && c.relation?.schemaname === KV_RELATION.schema && c.relation.relname === KV_RELATION.name;
   const pinnedForm = c.query !== undefined || (c.attlist?.length ?? 0) > 0 ? null : memstoreForm ? 'memstore' : kvForm ? 'kv' : 'table';
   const tableOid = rp.fields[0]?.tableOid;
+  const types = rp.fields.map((f) => f.typeOid);
+  const sensitive = settingsSensitive(types);
   return {
     fields: null,
     paramTypeOids: rp.paramTypeOids,
@@ -94,8 +99,9 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
     run(ec, args): ExecResult | Promise<ExecResult> {
       const pin = pinnedSnapshot(ec.session);
       if (pin !== undefined) return copyPinned(pin, pinnedForm, tableOid, env);
+      const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters)) : null;
       const rows = rp.rows(ec, args);
-      const result = (r: Iterator<Uint8Array>): ExecResult => ({ kind: 'copy-out', columnCount, chunks: copyLines(r), tag: copyTag });
+      const result = (r: Iterator<Uint8Array>): ExecResult => ({ kind: 'copy-out', columnCount, chunks: copyLines(rendered(r, render)), tag: copyTag });
       return rows instanceof Promise ? rows.then(result) : result(rows);
     },
   };

@@ -36,7 +36,7 @@
  *   initialParameters(startup)           validated startup settings (Engine)
  *   cacheStats()                         sizes of the plan caches (tests, metrics)
  */
-import type { RawStmt } from 'libpg-query';
+import type { Node, RawStmt, SelectStmt } from 'libpg-query';
 import type { LsnWaiters } from '../apply/lsn-waiters.js';
 import { SqlError } from '../errors.js';
 import type { Engine, ExecContext, ExecResult, FieldDescription, SessionState, Statement } from '../pgwire/engine.js';
@@ -51,6 +51,8 @@ import { loadParser, nodeKind, parseSql } from './parse.js';
 import type { EngineEnv, Plan } from './plan.js';
 import { planCopy } from './copy.js';
 import { planSelect } from './select.js';
+import { execLimits, planExplain, planSql, preferredError } from './sql-plan.js';
+import { planDeallocate, planExecute, planPrepare } from './prepared-sql.js';
 import { planClose, planDeclare, planFetch } from './cursor.js';
 import { planDiscard, planTransaction, planVariableSet, planVariableShow, sessionExtra } from './session.js';
 import { normalizeSetting } from './settings.js';
@@ -236,8 +238,43 @@ class BoundStatement implements Statement {
       }
       this.preparedFields = plan.fields;
     }
-    return plan.run(ctx, { params, literals: this.literals });
+    if (params.length < this.paramTypeOids.length) {
+      // Only the simple protocol gets here short of values (pgwire checks Bind's count).
+      throw new SqlError(SQLSTATE.undefined_parameter, `there is no parameter $${params.length + 1}`);
+    }
+    const timeoutMs = execLimits(session).statementTimeoutMs;
+    if (timeoutMs <= 0) return plan.run(ctx, { params, literals: this.literals });
+    return withStatementTimeout(ctx, timeoutMs, (c) => plan.run(c, { params, literals: this.literals }));
   }
+}
+
+/**
+ * statement_timeout for a statement that waits or computes asynchronously: its context's signal
+ * also aborts when the time is up, with 57014 as PostgreSQL words it. A synchronous result (a
+ * lazily pulled scan) is not covered (XXX).
+ */
+function withStatementTimeout(ctx: ExecContext, ms: number, run: (c: ExecContext) => ExecResult | Promise<ExecResult>): ExecResult | Promise<ExecResult> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new SqlError(SQLSTATE.query_canceled, 'canceling statement due to statement timeout')), ms);
+  const onCancel = (): void => ac.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onCancel();
+  else ctx.signal.addEventListener('abort', onCancel, { once: true });
+  const done = (): void => {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onCancel);
+  };
+  let out: ExecResult | Promise<ExecResult>;
+  try {
+    out = run({ session: ctx.session, signal: ac.signal, notice: (n) => ctx.notice(n) });
+  } catch (e) {
+    done();
+    throw e;
+  }
+  if (!(out instanceof Promise)) {
+    done();
+    return out;
+  }
+  return out.finally(done);
 }
 
 function isTxExit(raw: RawStmt): boolean {
@@ -391,10 +428,31 @@ export class QueryEngine implements Engine {
     return { plan, textSpecific: ctx.textSpecific, allUsed: ctx.usedLiterals.size === mine };
   }
 
+  /**
+   * A query: the single-table planner (select.ts) answers what it knows, with its key walks and the
+   * stored-bytes fast path; everything else goes through the executor pipeline (sql-plan.ts).
+   */
+  private planQuery(ctx: BuildContext, node: Node & { SelectStmt: SelectStmt }): Plan {
+    const params = [...ctx.paramTypes];
+    try {
+      return planSelect(ctx, this.env, node.SelectStmt);
+    } catch (oldError) {
+      if (!(oldError instanceof SqlError)) throw oldError;
+      // The old planner may have typed parameters or used literals before it gave up.
+      ctx.paramTypes.splice(0, ctx.paramTypes.length, ...params);
+      ctx.usedLiterals.clear();
+      try {
+        return planSql(ctx, this.env, node);
+      } catch (newError) {
+        throw preferredError(oldError, newError);
+      }
+    }
+  }
+
   private dispatch(ctx: BuildContext, raw: RawStmt): Plan {
     const node = raw.stmt;
     if (node === undefined) throw notSupported('empty statement');
-    if ('SelectStmt' in node) return planSelect(ctx, this.env, node.SelectStmt);
+    if ('SelectStmt' in node) return this.planQuery(ctx, node);
     if ('VariableSetStmt' in node) return planVariableSet(ctx, node.VariableSetStmt);
     if ('VariableShowStmt' in node) return planVariableShow(ctx, node.VariableShowStmt);
     if ('TransactionStmt' in node) return planTransaction(ctx, node.TransactionStmt);
@@ -409,7 +467,16 @@ export class QueryEngine implements Engine {
     if ('FetchStmt' in node) return planFetch(ctx, node.FetchStmt);
     if ('ClosePortalStmt' in node) return planClose(ctx, node.ClosePortalStmt);
     const kind = nodeKind(node);
-    if (kind === 'ExplainStmt') throw notSupported('EXPLAIN is not supported by memstore');
+    if ('ExplainStmt' in node) return planExplain(ctx, this.env, node.ExplainStmt);
+    if ('PrepareStmt' in node) {
+      // Locations are byte offsets into the UTF-8 text.
+      const bytes = Buffer.from(ctx.sql, 'utf8');
+      const start = raw.stmt_location ?? 0;
+      const text = bytes.subarray(start, raw.stmt_len === undefined || raw.stmt_len === 0 ? bytes.length : start + raw.stmt_len).toString('utf8');
+      return planPrepare(ctx, node.PrepareStmt, text);
+    }
+    if ('ExecuteStmt' in node) return planExecute(ctx, node.ExecuteStmt, (sql, types, session) => this.prepare(sql, types, session));
+    if ('DeallocateStmt' in node) return planDeallocate(ctx, node.DeallocateStmt);
     if (kind === 'UnlistenStmt') return { fields: null, paramTypeOids: ctx.paramTypes, txExit: false, valid: () => true, run: () => ({ kind: 'command', tag: 'UNLISTEN' }) };
     const command = writeCommand(kind, (node as unknown as Record<string, Record<string, unknown>>)[kind] ?? {});
     if (command !== null) throw readOnly(command);

@@ -31,14 +31,12 @@ import { formatLsn } from '../lsn.js';
 import { civilFromDays, daysFromCivil, US_PER_DAY } from '../pg/time.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { elementTypeOf, Oid, sqlTypeName } from '../pg/types.js';
+import { boolIn } from './types/bool.js';
+import { floatIn, floatOut } from './types/float.js';
+import { int2In, int4In, int8In, invalidInput, isSpace, parseInteger, trimSpace } from './types/int.js';
+import { numericIn, numericOut } from './types/numeric.js';
 
-export function invalidInput(typeOid: number, text: string): SqlError {
-  return new SqlError(SQLSTATE.invalid_text_representation, `invalid input syntax for type ${sqlTypeName(typeOid)}: "${text}"`);
-}
-
-function outOfRange(typeOid: number, text: string): SqlError {
-  return new SqlError(SQLSTATE.numeric_value_out_of_range, `value "${text}" is out of range for type ${sqlTypeName(typeOid)}`);
-}
+export { floatIn, floatOut, invalidInput, parseInteger };
 
 function notConvertible(typeOid: number): SqlError {
   return new SqlError(SQLSTATE.feature_not_supported, `memstore cannot read values of type ${sqlTypeName(typeOid)}`, {
@@ -46,18 +44,7 @@ function notConvertible(typeOid: number): SqlError {
   });
 }
 
-/** PostgreSQL's isspace() set for input trimming. */
-function trim(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isSpace(s.charCodeAt(a))) a++;
-  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
+const trim = trimSpace;
 
 export function inputText(typeOid: number, text: string, timeZone = 'UTC'): string {
   switch (typeOid) {
@@ -68,12 +55,12 @@ export function inputText(typeOid: number, text: string, timeZone = 'UTC'): stri
     case Oid.oid:
       return String(parseInteger(text, Oid.oid));
     case Oid.numeric:
-      return numericIn(text);
+      return numericText(text);
     case Oid.float4:
     case Oid.float8:
       return floatOut(floatIn(text, typeOid), typeOid === Oid.float4);
     case Oid.bool:
-      return boolIn(text);
+      return boolText(text);
     case Oid.text:
     case Oid.varchar:
     case Oid.bpchar:
@@ -100,185 +87,20 @@ export function inputText(typeOid: number, text: string, timeZone = 'UTC'): stri
   }
 }
 
-// --- integers -------------------------------------------------------------------------------------
-
-const INT_RANGE: ReadonlyMap<number, readonly [bigint, bigint]> = new Map([
-  [Oid.int2, [-32768n, 32767n]],
-  [Oid.int4, [-2147483648n, 2147483647n]],
-  [Oid.int8, [-(2n ** 63n), 2n ** 63n - 1n]],
-  [Oid.oid, [-2147483648n, 4294967295n]],
-]);
-
-const PLAIN_INT = /^-?[0-9]{1,15}$/;
+// --- integers, numeric, floats, bool: the type files own them ----------------------------------
 
 function intIn(text: string, typeOid: number): string {
-  // Hot path: a plain decimal that cannot overflow a double.
-  if (PLAIN_INT.test(text) && (text.length < 2 || text[text[0] === '-' ? 1 : 0] !== '0')) {
-    const v = Number(text);
-    if (typeOid === Oid.int8 || (typeOid === Oid.int4 ? v >= -2147483648 && v <= 2147483647 : v >= -32768 && v <= 32767)) return text;
-    throw outOfRange(typeOid, text);
-  }
-  return String(parseInteger(text, typeOid));
+  return String(typeOid === Oid.int2 ? int2In(text) : typeOid === Oid.int4 ? int4In(text) : int8In(text));
 }
 
-/** The value of an integer input (PostgreSQL 16+ syntax), range-checked for the type. */
-export function parseInteger(text: string, typeOid: number): bigint {
-  const s = trim(text);
-  let i = 0;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    i = 1;
-  }
-  let body = s.slice(i);
-  let prefix = '';
-  let re = DEC_DIGITS;
-  if (body.length > 2 && body[0] === '0') {
-    const p = body[1]!.toLowerCase();
-    if (p === 'x' || p === 'o' || p === 'b') {
-      prefix = '0' + p;
-      re = p === 'x' ? HEX_DIGITS : p === 'o' ? OCT_DIGITS : BIN_DIGITS;
-      body = body.slice(2);
-    }
-  }
-  if (!re.test(body)) throw invalidInput(typeOid, text);
-  let v = BigInt(prefix + body.replace(/_/g, ''));
-  if (neg) v = -v;
-  const range = INT_RANGE.get(typeOid)!;
-  if (v < range[0] || v > range[1]) throw outOfRange(typeOid, text);
-  if (typeOid === Oid.oid && v < 0n) v += 4294967296n;
-  return v;
-}
-
-const DEC_DIGITS = /^[0-9](?:_?[0-9])*$/;
-const HEX_DIGITS = /^(?:_?[0-9a-fA-F])+$/;
-const OCT_DIGITS = /^(?:_?[0-7])+$/;
-const BIN_DIGITS = /^(?:_?[01])+$/;
-
-// --- numeric --------------------------------------------------------------------------------------
-
-const NUMERIC_RE = /^([+-]?)(?:([0-9](?:_?[0-9])*)?(?:\.([0-9](?:_?[0-9])*)?)?)(?:[eE]([+-]?[0-9]+))?$/;
-
-function numericIn(text: string): string {
-  const s = trim(text);
-  const lower = s.toLowerCase();
-  if (lower === 'nan') return 'NaN';
-  if (lower === 'infinity' || lower === '+infinity' || lower === 'inf' || lower === '+inf') return 'Infinity';
-  if (lower === '-infinity' || lower === '-inf') return '-Infinity';
-  const m = NUMERIC_RE.exec(s);
-  if (m === null || (m[2] === undefined && m[3] === undefined)) {
-    if (/^[+-]?0[xob]/i.test(s)) {
-      try {
-        return String(parseInteger(s, Oid.int8));
-      } catch {
-        throw invalidInput(Oid.numeric, text);
-      }
-    }
-    throw invalidInput(Oid.numeric, text);
-  }
-  const neg = m[1] === '-';
-  const intPart = (m[2] ?? '').replace(/_/g, '');
-  const fracPart = (m[3] ?? '').replace(/_/g, '');
-  const exp = m[4] === undefined ? 0 : Number(m[4]);
-  if (!Number.isFinite(exp) || Math.abs(exp) > 1000) {
-    throw new SqlError(SQLSTATE.numeric_value_out_of_range, 'value overflows numeric format');
-  }
-  const dscale = Math.max(0, fracPart.length - exp);
-  const all = intPart + fracPart;
-  const point = intPart.length + exp; // digits before the decimal point
-  let whole: string;
-  let frac: string;
-  if (point <= 0) {
-    whole = '0';
-    frac = '0'.repeat(-point) + all;
-  } else if (point >= all.length) {
-    whole = all + '0'.repeat(point - all.length);
-    frac = '';
-  } else {
-    whole = all.slice(0, point);
-    frac = all.slice(point);
-  }
-  whole = whole.replace(/^0+(?=[0-9])/, '');
-  if (whole === '') whole = '0';
-  frac = frac.length >= dscale ? frac.slice(0, dscale) : frac + '0'.repeat(dscale - frac.length);
-  const zero = /^0*$/.test(whole) && /^0*$/.test(frac);
-  return (neg && !zero ? '-' : '') + whole + (dscale > 0 ? '.' + frac : '');
-}
-
-// --- floats ---------------------------------------------------------------------------------------
-
-const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-
-export function floatIn(text: string, typeOid: number): number {
-  const s = trim(text);
-  const lower = s.toLowerCase();
-  let v: number;
-  if (lower === 'nan' || lower === '+nan' || lower === '-nan') v = NaN;
-  else if (lower === 'infinity' || lower === '+infinity' || lower === 'inf' || lower === '+inf') v = Infinity;
-  else if (lower === '-infinity' || lower === '-inf') v = -Infinity;
-  else {
-    if (!FLOAT_RE.test(s)) throw invalidInput(typeOid, text);
-    v = Number(s);
-    const single = typeOid === Oid.float4;
-    if (single) v = Math.fround(v);
-    const nonZeroDigits = /[1-9]/.test(s.replace(/[eE].*$/, ''));
-    if (!Number.isFinite(v) || (v === 0 && nonZeroDigits)) {
-      throw new SqlError(SQLSTATE.numeric_value_out_of_range, `"${text}" is out of range for type ${sqlTypeName(typeOid)}`);
-    }
-  }
-  return v;
-}
-
-/** float8out / float4out with extra_float_digits = 1: shortest text that reads back exactly. */
-export function floatOut(v: number, single: boolean): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  let e: string;
-  if (single) {
-    e = v.toExponential(8);
-    for (let p = 1; p <= 9; p++) {
-      const t = v.toExponential(p - 1);
-      if (Math.fround(Number(t)) === v) {
-        e = t;
-        break;
-      }
-    }
-  } else {
-    e = v.toExponential();
-  }
-  const [mant, expText] = e.split('e') as [string, string];
-  const exp = Number(expText);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  const limit = single ? 6 : 15;
-  let out: string;
-  if (exp < -4 || exp >= limit) {
-    const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-    const a = Math.abs(exp);
-    out = `${m}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
-  } else if (exp < 0) {
-    out = '0.' + '0'.repeat(-exp - 1) + digits;
-  } else if (digits.length <= exp + 1) {
-    out = digits + '0'.repeat(exp + 1 - digits.length);
-  } else {
-    out = digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1);
-  }
-  return neg ? '-' + out : out;
+function numericText(text: string): string {
+  return numericOut(numericIn(text));
 }
 
 // --- bool, name, uuid, bytea, pg_lsn ---------------------------------------------------------------
 
-function boolIn(text: string): string {
-  const s = trim(text).toLowerCase();
-  const n = s.length;
-  if (n > 0) {
-    const isPrefix = (word: string, min: number): boolean => n >= min && n <= word.length && word.startsWith(s);
-    if (isPrefix('true', 1) || isPrefix('yes', 1) || isPrefix('on', 2) || s === '1') return 't';
-    if (isPrefix('false', 1) || isPrefix('no', 1) || isPrefix('off', 2) || s === '0') return 'f';
-  }
-  throw invalidInput(Oid.bool, text);
+function boolText(text: string): string {
+  return boolIn(text) ? 't' : 'f';
 }
 
 function truncateName(text: string): string {

@@ -40,6 +40,7 @@ import { isCustomSetting, isKnownSetting, normalizeSetting, settingDefault, sett
 import { Oid } from '../pg/types.js';
 import { readStatically, type BuildContext } from './values.js';
 import { releaseSnapshot } from './pinned-snapshot.js';
+import { discardPrepared } from './prepared-sql.js';
 
 interface Savepoint {
   readonly name: string;
@@ -57,6 +58,8 @@ interface SessionExtra {
   savepoints: Savepoint[];
   /** Isolation level of the open block (null: the default). */
   isolation: string | null;
+  /** now() of the open transaction block (µs since 2000-01-01), set by its first statement. */
+  xactStart: bigint | null;
 }
 
 const extras = new WeakMap<SessionState, SessionExtra>();
@@ -64,7 +67,7 @@ const extras = new WeakMap<SessionState, SessionExtra>();
 export function sessionExtra(session: SessionState): SessionExtra {
   let e = extras.get(session);
   if (e === undefined) {
-    e = { resetValues: new Map(session.parameters), txStart: null, sessionLevel: null, savepoints: [], isolation: null };
+    e = { resetValues: new Map(session.parameters), txStart: null, sessionLevel: null, savepoints: [], isolation: null, xactStart: null };
     extras.set(session, e);
   }
   return e;
@@ -409,6 +412,7 @@ export function planDiscard(ctx: BuildContext, d: DiscardStmt): Plan {
         if (inBlock(ec.session)) throw new SqlError(SQLSTATE.active_sql_transaction, 'DISCARD ALL cannot run inside a transaction block');
         resetAll(ec);
         closeAllCursors(ec.session);
+        discardPrepared(ec.session);
       }
       return command(tag);
     },

@@ -6,7 +6,9 @@
  *   - 20 rounds of a seeded mixed workload (table changes and memstore set/delete/clear, some
  *     rolled back) killed at a random moment — between dumps mostly (5 s interval), during log
  *     fsyncs and during dumps sometimes — and after each restart every table and every memstore
- *     key read from the sidecar equals the primary's (and the oracle of committed ops).
+ *     key read from the sidecar equals the primary's (and the oracle of committed ops); schema
+ *     changes of a third table (ADD COLUMN … DEFAULT, RENAME, DROP, ALTER TYPE) run in the same
+ *     workload, so kills also land while a table is re-copied beside the stream (issue #12).
  * The random delays are the fault schedule, not synchronisation: outcomes are waited for on
  * conditions with deadlines (memstore.wait_lsn, log lines).
  */
@@ -22,7 +24,7 @@ import { freePort } from '../../src/pg/embedded.js';
 import { parseLsn } from '../../src/lsn.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { prepareSource, primaryCopy } from '../support/sidecar.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor, waitForValue } from '../support/wait.js';
 
 let db: TestDatabase;
 const dirs: string[] = [];
@@ -30,7 +32,8 @@ const procs: ChildProcess[] = [];
 
 beforeAll(async () => {
   db = await testDatabase('clkill');
-  await prepareSource(db, `CREATE TABLE acct (id int PRIMARY KEY, balance int8, note text); CREATE TABLE events (id int PRIMARY KEY, kind text);`);
+  await prepareSource(db, `CREATE TABLE acct (id int PRIMARY KEY, balance int8, note text); CREATE TABLE events (id int PRIMARY KEY, kind text);
+    CREATE TABLE shape (id int PRIMARY KEY, a text DEFAULT 'a');`);
 });
 
 afterAll(async () => {
@@ -133,9 +136,37 @@ describe('change log under SIGKILL', () => {
     const work = new pg.Client({ connectionString: db.url });
     await work.connect();
     let counter = 0;
+    // The shape table's extra columns (int or text), as the primary has them.
+    const shape: { name: string; type: 'int' | 'text' }[] = [];
+    let serial = 0;
+    let ddl = 0;
+    const shapeChange = (): string => {
+      const r = rand();
+      const col = shape[Math.floor(rand() * shape.length)];
+      if (col === undefined || r < 0.4) {
+        const name = `c${serial++}`;
+        shape.push({ name, type: 'int' });
+        return `ALTER TABLE shape ADD COLUMN ${name} int DEFAULT ${serial};`;
+      }
+      if (r < 0.6) {
+        const old = col.name;
+        col.name = `r${serial++}`;
+        return `ALTER TABLE shape RENAME COLUMN ${old} TO ${col.name};`;
+      }
+      if (r < 0.8 && col.type === 'int') {
+        col.type = 'text';
+        return `ALTER TABLE shape ALTER COLUMN ${col.name} TYPE text USING (${col.name} * 10)::text;`;
+      }
+      shape.splice(shape.indexOf(col), 1);
+      return `ALTER TABLE shape DROP COLUMN ${col.name};`;
+    };
     const burst = async (roundTrips: number): Promise<void> => {
       for (let rt = 0; rt < roundTrips; rt++) {
-        const parts: string[] = [];
+        const parts: string[] = [`INSERT INTO shape (id) VALUES (${counter}) ON CONFLICT DO NOTHING;`];
+        if (rand() < 0.15) {
+          parts.push(shapeChange());
+          ddl++;
+        }
         for (let i = 0; i < 50; i++, counter++) {
           const id = Math.floor(rand() * 2000);
           const r = rand();
@@ -180,18 +211,27 @@ describe('change log under SIGKILL', () => {
         const lsn = await currentLsn();
         const got = await onSidecar(p, async (c) => {
           await c.query(`SELECT memstore.wait_lsn('${lsn}', 60000)`);
-          return { acct: await sidecarCopy(c, 'public.acct'), events: await sidecarCopy(c, 'public.events'), memstore: await sidecarCopy(c, 'memstore') };
+          // A table re-copied after a schema change answers 55000 until its copy is swapped in.
+          const shapeRows = await waitForValue(
+            () => sidecarCopy(c, 'public.shape').catch((e: { code?: string }) => (e.code === '55000' ? null : Promise.reject(e as Error))),
+            (v) => v !== null,
+            60_000,
+            'the shape table to be readable',
+          );
+          return { acct: await sidecarCopy(c, 'public.acct'), events: await sidecarCopy(c, 'public.events'), memstore: await sidecarCopy(c, 'memstore'), shape: shapeRows };
         });
         const context = `round ${round}, seed ${seed}\n${p.lines.slice(-8).join('\n')}`;
         expect(got.acct, context).toBe(await primaryCopy(db.client, 'acct', 'id'));
         expect(got.events, context).toBe(await primaryCopy(db.client, 'events', 'id'));
         expect(got.memstore, context).toBe(memstoreCopyOf(oracle));
+        expect(got.shape, context).toBe(await primaryCopy(db.client, 'shape', 'id'));
       }
     } finally {
       await work.end();
       await kill(p);
     }
-    console.log(`20 SIGKILLs, ${counter} transactions: ${replays} restarts replayed the change log, ${resyncs} copied afresh`);
+    console.log(`20 SIGKILLs, ${counter} transactions, ${ddl} schema changes: ${replays} restarts replayed the change log, ${resyncs} copied afresh`);
+    expect(ddl).toBeGreaterThan(0);
     expect(replays).toBe(20);
     expect(resyncs).toBe(0);
   }, 600_000);

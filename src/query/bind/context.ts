@@ -38,6 +38,12 @@ export interface BindOptions {
   /** Types the client declared for $1..$n (0 = infer from use). */
   readonly paramTypes: readonly number[];
   readonly catalog: BindCatalog;
+  /**
+   * Literals lifted from the text by normalize.ts: parse location → index. A literal the binder
+   * reads only as a value gets ConstExpr.slot (the executor reads args.literals[slot] through the
+   * const's type input function and typmod); see BoundQuery.usedLiterals.
+   */
+  readonly liftedAt?: ReadonlyMap<number, number>;
 }
 
 export interface BoundQuery {
@@ -46,4 +52,10 @@ export interface BoundQuery {
   readonly paramTypes: readonly number[];
   /** OIDs of the tables the plan reads (plan validity, statement snapshot). */
   readonly tables: ReadonlySet<number>;
+  /**
+   * With BindOptions.liftedAt: the lifted literals the plan reads as value slots. The plan may be
+   * shared by texts with the same normalised key only when every lifted literal of the statement
+   * is in this set (the others shaped the plan: ordinals, types chosen by a literal's size, …).
+   */
+  readonly usedLiterals?: ReadonlySet<number>;
 }

@@ -21,6 +21,7 @@
  *   TypeInfo, CastDef                    what a type and a cast provide
  *   registerType(info) / typeInfo(oid)   the registry (unknown OIDs get an opaque text type)
  *   registerCast(def) / findCast(s, t)   pg_cast; I/O conversion casts are made on demand
+ *   registerCastResolver(fn)             derived casts (array → array element-wise)
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -78,6 +79,7 @@ export interface CastDef {
 
 const types = new Map<number, TypeInfo>();
 const casts = new Map<string, CastDef>();
+const castResolvers: ((source: number, target: number) => CastDef | undefined)[] = [];
 
 export function registerType(info: TypeInfo): void {
   types.set(info.oid, info);
@@ -121,7 +123,15 @@ export function registerCast(def: CastDef): void {
 }
 
 /**
- * The cast from source to target: a registered one, else PostgreSQL's automatic I/O conversion
+ * A family whose casts are derived rather than listed (arrays: element by element, as PostgreSQL's
+ * array coercion) answers findCast for pairs no registered cast covers.
+ */
+export function registerCastResolver(resolve: (source: number, target: number) => CastDef | undefined): void {
+  castResolvers.push(resolve);
+}
+
+/**
+ * The cast from source to target: a registered one, else one a cast resolver derives, else PostgreSQL's automatic I/O conversion
  * (to a string type: assignment; from a string type: explicit), else undefined. Same type → an
  * identity cast with context 'i'.
  */
@@ -129,6 +139,10 @@ export function findCast(source: number, target: number): CastDef | undefined {
   if (source === target) return { source, target, context: 'i', convert: (d) => d };
   const c = casts.get(`${source}>${target}`);
   if (c !== undefined) return c;
+  for (const resolve of castResolvers) {
+    const r = resolve(source, target);
+    if (r !== undefined) return r;
+  }
   const from = typeInfo(source);
   const to = typeInfo(target);
   if (to.category === 'S') return { source, target, context: 'a', convert: (d, s) => to.input(from.output(d, s), -1, s) };

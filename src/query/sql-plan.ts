@@ -1,0 +1,173 @@
+/*
+ * sql-plan.ts — a Plan (plan.ts) from the executor pipeline: bind → logical plan → physical plan,
+ * run per execution under the session's settings, clock and limits.
+ *
+ *   SelectStmt ─► bindQuery (bind/) ─► LogicalPlan ─► physicalPlan (exec/) ─► Plan.run ─► runPlan
+ *
+ * The engine (engine.ts) sends a SELECT here when the single-table planner (select.ts) does not
+ * answer it, and EXPLAIN always. Plans made here hold their literal values, so they are cached
+ * under their exact text (ctx.textSpecific). They are re-made when a table they read was replaced
+ * or re-described, or the search_path changed (names were resolved through it).
+ *
+ * Interface:
+ *   planSql(ctx, env, stmt)        Plan for a query (SelectStmt node)
+ *   planExplain(ctx, env, stmt)    Plan for EXPLAIN [ANALYZE off] of a query
+ *   bindCatalog(ctx, env)          the store's tables as the binder sees them
+ *   statementClock(session)        transaction and statement start for now() and friends
+ */
+import type { ExplainStmt, Node } from 'libpg-query';
+import { SqlError } from '../errors.js';
+import type { ExecContext, FieldDescription, SessionState } from '../pgwire/engine.js';
+import { SQLSTATE } from '../pgwire/sqlstate.js';
+import { PG_EPOCH_UNIX_US } from '../pg/time.js';
+import { Oid, typeSize } from '../pg/types.js';
+import type { TableState } from '../store/store.js';
+import { ensureBuiltins } from './builtins.js';
+import type { BindCatalog, CatalogTable } from './bind/context.js';
+import { bindQuery } from './bind/query.js';
+import { notSupported } from './errors.js';
+import { evalSettings } from './eval-settings.js';
+import { explainPlan, physicalPlan, runPlan, type ExecLimits } from './exec/run.js';
+import { computedField, rowsOf, type EngineEnv, type Plan } from './plan.js';
+import { searchPath } from './scalar.js';
+import { skippedError } from './select-source.js';
+import { getSetting, sessionExtra } from './session.js';
+import type { BuildContext } from './values.js';
+import { buildRow } from '../store/row.js';
+
+/** µs since 2000-01-01 UTC, with the sub-millisecond part PostgreSQL's clock has. */
+export function clockMicros(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) - BigInt(PG_EPOCH_UNIX_US);
+}
+
+/** now() is the start of the transaction block, or of the statement outside one (PostgreSQL). */
+export function statementClock(session: SessionState): { transactionStart: bigint; statementStart: bigint } {
+  const statementStart = clockMicros();
+  const extra = sessionExtra(session);
+  if (session.txStatus === 'I') extra.xactStart = null;
+  else if (extra.xactStart === null) extra.xactStart = statementStart;
+  return { transactionStart: extra.xactStart ?? statementStart, statementStart };
+}
+
+/** Tables of the store by name; tables not (yet) readable still bind, their scan raises at run. */
+export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState> } {
+  const path = searchPath(ctx);
+  const used = new Map<number, TableState>();
+  const describe = (t: TableState): CatalogTable => {
+    if (t.status === 'skipped') throw skippedError(t);
+    const rel = t.relation;
+    used.set(rel.oid, t);
+    return {
+      oid: rel.oid,
+      schema: rel.schema,
+      name: rel.name,
+      columns: rel.columns.map((c, i) => ({ name: c.name, type: c.typeOid, typmod: c.typeMod, attnum: i + 1 })),
+      keyColumns: [...t.keyIndexes],
+    };
+  };
+  return {
+    searchPath: path,
+    used,
+    table(schema, name) {
+      if (schema !== null) {
+        const t = env.store.tableByName(schema, name);
+        return t === undefined ? undefined : describe(t);
+      }
+      for (const s of path) {
+        const t = env.store.tableByName(s, name);
+        if (t !== undefined) return describe(t);
+      }
+      return undefined;
+    },
+  };
+}
+
+function fieldsOf(columns: readonly { name: string; type: number; typmod: number; tableOid: number; attnum: number }[]): FieldDescription[] {
+  return columns.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.type, typeSize: typeSize(c.type), typeMod: c.typmod }));
+}
+
+/** statement_timeout and work_mem as the executor takes them (PostgreSQL units: ms and kB). */
+export function execLimits(session: SessionState): ExecLimits {
+  return { statementTimeoutMs: settingMs(getSetting(session, 'statement_timeout') ?? '0'), workMemBytes: settingKb(getSetting(session, 'work_mem') ?? '4MB') * 1024 };
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const MEM_UNITS: Readonly<Record<string, number>> = { b: 1 / 1024, kb: 1, mb: 1024, gb: 1024 * 1024, tb: 1024 * 1024 * 1024 };
+
+function settingMs(text: string): number {
+  const m = /^\s*([0-9.]+)\s*([a-z]*)\s*$/i.exec(text);
+  if (m === null) return 0;
+  return Number(m[1]) * (TIME_UNITS[m[2]!.toLowerCase() || 'ms'] ?? 1);
+}
+
+function settingKb(text: string): number {
+  const m = /^\s*([0-9.]+)\s*([a-z]*)\s*$/i.exec(text);
+  if (m === null) return 4096;
+  return Number(m[1]) * (MEM_UNITS[m[2]!.toLowerCase() || 'kb'] ?? 1);
+}
+
+interface Prepared {
+  readonly fields: FieldDescription[];
+  readonly paramTypes: readonly number[];
+  readonly phys: ReturnType<typeof physicalPlan>;
+  readonly valid: (session: SessionState) => boolean;
+}
+
+function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
+  ensureBuiltins();
+  const catalog = bindCatalog(ctx, env);
+  const bound = bindQuery(stmt, { sql: ctx.sql, paramTypes: ctx.declared, catalog });
+  ctx.textSpecific = true;
+  for (let i = 0; i < bound.paramTypes.length; i++) ctx.paramTypes[i] = bound.paramTypes[i]!;
+  const read = [...catalog.used.values()].map((t) => ({ t, rel: t.relation }));
+  const path = ctx.session.parameters.get('search_path');
+  return {
+    fields: fieldsOf(bound.plan.columns),
+    paramTypes: bound.paramTypes,
+    phys: physicalPlan(bound.plan, env.store),
+    valid: (session) => session.parameters.get('search_path') === path && read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel),
+  };
+}
+
+export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
+  const p = prepare(ctx, env, stmt);
+  return {
+    fields: p.fields,
+    paramTypeOids: ctx.paramTypes,
+    txExit: false,
+    valid: p.valid,
+    run(ec: ExecContext, args) {
+      const clock = statementClock(ec.session);
+      const settings = evalSettings(ec.session, clock.transactionStart, clock.statementStart);
+      return runPlan(p.phys, env.store, ec, args.params, p.paramTypes, settings, execLimits(ec.session));
+    },
+  };
+}
+
+export function planExplain(ctx: BuildContext, env: EngineEnv, e: ExplainStmt): Plan {
+  for (const o of e.options ?? []) {
+    const d = 'DefElem' in o ? o.DefElem : undefined;
+    const name = d?.defname ?? '';
+    if (name === 'analyze' || name === 'format' || name === 'buffers' || name === 'wal' || name === 'generic_plan' || name === 'serialize' || name === 'memory') {
+      throw notSupported(`EXPLAIN option ${name.toUpperCase()}`);
+    }
+  }
+  const q = e.query;
+  if (q === undefined || !('SelectStmt' in q)) throw notSupported('EXPLAIN of a statement other than SELECT');
+  const p = prepare(ctx, env, q);
+  return {
+    fields: [computedField('QUERY PLAN', Oid.text)],
+    paramTypeOids: ctx.paramTypes,
+    txExit: false,
+    valid: p.valid,
+    run: () => rowsOf(explainPlan(p.phys).map((l) => buildRow([l]))),
+  };
+}
+
+/** The clearer of two planning errors: a specific one beats "not supported". */
+export function preferredError(oldPath: unknown, newPath: unknown): unknown {
+  const isUnsupported = (e: unknown): boolean => e instanceof SqlError && e.sqlstate === SQLSTATE.feature_not_supported;
+  if (!(newPath instanceof SqlError)) return newPath;
+  if (isUnsupported(newPath) && oldPath instanceof SqlError && !isUnsupported(oldPath)) return oldPath;
+  return newPath;
+}

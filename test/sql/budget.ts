@@ -1,0 +1,13 @@
+/*
+ * How many UNSUPPORTED (0A000) answers each corpus group may still give. The integrator tightens
+ * these as the executor grows; a number only ever goes down. Override one group with
+ * MEMSTORE_SQL_BUDGET_<GROUP> (e.g. MEMSTORE_SQL_BUDGET_JOINS=0) or all with MEMSTORE_SQL_BUDGET.
+ * A group missing here may be entirely unsupported (its query count).
+ */
+export const BUDGET: Readonly<Record<string, number>> = {};
+
+export function unsupportedBudget(group: string, total: number): number {
+  const env = process.env[`MEMSTORE_SQL_BUDGET_${group.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ?? process.env.MEMSTORE_SQL_BUDGET;
+  if (env !== undefined && env !== '') return Number(env);
+  return BUDGET[group] ?? total;
+}

@@ -1,0 +1,63 @@
+/*
+ * Arrays, uuid and bytea: ANY/ALL over array columns, subscripts and slices, cardinality,
+ * array_length, array_to_string, unnest, @>, <@, &&, ||, array constructors; uuid output and
+ * ordering; bytea output (hex and escape), functions and operators.
+ */
+import type { DiffQuery } from '../../support/diff.js';
+import { e, o, s, u } from './q.js';
+
+export const ARRAYS: DiffQuery[] = [
+  o('SELECT id, ia, ta FROM docs ORDER BY id'),
+  o('SELECT id, ia[1], ia[2], ia[0], ia[10], ta[1], ia[2:3], ia[:2], ta[2:] FROM docs ORDER BY id'),
+  o("SELECT id, cardinality(ia), array_length(ia, 1), array_lower(ia, 1), array_upper(ta, 1), array_ndims(ia) FROM docs ORDER BY id"),
+  o("SELECT id, array_to_string(ia, ','), array_to_string(ia, ',', '*'), array_to_string(ta, ' | ') FROM docs ORDER BY id"),
+  o('SELECT id FROM docs WHERE 5 = ANY(ia) ORDER BY id'),
+  o('SELECT id FROM docs WHERE 5 <> ALL(ia) ORDER BY id'),
+  o('SELECT id FROM docs WHERE 0 < ALL(ia) ORDER BY id'),
+  o("SELECT id FROM docs WHERE 'fox' = ANY(ta) ORDER BY id"),
+  o("SELECT id, 1 = ANY(ia), 1 = ALL(ia), NULL::int = ANY(ia) FROM docs ORDER BY id"),
+  o("SELECT id FROM docs WHERE ia @> ARRAY[1] ORDER BY id"),
+  o("SELECT id FROM docs WHERE ia <@ ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10] ORDER BY id"),
+  o("SELECT id FROM docs WHERE ia && ARRAY[3, 4] ORDER BY id"),
+  o("SELECT id FROM docs WHERE ta @> '{alpha}' ORDER BY id"),
+  o("SELECT id, ia || 0, 0 || ia, ia || ia, ta || 'x'::text, array_append(ia, 7), array_prepend(7, ia), array_cat(ia, ARRAY[1]) FROM docs ORDER BY id"),
+  o("SELECT id, array_remove(ia, 1), array_replace(ia, 1, -1), array_position(ia, 5), array_positions(ia, 1) FROM docs ORDER BY id"),
+  o("SELECT id, tags, tags[1], cardinality(tags), 'fox' = ANY(tags) FROM customers ORDER BY id"),
+  o("SELECT id, sizes, sizes[1] * 2, array_length(sizes, 1) FROM products ORDER BY id"),
+  o("SELECT ARRAY[1, 2, 3], ARRAY['a', NULL, 'c'], ARRAY[[1, 2], [3, 4]], ARRAY[]::int[], '{1,2,3}'::int[], '{\"a b\", c}'::text[], ARRAY[1.5, 2]"),
+  o("SELECT (ARRAY[1, 2, 3])[2], (ARRAY[[1, 2], [3, 4]])[2][1], ARRAY[1, 2] = ARRAY[1, 2], ARRAY[1, 2] < ARRAY[1, 3], ARRAY[1, NULL] = ARRAY[1, NULL]"),
+  o("SELECT 3 = ANY('{1,2,3}'), 3 = ANY(ARRAY[1, NULL]), 3 <> ALL(ARRAY[1, NULL]), 1 = ALL('{}'::int[]), 1 = ANY('{}'::int[])"),
+  o("SELECT id FROM customers WHERE id = ANY(ARRAY[3, 5, 8]) ORDER BY id"),
+  o("SELECT id FROM customers WHERE country = ANY('{de,fr}') ORDER BY id"),
+  u('SELECT id, unnest(ia) FROM docs'),
+  u('SELECT id, x FROM docs, unnest(ta) AS x'),
+  o('SELECT * FROM unnest(ARRAY[3, 1, 2]) WITH ORDINALITY AS t(v, n) ORDER BY n'),
+  o("SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b', 'c']) AS t(n, s) ORDER BY n NULLS LAST"),
+  o("SELECT array_dims(ARRAY[[1, 2], [3, 4]]), array_fill(7, ARRAY[3]), string_to_array('1,2', ',')::int[]"),
+  e("SELECT '{1,2'::int[]", '22P02'),
+  o("SELECT ARRAY[1, 2] || ARRAY[[1, 2]], ARRAY[[1]] || ARRAY[2]"),
+  e("SELECT ARRAY[[1, 2]] || ARRAY[[1, 2, 3]]", '2202E'),
+  e("SELECT '{a}'::int[]", '22P02'),
+  o('SELECT id, ia FROM docs WHERE ia IS NOT NULL ORDER BY ia, id'),
+  o('SELECT id, ta FROM docs WHERE ta IS NOT NULL ORDER BY ta DESC, id'),
+  // uuid
+  o('SELECT id, u, u::text, upper(u::text) FROM strings ORDER BY id'),
+  o('SELECT id, u FROM strings WHERE u IS NOT NULL ORDER BY u, id'),
+  o("SELECT id, uid FROM customers WHERE uid > '80000000-0000-0000-0000-000000000000' ORDER BY uid"),
+  o("SELECT 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'a0eebc999c0b4ef8bb6d6bb9bd380a11'::uuid"),
+  o("SELECT md5('abc')::uuid, length(gen_random_uuid()::text), gen_random_uuid() <> gen_random_uuid()"),
+  e("SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'::uuid", '22P02'),
+  // bytea
+  o('SELECT id, b, length(b), octet_length(b) FROM strings ORDER BY id'),
+  o('SELECT id, avatar FROM customers ORDER BY id'),
+  s({ bytea_output: "'escape'" }, 'SELECT id, b FROM strings ORDER BY id'),
+  s({ bytea_output: "'escape'" }, "SELECT id, avatar, '\\x00ff5c27'::bytea FROM customers ORDER BY id"),
+  s({ bytea_output: "'hex'" }, "SELECT '\\x00ff'::bytea, 'abc'::bytea, E'\\\\001'::bytea"),
+  o("SELECT id, b || '\\x00'::bytea, substring(b from 2 for 2), get_byte(b, 0), md5(b), encode(b, 'hex'), encode(b, 'base64'), encode(b, 'escape') FROM strings WHERE length(b) > 0 ORDER BY id"),
+  o("SELECT decode('68656c6c6f', 'hex'), decode('aGVsbG8=', 'base64'), convert_to('é', 'UTF8'), convert_from('\\x68c3a9'::bytea, 'UTF8'), sha256('abc'::bytea)"),
+  o("SELECT id, b FROM strings WHERE b IS NOT NULL ORDER BY b, id"),
+  o("SELECT id FROM strings WHERE b = '\\x'::bytea OR b > '\\xf0'::bytea ORDER BY id"),
+  o("SELECT '\\x'::bytea, ''::bytea, 'a\\\\b'::bytea, '\\x41'::bytea = 'A'::bytea"),
+  e("SELECT '\\xzz'::bytea", '22023'),
+  e("SELECT get_byte('\\x00'::bytea, 5)", '2202E'),
+];

@@ -1,0 +1,52 @@
+/*
+ * Window functions: row_number, rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead,
+ * first_value, last_value, nth_value, aggregates OVER (PARTITION BY … ORDER BY … frame) with ROWS,
+ * RANGE and GROUPS frames, EXCLUDE, named windows. Every window ORDER BY that feeds an
+ * order-sensitive function ends in a key, so both sides must agree row by row.
+ */
+import type { DiffQuery } from '../../support/diff.js';
+import { e, o } from './q.js';
+
+export const WINDOWS: DiffQuery[] = [
+  o('SELECT id, row_number() OVER (ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, country, row_number() OVER (PARTITION BY country ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, country, rank() OVER (ORDER BY country), dense_rank() OVER (ORDER BY country) FROM customers ORDER BY id'),
+  o('SELECT id, tier, rank() OVER w, dense_rank() OVER w, percent_rank() OVER w, cume_dist() OVER w FROM customers WINDOW w AS (ORDER BY tier NULLS FIRST) ORDER BY id'),
+  o('SELECT id, ntile(4) OVER (ORDER BY id), ntile(7) OVER (PARTITION BY country ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, lag(id) OVER (ORDER BY id), lead(id) OVER (ORDER BY id), lag(name, 2, \'none\') OVER (ORDER BY id), lead(balance, 3, 0) OVER (ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, customer_id, total, lag(total) OVER (PARTITION BY customer_id ORDER BY id), total - lag(total) OVER (PARTITION BY customer_id ORDER BY id) FROM orders ORDER BY id'),
+  o('SELECT id, first_value(name) OVER (PARTITION BY country ORDER BY id), last_value(name) OVER (PARTITION BY country ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, last_value(id) OVER (PARTITION BY country ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), nth_value(id, 2) OVER (PARTITION BY country ORDER BY id) FROM customers ORDER BY id'),
+  o('SELECT id, sum(balance) OVER (ORDER BY id), avg(balance) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) FROM customers ORDER BY id'),
+  o('SELECT id, country, sum(balance) OVER (PARTITION BY country), count(*) OVER (PARTITION BY country), max(score) OVER (PARTITION BY country) FROM customers ORDER BY id'),
+  o('SELECT id, sum(score) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), min(score) OVER (ORDER BY id ROWS 3 PRECEDING) FROM customers ORDER BY id'),
+  o('SELECT id, count(*) OVER (), sum(id) OVER () FROM customers WHERE id < 20 ORDER BY id'),
+  o('SELECT id, priority, sum(total) OVER (ORDER BY priority), count(*) OVER (ORDER BY priority RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM orders ORDER BY id'),
+  o('SELECT id, priority, count(*) OVER (ORDER BY priority RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM orders ORDER BY id'),
+  o('SELECT id, priority, count(*) OVER (ORDER BY priority GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM orders ORDER BY id'),
+  o('SELECT id, sum(id) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE CURRENT ROW), sum(id) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE TIES) FROM customers WHERE id < 30 ORDER BY id'),
+  o("SELECT id, born, count(*) OVER (ORDER BY born RANGE BETWEEN '1 year'::interval PRECEDING AND CURRENT ROW) FROM customers WHERE born IS NOT NULL ORDER BY id"),
+  o('SELECT id, balance, sum(balance) OVER (ORDER BY balance RANGE BETWEEN 100 PRECEDING AND 100 FOLLOWING) FROM customers WHERE balance IS NOT NULL ORDER BY id'),
+  o('SELECT id, string_agg(name, \',\') OVER (ORDER BY id ROWS 2 PRECEDING), array_agg(id) OVER (PARTITION BY tier ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM customers WHERE id < 40 ORDER BY id'),
+  o('SELECT country, count(*), rank() OVER (ORDER BY count(*) DESC, country) FROM customers GROUP BY country ORDER BY country'),
+  o('SELECT country, sum(balance), sum(sum(balance)) OVER (ORDER BY country) FROM customers GROUP BY country ORDER BY country'),
+  o('SELECT * FROM (SELECT id, customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY total DESC NULLS LAST, id) AS rn FROM orders) t WHERE rn <= 2 ORDER BY customer_id, rn'),
+  o('SELECT id, row_number() OVER (ORDER BY name, id) AS rn FROM customers ORDER BY rn LIMIT 20'),
+  o('SELECT id, rank() OVER (PARTITION BY status ORDER BY total DESC NULLS LAST), dense_rank() OVER (PARTITION BY status ORDER BY priority) FROM orders ORDER BY id'),
+  o('SELECT order_id, line, sum(qty) OVER (PARTITION BY order_id ORDER BY line), sum(qty * unit_price) OVER (PARTITION BY order_id) FROM items ORDER BY order_id, line'),
+  o('SELECT id, i4, sum(i4) OVER (ORDER BY id), avg(i4) OVER (ORDER BY id ROWS 5 PRECEDING) FROM numbers WHERE id > 10 ORDER BY id'),
+  o('SELECT id, f8, first_value(f8) OVER (ORDER BY f8, id), last_value(f8) OVER (ORDER BY f8, id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM numbers ORDER BY id'),
+  o('SELECT id, lag(d) OVER (ORDER BY id), d - lag(d) OVER (ORDER BY id) FROM moments WHERE id > 8 ORDER BY id'),
+  o('SELECT id, percent_rank() OVER (ORDER BY price), cume_dist() OVER (PARTITION BY category ORDER BY price) FROM products ORDER BY id'),
+  o('SELECT id, ntile(3) OVER w, row_number() OVER w FROM products WINDOW w AS (PARTITION BY category ORDER BY id) ORDER BY id'),
+  o('SELECT id, count(*) FILTER (WHERE active) OVER (ORDER BY id) FROM customers WHERE id < 50 ORDER BY id'),
+  o('SELECT id, sum(id) OVER w1, max(id) OVER w2 FROM customers WHERE id < 25 WINDOW w1 AS (ORDER BY id), w2 AS (w1 ROWS 1 PRECEDING) ORDER BY id'),
+  o('SELECT id, lead(id, 1) OVER (PARTITION BY manager_id ORDER BY id), lag(id, 1, -1) OVER (PARTITION BY manager_id ORDER BY id DESC) FROM customers ORDER BY id'),
+  o('SELECT DISTINCT country, count(*) OVER (PARTITION BY country) FROM customers ORDER BY country'),
+  o('SELECT id, row_number() OVER () > 0 FROM customers WHERE id < 5 ORDER BY id'),
+  e('SELECT id FROM customers WHERE row_number() OVER (ORDER BY id) < 5', '42P20'),
+  e('SELECT ntile(0) OVER (ORDER BY id) FROM customers', '22014'),
+  o('SELECT id, lag(id, -1) OVER (ORDER BY id), lead(id, 0) OVER (ORDER BY id) FROM customers WHERE id < 10 ORDER BY id'),
+  e('SELECT nth_value(id, 0) OVER (ORDER BY id) FROM customers', '22016'),
+  e('SELECT sum(id) OVER (ORDER BY id ROWS -1 PRECEDING) FROM customers', '22013'),
+];

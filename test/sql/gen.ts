@@ -1,0 +1,394 @@
+/*
+ * gen.ts — a random query generator over the tame part of the schema (SQLancer / sqlsmith in
+ * spirit): type-correct expressions, predicates, foreign-key joins of 1–3 tables (inner, left,
+ * right, full), aggregates with GROUP BY / HAVING, DISTINCT, and an ORDER BY over every output
+ * column so the order is fixed and rows compare in order.
+ *
+ * Invariants that keep a generated query's answer independent of plan choices:
+ * - ORDER BY lists every output column (ties are identical rows), so LIMIT is deterministic too.
+ * - Aggregates that depend on input order (string_agg) carry their own ORDER BY over all inputs.
+ * - No float division or float functions that leave dyadic values: a float sum is exact in any
+ *   order. Division happens on numeric only, under NULLIF(…, 0).
+ * - Integer arithmetic multiplies only by small literals (the tame columns are small), so an
+ *   overflow is rare; if one happens both sides must give 22003.
+ *
+ * Queries are trees of `Node`s so a mismatch can be shrunk: any node may be replaced by one of its
+ * children of the same kind or by a literal, clauses dropped (shrink() yields the candidates).
+ *
+ * Predicates may hold [NOT] EXISTS, [NOT] IN and scalar aggregate subqueries, correlated or not.
+ * Select lists may hold window functions whose value is independent of tie-breaking, and a query
+ * may be combined with another of the same column kinds by UNION / INTERSECT / EXCEPT [ALL].
+ * XXX: no CTEs, LATERAL or SRFs in generated queries (the corpus has them).
+ */
+import { Prng } from './prng.js';
+import { REFS, TABLES, type ColKind, type TableInfo } from './schema.js';
+
+export type Kind = Exclude<ColKind, 'other'>;
+
+/** An expression: SQL text pieces and sub-expressions. */
+export interface Node {
+  readonly kind: Kind;
+  readonly parts: readonly (string | Node)[];
+}
+
+export function sqlOf(n: Node): string {
+  let s = '';
+  for (const p of n.parts) s += typeof p === 'string' ? p : sqlOf(p);
+  return s;
+}
+
+const node = (kind: Kind, ...parts: (string | Node)[]): Node => ({ kind, parts });
+
+interface Source {
+  readonly alias: string;
+  readonly table: TableInfo;
+}
+
+export interface JoinStep {
+  readonly type: 'JOIN' | 'LEFT JOIN' | 'RIGHT JOIN' | 'FULL JOIN';
+  readonly source: Source;
+  readonly on: string;
+}
+
+export interface GenQuery {
+  readonly shape: 'select' | 'distinct' | 'aggregate';
+  readonly base: Source;
+  readonly joins: readonly JoinStep[];
+  readonly select: readonly Node[];
+  readonly where?: Node;
+  readonly groupBy: readonly Node[];
+  readonly having?: Node;
+  readonly limit?: number;
+  /** A second SELECT of the same column kinds combined with this one (before ORDER BY/LIMIT). */
+  readonly setop?: { readonly op: string; readonly q: GenQuery };
+}
+
+export function sqlOfQuery(q: GenQuery): string {
+  let s = sqlOfCore(q);
+  if (q.setop) s += ` ${q.setop.op} ${sqlOfCore(q.setop.q)}`;
+  s += ` ORDER BY ${q.select.map((_, i) => `${i + 1}`).join(', ')}`;
+  if (q.limit !== undefined) s += ` LIMIT ${q.limit}`;
+  return s;
+}
+
+/** SELECT … FROM … WHERE … GROUP BY … HAVING …, without ORDER BY and LIMIT. */
+function sqlOfCore(q: GenQuery): string {
+  let s = `SELECT ${q.shape === 'distinct' ? 'DISTINCT ' : ''}${q.select.map((e, i) => `${sqlOf(e)} AS c${i}`).join(', ')}`;
+  s += ` FROM ${q.base.table.name} ${q.base.alias}`;
+  for (const j of q.joins) s += ` ${j.type} ${j.source.table.name} ${j.source.alias} ON ${j.on}`;
+  if (q.where) s += ` WHERE ${sqlOf(q.where)}`;
+  if (q.groupBy.length) s += ` GROUP BY ${q.groupBy.map(sqlOf).join(', ')}`;
+  if (q.having) s += ` HAVING ${sqlOf(q.having)}`;
+  return s;
+}
+
+const WORDS = ['alpha', 'Echo', 'fox', 'a', 'e', '', 'gamma delta', 'é', 'O\'Brien'];
+
+/** A literal of the kind (also the shrinker's last resort). */
+function literal(r: Prng, kind: Kind): Node {
+  switch (kind) {
+    case 'int': { const v = r.int(-5, 100); return node(kind, r.chance(0.1) ? 'NULL::int4' : v < 0 ? `(${v})` : String(v)); }
+    case 'numeric': return node(kind, r.chance(0.1) ? 'NULL::numeric' : r.pick(['0.0', '1.5', '(-2.25)', '100.00', '0.001', '1000.0']));
+    case 'float': return node(kind, r.chance(0.1) ? 'NULL::float8' : `${r.pick(['0', '0.5', '(-1.25)', '2', '100.125'])}::float8`);
+    case 'text': return node(kind, r.chance(0.1) ? 'NULL::text' : `'${r.pick(WORDS).replace(/'/g, "''")}'`);
+    case 'bool': return node(kind, r.pick(['true', 'false', 'NULL::bool']));
+    case 'date': return node(kind, `'${r.int(1950, 2026)}-0${r.int(1, 9)}-1${r.int(0, 9)}'::date`);
+    case 'timestamp': return node(kind, `'${r.int(2000, 2026)}-0${r.int(1, 9)}-1${r.int(0, 9)} 12:00:00'::timestamp`);
+    case 'timestamptz': return node(kind, `'${r.int(1995, 2030)}-0${r.int(1, 9)}-1${r.int(0, 9)} 0${r.int(0, 9)}:30:00+00'::timestamptz`);
+  }
+}
+
+export class QueryGen {
+  private scope: Source[] = [];
+  /** Subqueries in the current query (their aliases s1, s2 …; at most two). */
+  private subqueries = 0;
+
+  constructor(private readonly r: Prng) {}
+
+  private column(kind: Kind): Node | undefined {
+    const cols = this.scope.flatMap((s) => s.table.columns.filter((c) => c.kind === kind).map((c) => `${s.alias}.${c.name}`));
+    return cols.length ? node(kind, this.r.pick(cols)) : undefined;
+  }
+
+  /** An expression of `kind`, at most `depth` levels deep. */
+  expr(kind: Kind, depth: number): Node {
+    const r = this.r;
+    if (depth <= 0 || r.chance(0.3)) return (r.chance(0.75) ? this.column(kind) : undefined) ?? literal(r, kind);
+    const d = depth - 1;
+    const sub = (k: Kind = kind): Node => this.expr(k, d);
+    // Shared forms: CASE, COALESCE, NULLIF.
+    if (r.chance(0.12)) {
+      switch (r.int(0, 2)) {
+        case 0: return node(kind, 'CASE WHEN ', this.pred(d), ' THEN ', sub(), ' ELSE ', sub(), ' END');
+        case 1: return node(kind, 'COALESCE(', sub(), ', ', sub(), ')');
+        default: return kind === 'bool' ? node(kind, 'NULLIF(', sub(), ', ', sub(), ')') : node(kind, 'NULLIF(', sub(), ', ', literal(r, kind), ')');
+      }
+    }
+    switch (kind) {
+      case 'int':
+        switch (r.int(0, 8)) {
+          case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
+          case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
+          case 2: return node(kind, '(', sub(), ' * ', String(r.int(-3, 3)), ')');
+          case 3: return node(kind, 'abs(', sub(), ')');
+          case 4: return node(kind, '(', sub(), ' % ', String(r.pick([2, 3, 7, -5])), ')');
+          case 5: return node(kind, 'length(', sub('text'), ')');
+          case 6: return node(kind, r.pick(['GREATEST(', 'LEAST(']), sub(), ', ', sub(), ')');
+          case 7: return node(kind, '(', sub(), ' / ', String(r.pick([2, 3, -4])), ')');
+          default: return node(kind, 'extract(year from ', sub('date'), ')::int4');
+        }
+      case 'numeric':
+        switch (r.int(0, 7)) {
+          case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
+          case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
+          case 2: return node(kind, '(', sub(), ' * ', r.pick(['2', '0.5', '-1.25']), ')');
+          case 3: return node(kind, 'round(', sub(), ', ', String(r.int(0, 3)), ')');
+          case 4: return node(kind, sub('int'), '::numeric');
+          case 5: return node(kind, '(', sub(), ' / NULLIF(', sub(), ', 0))');
+          case 6: return node(kind, r.pick(['abs(', 'trunc(', 'ceil(', 'floor(']), sub(), ')');
+          default: return node(kind, '(', sub('int'), ' * ', sub(), ')');
+        }
+      case 'float':
+        switch (r.int(0, 5)) {
+          case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
+          case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
+          case 2: return node(kind, '(', sub(), ' * ', r.pick(['2', '0.5', '-4']), ')');
+          case 3: return node(kind, r.pick(['abs(', 'floor(', 'ceil(', '-(']), sub(), ')');
+          case 4: return node(kind, sub('int'), '::float8');
+          default: return node(kind, r.pick(['GREATEST(', 'LEAST(']), sub(), ', ', sub(), ')');
+        }
+      case 'text':
+        switch (r.int(0, 8)) {
+          case 0: return node(kind, r.pick(['upper(', 'lower(', 'ltrim(', 'rtrim(', 'reverse(', 'initcap(']), sub(), ')');
+          case 1: return node(kind, '(', sub(), ' || ', sub(), ')');
+          case 2: return node(kind, 'substr(', sub(), ', ', String(r.int(1, 4)), ', ', String(r.int(0, 5)), ')');
+          case 3: return node(kind, r.pick(['left(', 'right(']), sub(), ', ', String(r.int(-2, 4)), ')');
+          case 4: return node(kind, 'replace(', sub(), `, '${r.pick(['a', 'e', ' '])}', '${r.pick(['', 'X', '--'])}')`);
+          case 5: return node(kind, sub('int'), '::text');
+          case 6: return node(kind, 'concat(', sub(), ', ', sub('int'), ')');
+          case 7: return node(kind, r.pick(['lpad(', 'rpad(']), sub(), `, ${r.int(0, 8)}, '*')`);
+          default: return node(kind, sub('numeric'), '::text');
+        }
+      case 'bool': return this.pred(depth);
+      case 'date':
+        return r.chance(0.5) ? node(kind, '(', sub(), ` + ${r.int(-400, 400)})`) : node(kind, sub('timestamp'), '::date');
+      case 'timestamp':
+        return r.chance(0.5) ? node(kind, '(', sub(), ` + interval '${r.int(-48, 48)} hours')`) : node(kind, sub('date'), '::timestamp');
+      case 'timestamptz':
+        return node(kind, '(', sub(), ` - interval '${r.int(0, 90)} days ${r.int(0, 23)} hours')`);
+    }
+  }
+
+  /** A boolean expression (NULL possible). */
+  pred(depth: number): Node {
+    const r = this.r;
+    if (depth <= 0) return this.comparison(0);
+    const d = depth - 1;
+    if (this.subqueries < 2 && r.chance(0.08)) return this.subqueryPred(d);
+    switch (r.int(0, 9)) {
+      case 0: return node('bool', '(', this.pred(d), ' AND ', this.pred(d), ')');
+      case 1: return node('bool', '(', this.pred(d), ' OR ', this.pred(d), ')');
+      case 2: return node('bool', '(NOT ', this.pred(d), ')');
+      case 3: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IS NULL)', ' IS NOT NULL)'])); }
+      case 4: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), ' BETWEEN ', literal(r, k), ' AND ', literal(r, k), ')'); }
+      case 5: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IN (', ' NOT IN (']), literal(r, k), ', ', literal(r, k), ', ', literal(r, k), '))'); }
+      case 6: return node('bool', '(', this.expr('text', d), r.pick([' LIKE ', ' NOT LIKE ', ' ILIKE ']), `'${r.pick(['a%', '%e%', '_%', '%', 'A%', '%x'])}')`);
+      case 7: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IS DISTINCT FROM ', ' IS NOT DISTINCT FROM ']), this.expr(k, d), ')'); }
+      case 8: return node('bool', '(', this.pred(d), r.pick([' IS TRUE)', ' IS NOT FALSE)', ' IS UNKNOWN)', ' = true)']));
+      default: return this.comparison(d);
+    }
+  }
+
+  /**
+   * [NOT] EXISTS / [NOT] IN / scalar-aggregate comparison over another table, correlated to the
+   * outer scope half of the time (the inner predicate may use outer columns).
+   */
+  private subqueryPred(depth: number): Node {
+    const r = this.r;
+    this.subqueries++;
+    const outer = this.scope;
+    const inner: Source = { alias: `s${this.subqueries}`, table: r.pick(TABLES) };
+    const outerInt = this.column('int');
+    this.scope = r.chance(0.5) ? [inner] : [...outer, inner];
+    const innerPred = this.pred(depth);
+    const innerIntOwn = node('int', `${inner.alias}.${r.pick(inner.table.columns.filter((c) => c.kind === 'int')).name}`);
+    this.scope = outer;
+    const from = `${inner.table.name} ${inner.alias}`;
+    switch (r.int(0, 2)) {
+      case 0: return node('bool', r.pick(['(EXISTS (', '(NOT EXISTS (']), `SELECT 1 FROM ${from} WHERE `, innerPred, '))');
+      case 1: return node('bool', '(', outerInt ?? literal(r, 'int'), r.pick([' IN (', ' NOT IN (']), 'SELECT ', innerIntOwn, ` FROM ${from} WHERE `, innerPred, '))');
+      default: return node('bool', '(', outerInt ?? literal(r, 'int'), ` ${r.pick(['=', '<', '>='])} (SELECT ${r.pick(['max', 'min', 'count'])}(`, innerIntOwn, `) FROM ${from} WHERE `, innerPred, '))');
+    }
+  }
+
+  private comparison(depth: number): Node {
+    const r = this.r;
+    if (r.chance(0.1)) { const b = this.column('bool'); if (b) return b; }
+    const k = this.anyKind();
+    return node('bool', '(', this.expr(k, depth), ` ${r.pick(['=', '<>', '<', '<=', '>', '>='])} `, this.expr(k, depth), ')');
+  }
+
+  private anyKind(): Kind {
+    return this.r.pick<Kind>(['int', 'int', 'numeric', 'float', 'text', 'text', 'date', 'timestamp', 'timestamptz', 'bool']);
+  }
+
+  private aggregate(depth: number): Node {
+    const r = this.r;
+    switch (r.int(0, 9)) {
+      case 0: return node('int', 'count(*)');
+      case 1: { const k = this.anyKind(); return node('int', `count(${r.chance(0.3) ? 'DISTINCT ' : ''}`, this.expr(k, depth), ')'); }
+      case 2: { const k = r.pick<Kind>(['int', 'numeric', 'float']); return node(k === 'int' ? 'int' : k, 'sum(', this.expr(k, depth), ')'); }
+      case 3: return node('numeric', 'avg(', this.expr(r.pick<Kind>(['int', 'numeric']), depth), ')');
+      case 4: { const k = r.pick<Kind>(['int', 'numeric', 'float', 'text', 'date', 'timestamp', 'timestamptz']); return node(k, r.pick(['min(', 'max(']), this.expr(k, depth), ')'); }
+      case 5: return node('bool', r.pick(['bool_and(', 'bool_or(']), this.pred(depth), ')');
+      case 6: { const e = this.expr('text', depth); return node('text', 'string_agg(', e, `, ',' ORDER BY `, e, ')'); }
+      case 7: return node('int', 'count(*) FILTER (WHERE ', this.pred(depth), ')');
+      case 8: return node('float', 'avg(', this.expr('float', depth), ')');
+      default: return node('numeric', 'sum(', this.expr('numeric', depth), ')');
+    }
+  }
+
+  /**
+   * A window function whose value does not depend on how ties are broken: partition-wide
+   * aggregates and rank/dense_rank (equal sort keys get equal values).
+   */
+  private window(kind: Kind): Node {
+    const r = this.r;
+    const part = this.expr(this.anyKind(), 1);
+    if (kind === 'int' && r.chance(0.5)) return node('int', `${r.pick(['rank', 'dense_rank'])}() OVER (PARTITION BY `, part, ' ORDER BY ', this.expr(this.anyKind(), 1), ')');
+    if (kind === 'int') return node('int', 'count(*) OVER (PARTITION BY ', part, ')');
+    if (kind === 'numeric' || kind === 'float') return node(kind, 'sum(', this.expr(kind, 1), ') OVER (PARTITION BY ', part, ')');
+    if (kind === 'bool') return this.expr(kind, 1);
+    return node(kind, `${r.pick(['min', 'max'])}(`, this.expr(kind, 1), ') OVER (PARTITION BY ', part, ')');
+  }
+
+  /** FROM: a table and 0–2 foreign-key joins. */
+  private from(): { base: Source; joins: JoinStep[] } {
+    const r = this.r;
+    this.subqueries = 0;
+    const base: Source = { alias: 't0', table: r.pick(TABLES) };
+    const sources = [base];
+    const joins: JoinStep[] = [];
+    const n = r.pick([0, 0, 1, 1, 1, 2]);
+    for (let i = 0; i < n; i++) {
+      const options: { from: Source; col: string; to: TableInfo; toCol: string }[] = [];
+      for (const s of sources) {
+        for (const [t, c, rt, rc] of REFS) {
+          if (s.table.name === t) options.push({ from: s, col: c, to: TABLES.find((x) => x.name === rt)!, toCol: rc });
+          if (s.table.name === rt) options.push({ from: s, col: rc, to: TABLES.find((x) => x.name === t)!, toCol: c });
+        }
+      }
+      if (!options.length) break;
+      const o = r.pick(options);
+      const source: Source = { alias: `t${sources.length}`, table: o.to };
+      const type = r.pick<JoinStep['type']>(['JOIN', 'JOIN', 'LEFT JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
+      joins.push({ type, source, on: `${source.alias}.${o.toCol} = ${o.from.alias}.${o.col}` });
+      sources.push(source);
+    }
+    this.scope = sources;
+    return { base, joins };
+  }
+
+  query(): GenQuery {
+    const r = this.r;
+    const { base, joins } = this.from();
+    const shape = r.pick<GenQuery['shape']>(['select', 'select', 'distinct', 'aggregate', 'aggregate']);
+    const where = r.chance(0.75) ? this.pred(r.int(1, 3)) : undefined;
+    if (shape === 'aggregate') {
+      // A bare literal in GROUP BY is an ordinal or an error: group by something with a column.
+      const groupBy = Array.from({ length: r.int(0, 2) }, () => {
+        const k = this.anyKind();
+        const g = this.expr(k, r.int(0, 1));
+        return /\bt\d\./.test(sqlOf(g)) ? g : (this.column(k) ?? this.column('int')!);
+      });
+      const aggs = Array.from({ length: r.int(1, 3) }, () => this.aggregate(r.int(0, 2)));
+      const having = !groupBy.length || !r.chance(0.4) ? undefined : r.chance(0.5) ? node('bool', '(', this.aggregate(1), ' IS NOT NULL)') : node('bool', `(count(*) > ${r.int(0, 4)})`);
+      return { shape, base, joins, select: [...groupBy, ...aggs], where, groupBy, having, limit: r.chance(0.2) ? r.int(0, 10) : undefined };
+    }
+    const kinds = Array.from({ length: r.int(1, 4) }, () => this.anyKind());
+    const select = kinds.map((k) => (r.chance(0.1) ? this.window(k) : this.expr(k, r.int(0, 3))));
+    const limit = r.chance(0.3) ? r.int(0, 20) : undefined;
+    if (r.chance(0.15)) {
+      // The same column kinds from another FROM: UNION / INTERSECT / EXCEPT [ALL].
+      const other = this.from();
+      const q2: GenQuery = { shape: 'select', ...other, select: kinds.map((k) => this.expr(k, r.int(0, 2))), where: r.chance(0.6) ? this.pred(r.int(1, 2)) : undefined, groupBy: [] };
+      const op = `${r.pick(['UNION', 'INTERSECT', 'EXCEPT'])}${r.chance(0.4) ? ' ALL' : ''}`;
+      return { shape: 'select', base, joins, select, where, groupBy: [], limit, setop: { op, q: q2 } };
+    }
+    return { shape, base, joins, select, where, groupBy: [], limit };
+  }
+
+  /** A predicate, the FROM it ranges over and an additive aggregate, for ternary logic partitioning. */
+  tlp(): { from: string; pred: Node; agg: string } {
+    const { base, joins } = this.from();
+    let from = `${base.table.name} ${base.alias}`;
+    for (const j of joins) from += ` ${j.type} ${j.source.table.name} ${j.source.alias} ON ${j.on}`;
+    // count(*) or an integer sum: both add up over the three partitions.
+    const agg = this.r.chance(0.5) ? 'count(*)' : `coalesce(sum(${sqlOf(this.column('int')!)}), 0)`;
+    return { from, pred: this.pred(this.r.int(1, 3)), agg };
+  }
+}
+
+/** A per-query PRNG: query `i` of a run with `seed` is reproducible alone. */
+export function queryPrng(seed: number, i: number): Prng {
+  return new Prng((Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(i + 1, 0xc2b2ae35)) >>> 0);
+}
+
+/** Every node position in a tree (path of part indexes) whose subtree could be replaced. */
+function positions(n: Node, path: number[] = [], out: number[][] = []): number[][] {
+  out.push(path);
+  n.parts.forEach((p, i) => {
+    if (typeof p !== 'string') positions(p, [...path, i], out);
+  });
+  return out;
+}
+
+function at(n: Node, path: readonly number[]): Node {
+  let cur = n;
+  for (const i of path) cur = cur.parts[i] as Node;
+  return cur;
+}
+
+function replaceAt(n: Node, path: readonly number[], by: Node): Node {
+  if (path.length === 0) return by;
+  const [i, ...rest] = path;
+  const parts = n.parts.slice();
+  parts[i!] = replaceAt(n.parts[i!] as Node, rest, by);
+  return { kind: n.kind, parts };
+}
+
+/** Simpler versions of a node: each sub-node by a same-kind child or a literal. */
+function simpler(n: Node): Node[] {
+  const out: Node[] = [];
+  const r = new Prng(1);
+  for (const path of positions(n)) {
+    const sub = at(n, path);
+    if (sub.parts.length === 1 && typeof sub.parts[0] === 'string') continue; // a leaf already
+    for (const p of sub.parts) if (typeof p !== 'string' && p.kind === sub.kind) out.push(replaceAt(n, path, p));
+    out.push(replaceAt(n, path, literal(r, sub.kind)));
+  }
+  return out;
+}
+
+/** Candidate reductions of a query, roughly biggest first. */
+export function* shrink(q: GenQuery): Generator<GenQuery> {
+  if (q.limit !== undefined) yield { ...q, limit: undefined };
+  if (q.setop) yield { ...q, setop: undefined };
+  if (q.having) yield { ...q, having: undefined };
+  if (q.where) yield { ...q, where: undefined };
+  for (let j = q.joins.length - 1; j >= 0; j--) {
+    const gone = q.joins[j]!.source.alias + '.';
+    const rest = q.joins.filter((_, i) => i !== j);
+    const trial: GenQuery = { ...q, joins: rest };
+    // Only when nothing else mentions the dropped table (its alias).
+    if (!sqlOfQuery(trial).includes(gone)) yield trial;
+    if (q.joins[j]!.type !== 'JOIN') yield { ...q, joins: q.joins.map((x, i) => (i === j ? { ...x, type: 'JOIN' } : x)) };
+  }
+  if (q.shape === 'distinct') yield { ...q, shape: 'select' };
+  if (q.select.length > 1) for (let i = 0; i < q.select.length; i++) yield { ...q, select: q.select.filter((_, k) => k !== i) };
+  for (let i = 0; i < q.select.length; i++) {
+    for (const s of simpler(q.select[i]!)) yield { ...q, select: q.select.map((x, k) => (k === i ? s : x)) };
+  }
+  if (q.where) for (const w of simpler(q.where)) yield { ...q, where: w };
+  if (q.having) for (const h of simpler(q.having)) yield { ...q, having: h };
+}
