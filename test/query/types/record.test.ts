@@ -47,9 +47,9 @@ describe('jsonb casts', () => {
   const targets: [number, string, (d: unknown) => string][] = [
     [16, 'bool', (d) => (d ? 't' : 'f')],
     [1700, 'numeric', (d) => numericText(d as NumericValue)],
-    [21, 'int2', (d) => String(d as number)],
-    [23, 'int4', (d) => String(d as number)],
-    [20, 'int8', (d) => String(d as bigint)],
+    [21, 'int2', (d) => String(d)],
+    [23, 'int4', (d) => String(d)],
+    [20, 'int8', (d) => String(d)],
     [114, 'json', (d) => d as string],
   ];
   it('to bool, numeric, integers and json as PostgreSQL', async () => {
