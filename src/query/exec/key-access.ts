@@ -76,7 +76,7 @@ export function planKeyAccess(conjuncts: readonly Expr[], keyColumns: readonly n
       let col = c.args[0]!;
       let val = c.args[1]!;
       let op = c.def.name as CmpOp;
-      if (col.kind !== 'column') {
+      if (col.kind !== 'column' || col.levelsUp !== 0) {
         [col, val] = [val, col];
         op = FLIP[op]!;
       }
@@ -109,7 +109,32 @@ export type Bound = { kind: 'bound'; op: CmpOp; bytes: Uint8Array } | { kind: 'n
 const single = [0];
 
 /** One key column's encoded bytes for `key op value` (an exact integer bound for other numeric values). */
+const INT_KEYS = new Map<number, readonly [bigint, bigint]>([
+  [Oid.int2, [-32768n, 32767n]],
+  [Oid.int4, [-2147483648n, 2147483647n]],
+  [Oid.int8, [-(2n ** 63n), 2n ** 63n - 1n]],
+]);
+
+/** `intkey = integer value` without a text round trip: the codec's sign-flipped big-endian bytes. */
+function intEquality(keyType: number, d: number | bigint): Bound {
+  const range = INT_KEYS.get(keyType)!;
+  const v = typeof d === 'bigint' ? d : BigInt(d);
+  if (v < range[0] || v > range[1]) return { kind: 'none' };
+  if (keyType === Oid.int4) {
+    const u = (Number(v) ^ 0x80000000) >>> 0;
+    return { kind: 'bound', op: '=', bytes: new Uint8Array([u >>> 24, (u >>> 16) & 0xff, (u >>> 8) & 0xff, u & 0xff]) };
+  }
+  if (keyType === Oid.int2) {
+    const u = Number(v) + 32768;
+    return { kind: 'bound', op: '=', bytes: new Uint8Array([u >>> 8, u & 0xff]) };
+  }
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, v) ^ (1n << 63n));
+  return { kind: 'bound', op: '=', bytes };
+}
+
 export function encodeBound(keyType: number, valueType: number, op: CmpOp, d: Datum): Bound {
+  if (op === '=' && INT_KEYS.has(keyType) && INT_KEYS.has(valueType) && (typeof d === 'bigint' || (typeof d === 'number' && Number.isInteger(d)))) return intEquality(keyType, d);
   let text = typeInfo(valueType).output(d, DEFAULT_OUTPUT);
   if (isIntegerType(keyType) && valueType !== keyType) {
     const b = integerBound(keyType, op, text);

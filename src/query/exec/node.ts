@@ -15,6 +15,8 @@ export interface PhysNode {
   readonly details: readonly string[];
   readonly children: readonly PhysNode[];
   run(rt: Runtime): Rows;
+  /** Plans of the subqueries in this node's expressions (EXPLAIN shows them as SubPlan n). */
+  subplans?: PhysNode[];
 }
 
 export function explainLines(root: PhysNode): string[] {
@@ -29,7 +31,12 @@ export function explainLines(root: PhysNode): string[] {
     out.push(isRoot ? ' '.repeat(arrowAt) + n.name : `${' '.repeat(arrowAt)}->  ${n.name}`);
     for (const d of n.details) out.push(' '.repeat(labelAt + 2) + d);
     for (const c of n.children) walk(c, labelAt + 2, false);
+    for (const sp of n.subplans ?? []) {
+      out.push(`${' '.repeat(labelAt + 2)}SubPlan ${++subplan}`);
+      walk(sp, labelAt + 4, false);
+    }
   };
+  let subplan = 0;
   walk(root, 0, true);
   return out;
 }

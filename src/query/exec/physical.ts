@@ -54,8 +54,18 @@ export class Planner {
   readonly env: CompileEnv;
 
   constructor(private readonly store: Store) {
-    this.env = { sub: (p) => this.plan(p, all(), null), fallback: FALLBACK_SETTINGS };
+    this.env = {
+      sub: (p) => {
+        const node = this.plan(p, all(), null);
+        this.pending.push(node);
+        return node;
+      },
+      fallback: FALLBACK_SETTINGS,
+    };
   }
+
+  /** Subquery plans compiled since the last node was made: they belong to the next node made. */
+  private pending: PhysNode[] = [];
 
   private fn(e: Expr): Fn {
     return compileExpr(e, this.env);
@@ -66,6 +76,15 @@ export class Planner {
   }
 
   plan(p: LogicalPlan, req: Req, order: Order): PhysNode {
+    const outer = this.pending;
+    this.pending = [];
+    const node = this.node(p, req, order);
+    if (this.pending.length > 0) node.subplans = [...(node.subplans ?? []), ...this.pending];
+    this.pending = outer;
+    return node;
+  }
+
+  private node(p: LogicalPlan, req: Req, order: Order): PhysNode {
     switch (p.kind) {
       case 'scan':
         return this.scan(p, [], req, order);
@@ -190,7 +209,7 @@ export class Planner {
       if (pair !== null && c.kind === 'call' && c.argTypes[0] === c.argTypes[1] && typeInfo(c.argTypes[0]!).hashKey !== undefined) eq.push({ ...pair, cond: c });
       else rest.push(c);
     }
-    const lookup = this.keyLookup(j, eq, rest, lreq, L);
+    const lookup = this.keyLookup(j, eq, rest, lreq, rreq, L);
     if (lookup !== null) return lookup;
     const left = this.plan(j.left, lreq, null);
     const right = this.plan(j.right, rreq, null);
@@ -216,7 +235,7 @@ export class Planner {
   }
 
   /** A key lookup join when the inner side is a table scan and `=` covers its whole key. */
-  private keyLookup(j: JoinNode, eq: readonly { l: Expr; r: Expr; cond: Expr }[], rest: readonly Expr[], lreq: Set<number>, L: number): PhysNode | null {
+  private keyLookup(j: JoinNode, eq: readonly { l: Expr; r: Expr; cond: Expr }[], rest: readonly Expr[], lreq: Set<number>, rreq: Set<number>, L: number): PhysNode | null {
     if (!(j.join === 'inner' || j.join === 'left' || j.join === 'semi' || j.join === 'anti')) return null;
     let inner = j.right;
     let innerConds: Expr[] = [];
@@ -236,7 +255,7 @@ export class Planner {
     }
     this.tables.set(scan.tableOid, `${scan.schema}.${scan.table}`);
     const residual = and([...eq.filter((e) => !used.has(e.cond)).map((e) => e.cond), ...rest]);
-    const needed = new Set<number>(scan.columns.map((_c, i) => i));
+    const needed = reqOf(innerConds, rreq);
     const innerFilter = and(innerConds);
     const details = [`Key Cond: ${eq.filter((e) => used.has(e.cond)).map((e) => deparse(e.cond)).join(' AND ')}`];
     if (innerFilter !== null) details.push(`Inner Filter: ${deparse(innerFilter)}`);

@@ -128,10 +128,18 @@ export function statementTimeout(): SqlError {
 /** Bytes held by one operator (sort buffer, hash table, aggregate states), checked against work_mem. */
 export class MemBudget {
   private used = 0;
+  private rows = 0;
+  private perRow = 0;
   constructor(
     private readonly rt: Runtime,
     private readonly operator: string,
   ) {}
+
+  /** Counts a row held by the operator; its size is sampled (every 64th row), not measured each time. */
+  addRow(row: Row, extra = 0): void {
+    if ((this.rows++ & 63) === 0) this.perRow = rowBytes(row) + extra;
+    this.add(this.perRow);
+  }
 
   add(bytes: number): void {
     this.used += bytes;

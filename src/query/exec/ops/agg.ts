@@ -19,7 +19,7 @@ import type { Datum } from '../../types/datum.js';
 import { NO_ROW, type Fn } from '../eval.js';
 import { keyMaker, type Key } from '../hash-key.js';
 import type { PhysNode } from '../node.js';
-import { MemBudget, PAUSE, rowBytes, type Row, type Rows, type Runtime } from '../runtime.js';
+import { MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import type { CallSite } from '../runtime.js';
 import { keyComparator, type CompiledKey } from './sort.js';
 
@@ -133,7 +133,7 @@ export class AggregateOp implements PhysNode {
       if (buffered[a]) {
         for (let i = 0; i < agg.order.length; i++) buf[fns.length + i] = agg.order[i]!.fn(r, rt);
         g.buffers[a]!.push(buf);
-        mem.add(rowBytes(buf));
+        mem.addRow(buf);
         continue;
       }
       agg.site.rt = rt;

@@ -22,7 +22,7 @@ import { encodeBound } from '../key-access.js';
 import { keyMaker, type Key } from '../hash-key.js';
 import type { Fn } from '../eval.js';
 import type { PhysNode } from '../node.js';
-import { MemBudget, PAUSE, rowBytes, type Row, type Rows, type Runtime } from '../runtime.js';
+import { MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 
 const nulls = (n: number): Row => new Array<Datum>(n).fill(null);
 
@@ -75,7 +75,7 @@ export class HashJoinOp implements PhysNode {
       }
       const k = keyOf(this.leftKeys, l);
       if (k === null) continue;
-      mem.add(rowBytes(l) + 16);
+      mem.addRow(l, 16);
       const bucket = table.get(k);
       if (bucket === undefined) table.set(k, [l]);
       else bucket.push(l);
@@ -140,7 +140,7 @@ export class HashJoinOp implements PhysNode {
       const k = keyOf(this.rightKeys, r);
       if (k === null && !keepInner) continue;
       const i = inner.push(r) - 1;
-      mem.add(rowBytes(r) + 16);
+      mem.addRow(r, 16);
       if (k === null) continue;
       const bucket = table.get(k);
       if (bucket === undefined) table.set(k, [i]);
@@ -217,7 +217,7 @@ export class NestLoopOp implements PhysNode {
           continue;
         }
         inner.push(r);
-        mem.add(rowBytes(r));
+        mem.addRow(r);
       }
     }
     const matched = inner !== null && (kind === 'right' || kind === 'full') ? new Uint8Array(inner.length) : null;

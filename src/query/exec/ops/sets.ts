@@ -13,7 +13,7 @@ import type { EvalSettings } from '../../types/registry.js';
 import { NO_ROW, type Fn } from '../eval.js';
 import { keyMaker, type Key } from '../hash-key.js';
 import type { PhysNode } from '../node.js';
-import { CallSite, MemBudget, PAUSE, rowBytes, type Row, type Rows, type Runtime } from '../runtime.js';
+import { CallSite, MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import { replay } from './basic.js';
 
 export class DistinctOp implements PhysNode {
@@ -90,7 +90,7 @@ export class SetOpOp implements PhysNode {
           const k = mk(r);
           if (seen.has(k)) continue;
           seen.add(k);
-          mem.add(rowBytes(r));
+          mem.addRow(r);
           yield r;
         }
       }
@@ -107,7 +107,7 @@ export class SetOpOp implements PhysNode {
       const g = groups.get(k);
       if (g === undefined) {
         groups.set(k, { row: r, l: 1, r: 0 });
-        mem.add(rowBytes(r) + 48);
+        mem.addRow(r, 48);
       } else g.l++;
     }
     for (const r of this.right.run(rt)) {
@@ -153,7 +153,7 @@ export class CteScanOp implements PhysNode {
           continue;
         }
         buf.push(r);
-        mem.add(rowBytes(r));
+        mem.addRow(r);
       }
       rows = buf;
       rt.ctes.set(this.id, rows);
@@ -201,7 +201,7 @@ export class RecursiveUnionOp implements PhysNode {
       const k = mk(r);
       if (seen.has(k)) return false;
       seen.add(k);
-      mem.add(rowBytes(r));
+      mem.addRow(r);
       return true;
     };
     for (const r of this.nonRecursive.run(rt)) {

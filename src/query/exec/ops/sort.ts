@@ -13,7 +13,7 @@
 import type { Datum } from '../../types/datum.js';
 import { comparator, type Fn } from '../eval.js';
 import type { PhysNode } from '../node.js';
-import { MemBudget, PAUSE, rowBytes, type Row, type Rows, type Runtime } from '../runtime.js';
+import { MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import { limitValues } from './basic.js';
 
 export interface CompiledKey {
@@ -110,7 +110,7 @@ export class SortOp implements PhysNode {
       if (buf.length >= 2 * cap && buf.length > 0) {
         buf.sort(compare);
         buf.length = cap;
-      } else if (cap === Infinity) mem.add(rowBytes(r) + (direct ? 0 : 16 + 8 * this.keys.length));
+      } else if (cap === Infinity) mem.addRow(r, direct ? 0 : 16 + 8 * this.keys.length);
     }
     rt.checkInterrupts();
     buf.sort(compare);

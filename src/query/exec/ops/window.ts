@@ -24,7 +24,7 @@ import type { Datum } from '../../types/datum.js';
 import { compileExpr, NO_ROW, type CompileEnv, type Fn } from '../eval.js';
 import { keyMaker, type Key } from '../hash-key.js';
 import type { PhysNode } from '../node.js';
-import { CallSite, MemBudget, PAUSE, rowBytes, type Row, type Rows, type Runtime } from '../runtime.js';
+import { CallSite, MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import { keyComparator, type CompiledKey } from './sort.js';
 import { notSupported } from '../../errors.js';
 
@@ -84,7 +84,7 @@ export class WindowOp implements PhysNode {
       const out = r.length === this.width ? r.slice() : r.slice(0, this.width);
       for (let i = 0; i < this.calls.length; i++) out.push(null);
       rows.push(out);
-      mem.add(rowBytes(out));
+      mem.addRow(out);
     }
     let order: number[] = rows.map((_r, i) => i);
     for (let ci = 0; ci < this.calls.length; ci++) {
