@@ -195,21 +195,25 @@ function bindArray(lv: Level, elems: readonly Node[], location: number, elemHint
 
 function bindIndirection(lv: Level, argNode: Node, ind: readonly Node[]): Expr {
   const st = lv.stmt;
-  let arg = bindExpr(lv, argNode);
-  for (const i of ind) {
-    if (!('A_Indices' in i)) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
-    const elem = elemOf(arg.type);
-    if (elem === 0) {
-      if (arg.type === Oid.jsonb) throw notSupported('jsonb subscripting (use -> / ->>)', { sql: st.sql, location: locationOf(argNode) });
-      throw err(st, SQLSTATE.datatype_mismatch, `cannot subscript type ${typeSqlName(arg.type)} because it does not support subscripting`, locationOf(argNode));
-    }
-    const ix = i.A_Indices;
-    const sub = (n: Node | undefined): Expr | null => (n === undefined ? null : coerceTo(st, bindExpr(lv, n), Oid.int4, -1, 'i', locationOf(n)));
-    if (ix.is_slice === true) arg = { kind: 'subscript', type: arg.type, typmod: arg.typmod, arg, lower: [sub(ix.lidx)], upper: [sub(ix.uidx)] };
-    else if (arg.kind === 'subscript' && arg.upper === null && arg.type !== elem) arg = { ...arg, lower: [...arg.lower, sub(ix.uidx)] };
-    else arg = { kind: 'subscript', type: elem, typmod: -1, arg, lower: [sub(ix.uidx)], upper: null };
+  const arg = bindExpr(lv, argNode);
+  if (ind.some((i) => !('A_Indices' in i))) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
+  const elem = elemOf(arg.type);
+  if (elem === 0) {
+    if (arg.type === Oid.jsonb) throw notSupported('jsonb subscripting (use -> / ->>)', { sql: st.sql, location: locationOf(argNode) });
+    throw err(st, SQLSTATE.datatype_mismatch, `cannot subscript type ${typeSqlName(arg.type)} because it does not support subscripting`, locationOf(argNode));
   }
-  return arg;
+  // All subscripts apply to the array at once: a[i][j] is one element of a 2-D array; any slice makes all slices.
+  const idx = ind.map((i) => (i as { A_Indices: { is_slice?: boolean; lidx?: Node; uidx?: Node } }).A_Indices);
+  const sub = (n: Node | undefined): Expr | null => (n === undefined ? null : coerceTo(st, bindExpr(lv, n), Oid.int4, -1, 'i', locationOf(n), false));
+  if (idx.some((x) => x.is_slice === true)) {
+    const one = { kind: 'const', type: Oid.int4, typmod: -1, value: 1 } as const;
+    return {
+      kind: 'subscript', type: arg.type, typmod: arg.typmod, arg,
+      lower: idx.map((x) => (x.is_slice === true ? sub(x.lidx) : one)),
+      upper: idx.map((x) => sub(x.uidx)),
+    };
+  }
+  return { kind: 'subscript', type: elem, typmod: -1, arg, lower: idx.map((x) => sub(x.uidx)), upper: null };
 }
 
 const SVF: Record<string, [string, number]> = {

@@ -94,6 +94,8 @@ export const CORPUS: readonly string[] = [
   'SELECT CAST(a AS bigint), a::float8 FROM t',
   'SELECT (SELECT 1) AS one, (SELECT b FROM t LIMIT 1)',
   'SELECT id, b FROM t ORDER BY b NULLS FIRST',
+  'SELECT * FROM jsonb_array_elements(\'[1]\') WITH ORDINALITY',
+  'SELECT (ARRAY[[1, 2], [3, 4]])[2][1], (ARRAY[1, 2, 3])[2:3], k[1:2][1], format(\'%%\'), format(\'%s\', 1) FROM t',
   'SELECT \'abc\'::varchar(2), \'ab\'::char(5), \'{1.5}\'::numeric[]::float8[]',
   'SELECT count(*) OVER (ORDER BY a RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t',
   'SELECT md, md = \'ok\', ip <> \'1.2.3.4\', md IS DISTINCT FROM \'sad\' FROM m WHERE md IN (\'ok\', \'sad\') AND (id, md) IN (SELECT id, md FROM m)',
