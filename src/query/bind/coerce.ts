@@ -40,6 +40,7 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?
  */
 function settingsDependent(t: number, text: string): boolean {
   if (t === Oid.date) return !ISO_DATE.test(text);
+  if (t === Oid.interval) return !/^\s*[+-]?\d+(\.\d+)?( [a-z]+)?\s*$/.test(text);
   if (t === Oid.timestamp) return !ISO_TIMESTAMP.test(text);
   const c = typeCategory(t);
   return c === 'D' || c === 'T';
@@ -51,12 +52,30 @@ function settingsDependent(t: number, text: string): boolean {
  * cast's explicit/implicit semantics (coerce_type in parse_coerce.c).
  */
 function inputTypmod(target: number, typmod: number): number {
-  return target === Oid.interval ? typmod : -1;
+  void target;
+  void typmod;
+  return -1;
+}
+
+/** Interval range bits (INTERVAL_MASK of datetime.h), lowest field first. */
+const INTERVAL_UNITS: readonly (readonly [number, string])[] = [[4096, 'second'], [2048, 'minute'], [1024, 'hour'], [8, 'day'], [2, 'month'], [4, 'year']];
+
+/**
+ * `interval '90' day`: a bare number counts units of the range's lowest field (DecodeInterval with
+ * a range). The text is rewritten to `90 day` so that the type's input reads it without the typmod.
+ * Fields outside the range are truncated afterwards by the type's applyTypmod.
+ */
+function intervalText(text: string, typmod: number): string {
+  if (typmod < 0 || !/^\s*[+-]?\d+(\.\d+)?\s*$/.test(text)) return text;
+  const range = (typmod >> 16) & 0x7fff;
+  for (const [bit, unit] of INTERVAL_UNITS) if ((range & bit) !== 0) return `${text.trim()} ${unit}`;
+  return text;
 }
 
 function inputCast(target: number, typmod: number): CastDef {
   const info = typeInfo(target);
   const tm = inputTypmod(target, typmod);
+  if (target === Oid.interval) return { source: Oid.unknown, target, context: 'i', convert: (d, s) => info.input(intervalText(d as string, typmod), tm, s) };
   return { source: Oid.unknown, target, context: 'i', convert: (d, s) => info.input(d as string, tm, s) };
 }
 
@@ -107,7 +126,8 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
       if (e.value === null) return constOf(target, null, typmod);
       if (!settingsDependent(target, e.value as string)) {
         try {
-          let v = typeInfo(target).input(e.value as string, inputTypmod(target, typmod), BIND_SETTINGS);
+          const text = target === Oid.interval ? intervalText(e.value as string, typmod) : (e.value as string);
+          let v = typeInfo(target).input(text, inputTypmod(target, typmod), BIND_SETTINGS);
           const info = typeInfo(target);
           if (typmod >= 0 && info.applyTypmod !== undefined && v !== null) v = info.applyTypmod(v, typmod, explicit);
           const c = constOf(target, v, typmod);
