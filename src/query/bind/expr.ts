@@ -23,7 +23,7 @@ import type { CaseExpr, ConstExpr, Expr } from './bound.js';
 import { slotAt } from './slots.js';
 import { bindFuncCall, bindOperator } from './call.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
-import { arrayOf, BIND_SETTINGS, constOf, elemOf, typeSqlName } from './exprutil.js';
+import { arrayOf, BIND_SETTINGS, constOf, elemOf, exprEqual, typeSqlName } from './exprutil.js';
 import { bindAExprMisc } from './aexpr.js';
 import { resolveColumnRef } from './scope.js';
 import { err, type Level } from './state.js';
@@ -52,7 +52,8 @@ export function bindExpr(lv: Level, node: Node): Expr {
     const what = b.boolop === 'AND_EXPR' ? 'AND' : b.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
     const args = (b.args ?? []).map((a) => coerceToBoolean(st, bindExpr(lv, a), what, locationOf(a)));
     if (what === 'NOT') return { kind: 'not', type: Oid.bool, typmod: -1, arg: args[0]! };
-    return { kind: what === 'AND' ? 'and' : 'or', type: Oid.bool, typmod: -1, args };
+    if (what === 'OR') return factorOr(args);
+    return { kind: 'and', type: Oid.bool, typmod: -1, args };
   }
   if ('NullTest' in node) {
     const arg = bindExpr(lv, node.NullTest.arg!);
@@ -96,6 +97,24 @@ export function bindExpr(lv: Level, node: Node): Expr {
   if ('GroupingFunc' in node) return bindGroupingFunc(lv, node.GroupingFunc);
   if ('ParamExecData' in node) throw notSupported('this expression');
   throw notSupported(`${nodeKind(node)} expressions`, { sql: st.sql, location: locationOf(node) });
+}
+
+/**
+ * (A AND B) OR (A AND C) → A AND (B OR C), as PostgreSQL's find_duplicate_ors: a join clause
+ * repeated in every branch (TPC-H Q19) becomes a join condition. Distributivity holds in SQL's
+ * three-valued logic, so the result is the same for every row.
+ */
+function factorOr(args: Expr[]): Expr {
+  const conj = (e: Expr): readonly Expr[] => (e.kind === 'and' ? e.args : [e]);
+  const branches = args.map(conj);
+  const common = branches[0]!.filter((c) => branches.every((b) => b.some((x) => exprEqual(x, c))));
+  const or = (a: Expr[]): Expr => (a.length === 1 ? a[0]! : { kind: 'or', type: Oid.bool, typmod: -1, args: a });
+  const and = (a: readonly Expr[]): Expr => (a.length === 1 ? a[0]! : { kind: 'and', type: Oid.bool, typmod: -1, args: a });
+  if (common.length === 0) return or(args);
+  const rest = branches.map((b) => b.filter((x) => !common.some((c) => exprEqual(x, c))));
+  // A branch left empty makes the OR true once the common part holds.
+  if (rest.some((r) => r.length === 0)) return and(common);
+  return and([...common, or(rest.map(and))]);
 }
 
 /** Binds and turns an unknown literal into text (where no context gives it a type). */
