@@ -192,6 +192,9 @@ export async function diffQuery(sessions: DiffSessions, q: DiffQuery): Promise<D
     const j = judge(p, s, ordered, expectError);
     if (RANK[j.verdict] > RANK[worst.verdict] || (worst.verdict === 'OK' && worst.why === '' && j.why !== '')) {
       worst = { query: q, verdict: j.verdict, why: j.why === '' ? '' : `${label}: ${j.why}`, primary: p, sidecar: s };
+    } else if (worst.verdict === 'OK' && !label.startsWith('before') && !label.startsWith('after')) {
+      // An OK outcome carries the query's own answers (TLP reads them).
+      worst = { ...worst, primary: p, sidecar: s };
     }
   };
   const step = async (sql: string, label: string): Promise<void> => {
