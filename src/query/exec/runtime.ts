@@ -23,7 +23,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { ByteMap } from '../../store/byte-map.js';
 import type { Store, TableState } from '../../store/store.js';
-import { syncingError } from '../select.js';
+import { syncingError } from '../select-source.js';
 import type { CallContext } from '../functions/registry.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
