@@ -272,17 +272,19 @@ function analyzeTableSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): {
       const k = node.A_Const.ival.ival ?? 0;
       const o = outputs[k - 1];
       if (o === undefined) throw new SqlError(SQLSTATE.invalid_column_reference, `ORDER BY position ${k} is not in select list`, { ...positionAt(ctx, location) });
-      if (o.k !== 'col' && o.k !== 'text') {
+      if (o.k !== 'col') {
         if (o.k === 'scalar') continue; // a constant: no effect on order
-        throw notSupported('ORDER BY an aggregate is not supported by memstore', at(ctx, location));
+        // A cast output (`id::text`) orders by its own type's order: the executor pipeline's.
+        throw notSupported(o.k === 'text' ? 'ORDER BY a cast output column' : 'ORDER BY an aggregate is not supported by memstore', at(ctx, location));
       }
       index = o.index;
     } else if (node !== undefined && 'ColumnRef' in node) {
       const f = stringList(node.ColumnRef.fields);
       const byAlias = f.length === 1 ? fields.findIndex((fd) => fd.name === f[0]) : -1;
       const o = byAlias >= 0 ? outputs[byAlias] : undefined;
-      if (o !== undefined && (o.k === 'col' || o.k === 'text')) index = o.index;
-      else if (o !== undefined && o.k === 'count') throw notSupported('ORDER BY an aggregate is not supported by memstore', at(ctx, location));
+      // An output column's name wins over an input column's (SQL92), whatever its expression.
+      if (o !== undefined && o.k === 'col') index = o.index;
+      else if (o !== undefined) throw notSupported(o.k === 'count' ? 'ORDER BY an aggregate is not supported by memstore' : 'ORDER BY a computed output column', at(ctx, location));
       else index = scope.resolve(f, location).index;
     } else {
       throw notSupported('ORDER BY takes column names or positions in memstore', at(ctx, location));

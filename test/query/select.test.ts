@@ -219,6 +219,13 @@ describe('filters with PostgreSQL semantics', () => {
     await both('SELECT k, note FROM txt ORDER BY note, k', 'SELECT k, note FROM txt ORDER BY note COLLATE "C", k COLLATE "C"');
   });
 
+  it('orders by an output column before an input column of the same name, in its own type (SQL92)', async () => {
+    // `aid::text` is named aid: ORDER BY aid and ORDER BY 1 sort text, not integers.
+    await both('SELECT aid::text FROM acc WHERE aid BETWEEN 1 AND 12 ORDER BY aid');
+    await both('SELECT aid::text, bid FROM acc WHERE aid BETWEEN 1 AND 12 ORDER BY 1 DESC');
+    await both('SELECT 5 AS aid, abalance FROM acc WHERE aid < 20 ORDER BY aid, abalance NULLS FIRST');
+  });
+
   it('projects columns, aliases, constants, text casts and qualified names', async () => {
     await both('SELECT acc.aid, acc.bid, public.acc.abalance FROM acc WHERE aid = 3');
     await both('SELECT x.aid FROM acc AS x WHERE x.aid = 3');
