@@ -105,6 +105,15 @@ export function pgHome(): string {
   return home;
 }
 
+/** The platform package's native/ directory (share/ holds the tz database), null when absent. */
+export function pgNativeDir(): string | null {
+  try {
+    return platformPackage().native;
+  } catch {
+    return null;
+  }
+}
+
 /** Copies native/ to <home>/postgres-<version>-<platform>-<arch> unless it is there already. */
 async function stage(native: string, version: string, home: string): Promise<string> {
   const target = path.join(home, `postgres-${version}-${process.platform}-${process.arch}`);

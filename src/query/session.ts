@@ -28,7 +28,7 @@
  *   applySetting(ctx, name, value, local)  SET (value null = RESET); returns the new value
  *   planVariableSet / planVariableShow / planTransaction / planDiscard   Plans for those statements
  */
-import type { DiscardStmt, Node, TransactionStmt, VariableSetStmt, VariableShowStmt } from 'libpg-query';
+import type { DiscardStmt, Node, TransactionStmt, TypeCast, VariableSetStmt, VariableShowStmt } from 'libpg-query';
 import { SqlError } from '../errors.js';
 import { buildRow } from '../store/row.js';
 import type { ExecContext, SessionState } from '../pgwire/engine.js';
@@ -41,6 +41,10 @@ import { Oid } from '../pg/types.js';
 import { readStatically, type BuildContext } from './values.js';
 import { releaseSnapshot } from './pinned-snapshot.js';
 import { discardPrepared } from './prepared-sql.js';
+import { stringList } from './parse.js';
+import { ensureBuiltins } from './builtins.js';
+import { DEFAULT_OUTPUT, type IntervalValue } from './types/datum.js';
+import { typeInfo } from './types/registry.js';
 
 interface Savepoint {
   readonly name: string;
@@ -149,8 +153,28 @@ function argText(ctx: BuildContext, name: string, arg: Node): string {
     if (c.fval !== undefined) return c.fval.fval ?? '0';
     if (c.boolval !== undefined) return c.boolval.boolval ? 'on' : 'off';
   }
+  if ('TypeCast' in arg && name === 'timezone') return timeZoneInterval(arg.TypeCast);
   if ('TypeCast' in arg) throw notSupported(`SET ${name} with a typed value is not supported by memstore`);
   throw notSupported(`SET ${name}: unsupported value`);
+}
+
+/**
+ * `SET TIME ZONE INTERVAL '-08:00' HOUR TO MINUTE` (Sequelize sends it at connect): the offset in
+ * hours, which settings.ts names as PostgreSQL does (`<-08>+08`). Days or months are refused as
+ * PostgreSQL refuses them.
+ */
+function timeZoneInterval(tc: TypeCast): string {
+  const names = stringList(tc.typeName?.names);
+  const arg = tc.arg;
+  if (names[names.length - 1] !== 'interval' || arg === undefined || !('A_Const' in arg) || arg.A_Const.sval === undefined) {
+    throw notSupported('SET TIME ZONE takes a zone name, a number of hours or an interval constant');
+  }
+  ensureBuiltins();
+  const iv = typeInfo(Oid.interval).input(arg.A_Const.sval.sval ?? '', -1, { ...DEFAULT_OUTPUT, transactionStart: 0n, statementStart: 0n }) as IntervalValue;
+  if (iv.months !== 0 || iv.days !== 0) {
+    throw new SqlError(SQLSTATE.invalid_parameter_value, `invalid interval value for time zone: ${iv.months !== 0 ? 'month' : 'day'} not allowed`);
+  }
+  return String(Number(iv.micros) / 3_600_000_000);
 }
 
 function transactionOptions(ctx: BuildContext, options: readonly Node[] | undefined): Map<string, string> {

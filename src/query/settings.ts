@@ -3,20 +3,20 @@
  *
  * What for: drivers and tools SET and SHOW parameters at connect and around transactions (psql,
  * psycopg2's DateStyle check, pgjdbc's extra_float_digits, ORMs' statement_timeout). A sidecar
- * that rejects them breaks the driver; one that silently accepts a setting that would change
- * output it cannot change (DateStyle = German, bytea_output = escape) returns wrong data. So:
+ * that rejects them breaks the driver; one that accepts a setting and ignores it returns wrong
+ * data. So:
  *   - every user-settable PostgreSQL 17 parameter is known, with its default (the table below,
  *     taken from pg_settings of a fresh PostgreSQL 17.10 server; context user/superuser/internal);
- *   - a value is validated by its type (bool, integer, enum, string) as PostgreSQL does;
- *   - parameters that shape output memstore serves from stored text accept only the values the
- *     stored text was produced under (DateStyle ISO, IntervalStyle postgres, bytea_output hex,
- *     standard_conforming_strings on, UTF8) → 0A000 otherwise;
+ *   - a value is validated by its type (bool, integer, enum, string) as PostgreSQL does, and
+ *     normalised as SHOW prints it (DateStyle's style and order, TimeZone offsets as POSIX names);
+ *   - the parameters that change how values print (TimeZone, DateStyle, IntervalStyle,
+ *     extra_float_digits, bytea_output) are honoured: the executor prints under them, and stored
+ *     rows served as they are are re-rendered where a setting changes their text (render.ts);
+ *     standard_conforming_strings stays on and client_encoding UTF8 (0A000 otherwise);
  *   - internal parameters are read-only (55P02), superuser ones refused (42501: sessions on the
  *     sidecar are not superuser), names with a dot are custom placeholders, anything else 42704.
  * Every transaction isolation level is accepted (postgres_fdw asks for REPEATABLE READ); what
  * memstore gives under each is in session.ts.
- * XXX TimeZone is accepted and reported, but timestamptz values are served as stored (in UTC,
- * `+00`), whatever the session's TimeZone: the instant is right, the display zone is not.
  *
  * Interface:
  *   settingDefault(name)            default text, undefined for an unknown parameter
@@ -27,7 +27,7 @@
 import { SqlError } from '../errors.js';
 import { normalizeClientEncoding, REPORTED_PARAMETERS, SERVER_VERSION, SERVER_VERSION_NUM } from '../pgwire/session-parameters.js';
 import { SQLSTATE } from '../pgwire/sqlstate.js';
-import { isUtcZone } from './input.js';
+import { lookupZone } from './types/timezone.js';
 
 type Context = 'user' | 'superuser' | 'internal';
 type Kind = 'bool' | 'integer' | 'real' | 'string' | 'enum';
@@ -309,6 +309,66 @@ function parseBool(value: string): boolean | null {
 }
 
 /**
+ * DateStyle as PostgreSQL's check_datestyle: a style (ISO, SQL, Postgres, German) and/or a field
+ * order (DMY, MDY, YMD, or their aliases), each kept from the previous value when not given;
+ * German alone implies DMY; DEFAULT is the boot value.
+ */
+function normalizeDateStyle(value: string, previous: string | undefined): string {
+  const prev = (previous ?? 'ISO, MDY').split(',').map((p) => p.trim());
+  let style = prev[0] ?? 'ISO';
+  let order = prev[1] ?? 'MDY';
+  let styles = 0;
+  let orders = 0;
+  const setStyle = (v: string): void => {
+    style = v;
+    styles++;
+  };
+  const setOrder = (v: string): void => {
+    order = v;
+    orders++;
+  };
+  for (const raw of value.split(',')) {
+    const tok = raw.trim().toUpperCase();
+    if (tok === 'ISO' || tok === 'SQL') setStyle(tok);
+    else if (tok.startsWith('POSTGRES')) setStyle('Postgres');
+    else if (tok === 'GERMAN') {
+      setStyle('German');
+      if (orders === 0) order = 'DMY';
+    } else if (tok === 'YMD') setOrder('YMD');
+    else if (tok === 'DMY' || tok.startsWith('EURO')) setOrder('DMY');
+    else if (tok === 'MDY' || tok === 'US' || tok.startsWith('NONEURO')) setOrder('MDY');
+    else if (tok === 'DEFAULT') {
+      setStyle('ISO');
+      setOrder('MDY');
+    } else throw invalidValue('DateStyle', value);
+  }
+  if (styles > 1 || orders > 1) throw new SqlError(SQLSTATE.invalid_parameter_value, `invalid value for parameter "DateStyle": "${value}"`, { detail: 'Conflicting "datestyle" specifications.' });
+  return `${style}, ${order}`;
+}
+
+/**
+ * TimeZone: a zone name the datetime code knows (IANA, POSIX like `<+03>-03` or `UTC+3`), or an
+ * offset in hours (`SET TIME ZONE -7`, and the interval form, which session.ts turns into hours),
+ * which PostgreSQL names as a POSIX zone with the sign flipped: -7 → `<-07>+07`.
+ */
+function normalizeTimeZone(value: string): string {
+  const v = value.trim();
+  if (/^[+-]?[0-9]+(\.[0-9]+)?$/.test(v)) return offsetZoneName(Math.round(Number(v) * 3600));
+  if (lookupZone(v) === null) throw invalidValue('TimeZone', value);
+  return v;
+}
+
+/** pg_tzset_offset's name for a zone `east` seconds east of UTC. */
+export function offsetZoneName(east: number): string {
+  const abs = Math.abs(east);
+  let text = String(Math.floor(abs / 3600)).padStart(2, '0');
+  if (abs % 3600 !== 0) text += ':' + String(Math.floor((abs % 3600) / 60)).padStart(2, '0');
+  if (abs % 60 !== 0) text += ':' + String(abs % 60).padStart(2, '0');
+  // POSIX names count hours west: east of UTC is "<+hh>-hh".
+  return east < 0 ? `<-${text}>+${text}` : `<+${text}>-${text}`;
+}
+
+/**
  * The value as SHOW prints it after `SET name = value`, or a SqlError: 42704 unknown, 55P02
  * read-only, 42501 superuser-only, 22023 invalid, 0A000 a value memstore cannot serve under.
  * `previous` is the current value (DateStyle keeps its order part when only ISO is given).
@@ -357,30 +417,20 @@ export function normalizeSetting(name: string, value: string, previous: string |
       if (enc === null) throw unsupportedValue(name, value, 'UTF8 (and SQL_ASCII)');
       return enc;
     }
-    case 'datestyle': {
-      const parts = value.split(',').map((p) => p.trim().toUpperCase()).filter((p) => p !== '');
-      if (!parts.includes('ISO') || parts.some((p) => !['ISO', 'MDY', 'DMY', 'YMD', 'US', 'EUROPEAN', 'NONEUROPEAN', 'DEFAULT'].includes(p))) {
-        throw unsupportedValue('DateStyle', value, 'ISO with any field order (ISO, MDY / DMY / YMD)');
-      }
-      let order = parts.find((p) => p !== 'ISO' && p !== 'DEFAULT');
-      if (order === 'US' || order === 'NONEUROPEAN') order = 'MDY';
-      if (order === 'EUROPEAN') order = 'DMY';
-      return `ISO, ${order ?? previous?.split(',')[1]?.trim() ?? 'MDY'}`;
-    }
-    case 'intervalstyle':
-      if (v !== 'postgres') throw unsupportedValue('IntervalStyle', value, 'postgres');
-      return v;
-    case 'bytea_output':
-      if (v !== 'hex') throw unsupportedValue(name, value, 'hex');
-      return v;
+    case 'datestyle':
+      return normalizeDateStyle(value, previous);
     case 'standard_conforming_strings':
       if (v !== 'on') throw unsupportedValue(name, value, 'on');
       return v;
-    case 'extra_float_digits':
-      if (Number(v) < 1) throw unsupportedValue(name, value, '1, 2 or 3 (shortest exact output)');
-      return v;
+    case 'extra_float_digits': {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < -15 || n > 3) {
+        throw new SqlError(SQLSTATE.invalid_parameter_value, `${v} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)`);
+      }
+      return String(n);
+    }
     case 'timezone':
-      return isUtcZone(value) ? 'UTC' : value.trim();
+      return normalizeTimeZone(value);
     default:
       return v;
   }

@@ -262,7 +262,9 @@ export function castText(from: number, to: number, t: string, timeZone: string):
   // To an integer type: numeric rounds half away from zero, float rounds half to even.
   let rounded: string;
   if (t === 'NaN' || t === 'Infinity' || t === '-Infinity') {
-    throw new SqlError(SQLSTATE.numeric_value_out_of_range, `cannot convert ${t} to ${sqlTypeName(to)}`);
+    // numeric_int4 & co. say 0A000 with "NaN"/"infinity"; float8 → integer is plain out of range.
+    if (from === Oid.numeric) throw new SqlError(SQLSTATE.feature_not_supported, `cannot convert ${t === 'NaN' ? 'NaN' : 'infinity'} to ${sqlTypeName(to)}`);
+    throw new SqlError(SQLSTATE.numeric_value_out_of_range, `${sqlTypeName(to) === 'smallint' ? 'smallint' : sqlTypeName(to) === 'bigint' ? 'bigint' : 'integer'} out of range`);
   }
   if (from === Oid.float4 || from === Oid.float8) {
     const v = Number(t);

@@ -102,6 +102,8 @@ export class QueryGen {
   private scope: Source[] = [];
   /** Subqueries in the current query (their aliases s1, s2 …; at most two). */
   private subqueries = 0;
+  /** No subquery inside a subquery: a correlated NOT IN per row of a correlated subquery per outer row is cubic. */
+  private inSubquery = false;
 
   constructor(private readonly r: Prng) {}
 
@@ -184,7 +186,7 @@ export class QueryGen {
     const r = this.r;
     if (depth <= 0) return this.comparison(0);
     const d = depth - 1;
-    if (this.subqueries < 2 && r.chance(0.08)) return this.subqueryPred(d);
+    if (this.subqueries < 2 && !this.inSubquery && r.chance(0.08)) return this.subqueryPred(d);
     switch (r.int(0, 9)) {
       case 0: return node('bool', '(', this.pred(d), ' AND ', this.pred(d), ')');
       case 1: return node('bool', '(', this.pred(d), ' OR ', this.pred(d), ')');
@@ -210,7 +212,9 @@ export class QueryGen {
     const inner: Source = { alias: `s${this.subqueries}`, table: r.pick(TABLES) };
     const outerInt = this.column('int');
     this.scope = r.chance(0.5) ? [inner] : [...outer, inner];
+    this.inSubquery = true;
     const innerPred = this.pred(depth);
+    this.inSubquery = false;
     const innerIntOwn = node('int', `${inner.alias}.${r.pick(inner.table.columns.filter((c) => c.kind === 'int')).name}`);
     this.scope = outer;
     const from = `${inner.table.name} ${inner.alias}`;

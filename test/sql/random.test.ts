@@ -25,7 +25,9 @@ const ONLY = process.env.MEMSTORE_SQL_ONLY === undefined ? undefined : Number(pr
 const SHRINK_FIRST = 3;
 const SHRINK_STEPS = 200;
 
-const get = useSqlHarness('random');
+// A generated query may be heavy: both sides get a statement_timeout, and a sidecar that needs
+// longer than PostgreSQL is reported as TIMEOUT (a performance bug) instead of stalling the file.
+const get = useSqlHarness('random', [`SET statement_timeout = '${process.env.MEMSTORE_SQL_STATEMENT_TIMEOUT ?? '5s'}'`]);
 
 function asDiff(q: GenQuery, seed: string): DiffQuery {
   // A generated query may fail on PostgreSQL (an overflow): then the sidecar must fail alike.

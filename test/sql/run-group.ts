@@ -16,13 +16,13 @@ export interface SqlHarness {
 }
 
 /** Starts the harness over the schema (replicated, caught up) in beforeAll; closes it in afterAll. */
-export function useSqlHarness(group: string): () => SqlHarness {
+export function useSqlHarness(group: string, init: readonly string[] = []): () => SqlHarness {
   let h: Harness | undefined;
   let sessions: DiffSessions | undefined;
   beforeAll(async () => {
     h = await startHarness(`sql_${group}`, schemaSql());
     await h.caughtUp();
-    sessions = new DiffSessions(h.db.url, h.url);
+    sessions = new DiffSessions(h.db.url, h.url, init);
   }, 180_000);
   afterAll(async () => {
     await sessions?.close();

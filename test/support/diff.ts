@@ -10,6 +10,8 @@
  * Verdicts, per query:
  *   OK           same answer (or both errored with the same SQLSTATE)
  *   UNSUPPORTED  the sidecar answered 0A000 (not built yet); never a failure, only counted
+ *   TIMEOUT      the sidecar hit statement_timeout where PostgreSQL answered (only when the
+ *                sessions set one): counted and shown, not a failure
  *   MISMATCH     any other difference: other rows, types, names, an error on one side only, or
  *                another SQLSTATE than PostgreSQL's
  *   PG_ERROR     PostgreSQL itself refused a query that was not marked as an error case (a broken
@@ -20,6 +22,7 @@
  * the extended protocol with those parameters (text, types inferred by the server). `before` runs
  * statements (SET …) on both sessions first, `after` undoes them; their outcome counts too.
  *
+ * MEMSTORE_SQL_TRACE=1 writes each statement to stderr before running it;
  * MEMSTORE_SQL_SHOW_UNSUPPORTED=1 prints every UNSUPPORTED query too; MEMSTORE_SQL_REPORT=<dir>
  * writes each group's non-OK outcomes to <dir>/<group>.txt.
  *
@@ -50,7 +53,7 @@ export interface DiffQuery {
   readonly seed?: string;
 }
 
-export type Verdict = 'OK' | 'UNSUPPORTED' | 'MISMATCH' | 'PG_ERROR';
+export type Verdict = 'OK' | 'UNSUPPORTED' | 'TIMEOUT' | 'MISMATCH' | 'PG_ERROR';
 
 /** What one side answered. */
 export interface Answer {
@@ -81,6 +84,8 @@ export class DiffSessions {
   constructor(
     private readonly primaryUrl: string,
     private readonly sidecarUrl: string,
+    /** Statements run on every new connection of both sides (SET statement_timeout …). */
+    private readonly init: readonly string[] = [],
   ) {}
 
   async close(): Promise<void> {
@@ -96,6 +101,7 @@ export class DiffSessions {
     // A connection the far side drops must fail the statement, not the process.
     c.on('error', () => undefined);
     await c.connect();
+    for (const s of this.init) await c.query(s);
     return c;
   }
 
@@ -167,21 +173,28 @@ export function judge(p: Answer, s: Answer, ordered: boolean, expectError: strin
   if (expectError !== undefined && expectError !== '*') return { verdict: 'PG_ERROR', why: `PostgreSQL answered, the corpus expects ${expectError}` };
   if (s.error) {
     if (s.error.code === NOT_SUPPORTED) return { verdict: 'UNSUPPORTED', why: s.error.message };
+    // Slower than the statement_timeout the sessions were given: a performance bug, not a wrong answer.
+    if (s.error.code === '57014') return { verdict: 'TIMEOUT', why: s.error.message };
     return { verdict: 'MISMATCH', why: `the sidecar errored ${s.error.code} (${s.error.message}), PostgreSQL answered` };
   }
   const d = compareAnswers(p, s, ordered);
   return d === undefined ? { verdict: 'OK', why: '' } : { verdict: 'MISMATCH', why: d };
 }
 
-const RANK: Record<Verdict, number> = { OK: 0, UNSUPPORTED: 1, MISMATCH: 2, PG_ERROR: 3 };
+const RANK: Record<Verdict, number> = { OK: 0, UNSUPPORTED: 1, TIMEOUT: 2, MISMATCH: 3, PG_ERROR: 4 };
 
 /** Runs one corpus entry on both sides (every protocol it asks for) and returns the worst verdict. */
 export async function diffQuery(sessions: DiffSessions, q: DiffQuery): Promise<DiffOutcome> {
+  // MEMSTORE_SQL_TRACE=1: each statement on stderr before it runs (finds the one that hangs).
+  if (process.env.MEMSTORE_SQL_TRACE) process.stderr.write(`[sql trace] ${q.seed ?? ''} ${q.sql}\n`);
   let worst: DiffOutcome = { query: q, verdict: 'OK', why: '' };
   const note = (label: string, p: Answer, s: Answer, ordered: boolean, expectError: string | undefined): void => {
     const j = judge(p, s, ordered, expectError);
     if (RANK[j.verdict] > RANK[worst.verdict] || (worst.verdict === 'OK' && worst.why === '' && j.why !== '')) {
       worst = { query: q, verdict: j.verdict, why: j.why === '' ? '' : `${label}: ${j.why}`, primary: p, sidecar: s };
+    } else if (worst.verdict === 'OK' && !label.startsWith('before') && !label.startsWith('after')) {
+      // An OK outcome carries the query's own answers (TLP reads them).
+      worst = { ...worst, primary: p, sidecar: s };
     }
   };
   const step = async (sql: string, label: string): Promise<void> => {
@@ -242,10 +255,10 @@ export interface DiffSummary {
 
 export function summarize(group: string, outcomes: readonly DiffOutcome[]): DiffSummary {
   const by = (v: Verdict): DiffOutcome[] => outcomes.filter((o) => o.verdict === v);
-  const mismatches = by('MISMATCH'), pgErrors = by('PG_ERROR'), unsupported = by('UNSUPPORTED');
+  const mismatches = by('MISMATCH'), pgErrors = by('PG_ERROR'), unsupported = by('UNSUPPORTED'), timeouts = by('TIMEOUT');
   const ok = by('OK').length;
-  const head = `[sql diff ${group}] ${outcomes.length} queries: ${ok} OK, ${unsupported.length} UNSUPPORTED, ${mismatches.length} MISMATCH, ${pgErrors.length} PG_ERROR`;
-  const body = [...pgErrors, ...mismatches].map(showOutcome);
+  const head = `[sql diff ${group}] ${outcomes.length} queries: ${ok} OK, ${unsupported.length} UNSUPPORTED, ${timeouts.length} TIMEOUT, ${mismatches.length} MISMATCH, ${pgErrors.length} PG_ERROR`;
+  const body = [...pgErrors, ...mismatches, ...timeouts].map(showOutcome);
   // What the sidecar refuses most, so the next thing to build is visible in the log.
   const reasons = new Map<string, number>();
   for (const o of unsupported) reasons.set(o.sidecar?.error?.message ?? '?', (reasons.get(o.sidecar?.error?.message ?? '?') ?? 0) + 1);

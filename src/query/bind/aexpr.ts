@@ -15,6 +15,7 @@ import { coerceTo, selectCommonType } from './coerce.js';
 import { arrayOf, elemOf, typeSqlName, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { selectOverload } from './resolve.js';
+import { opaqueCandidates } from './opaque.js';
 import { markSafe } from './slots.js';
 import { err, type Level } from './state.js';
 
@@ -30,7 +31,7 @@ export function scalarArrayOp(lv: Level, op: string, left: Expr, right: Expr, us
   const st = lv.stmt;
   const relem = right.type === Oid.unknown ? Oid.unknown : elemOf(right.type);
   if (relem === 0) throw err(st, SQLSTATE.wrong_object_type, `op ANY/ALL (array) requires array on right side`, location);
-  const defs = funcsNamed(op, 'op').filter((d) => d.args.length === 2);
+  const defs = [...funcsNamed(op, 'op').filter((d) => d.args.length === 2), ...opaqueCandidates(op, [left.type, relem])];
   const r = selectOverload(st, defs, [left.type, relem], true);
   if (r === 'none' || r === 'ambiguous') {
     const what = r === 'none' ? 'operator does not exist' : 'operator is not unique';

@@ -9,6 +9,7 @@ import type { CallExpr, Expr } from './bound.js';
 import { coerceTo } from './coerce.js';
 import { arrayOf, typeSqlName } from './exprutil.js';
 import { selectOverload, type Resolved, type Signature } from './resolve.js';
+import { opaqueCandidates } from './opaque.js';
 import { markSafe } from './slots.js';
 import { err, type StmtState } from './state.js';
 
@@ -59,7 +60,7 @@ export function makeCall(st: StmtState, r: Resolved<FuncDef>, args: readonly Exp
 /** A binary (left non-null) or prefix operator. */
 export function bindOperator(st: StmtState, op: string, left: Expr | null, right: Expr, location: number, locs: readonly number[] = [-1, -1]): CallExpr {
   const args = left === null ? [right] : [left, right];
-  const defs = funcsNamed(op, 'op').filter((d) => d.args.length === args.length);
+  const defs = [...funcsNamed(op, 'op').filter((d) => d.args.length === args.length), ...opaqueCandidates(op, args.map((a) => a.type))];
   const r = selectOverload(st, defs, args.map((a) => a.type), true);
   const shape = left === null ? `${op} ${typeSqlName(right.type)}` : `${typeSqlName(left.type)} ${op} ${typeSqlName(right.type)}`;
   if (r === 'none') throw err(st, SQLSTATE.undefined_function, `operator does not exist: ${shape}`, location, { hint: OP_HINT });

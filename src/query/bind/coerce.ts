@@ -15,7 +15,8 @@ import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { findCast, typeInfo, type CastContext, type CastDef } from '../types/registry.js';
 import { Pseudo } from '../functions/registry.js';
 import type { Expr } from './bound.js';
-import { BIND_SETTINGS, constOf, formatType, typeCategory, isPreferred, typeSqlName } from './exprutil.js';
+import type { ArrayValue } from '../types/datum.js';
+import { BIND_SETTINGS, constOf, elemOf, formatType, typeCategory, isPreferred, typeSqlName } from './exprutil.js';
 import { err, type StmtState } from './state.js';
 
 const RANK: Record<CastContext, number> = { i: 0, a: 1, e: 2 };
@@ -25,7 +26,7 @@ export function canCoerce(source: number, target: number, ctx: CastContext = 'i'
   if (source === target || source === Oid.unknown) return true;
   if (target === Pseudo.any) return true;
   if (target === Pseudo.record && typeCategory(source) === 'C') return true;
-  const c = findCast(source, target);
+  const c = castFor(source, target, ctx);
   return c !== undefined && RANK[c.context] <= RANK[ctx];
 }
 
@@ -39,14 +40,65 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?
  */
 function settingsDependent(t: number, text: string): boolean {
   if (t === Oid.date) return !ISO_DATE.test(text);
+  if (t === Oid.interval) return !/^\s*[+-]?\d+(\.\d+)?( [a-z]+)?\s*$/.test(text);
   if (t === Oid.timestamp) return !ISO_TIMESTAMP.test(text);
   const c = typeCategory(t);
   return c === 'D' || c === 'T';
 }
 
+/**
+ * The typmod a literal's input function sees: -1 except for interval, whose field qualifiers
+ * change how the text reads (`interval '90' day`); length limits are applied afterwards with the
+ * cast's explicit/implicit semantics (coerce_type in parse_coerce.c).
+ */
+function inputTypmod(target: number, typmod: number): number {
+  void target;
+  void typmod;
+  return -1;
+}
+
+/** Interval range bits (INTERVAL_MASK of datetime.h), lowest field first. */
+const INTERVAL_UNITS: readonly (readonly [number, string])[] = [[4096, 'second'], [2048, 'minute'], [1024, 'hour'], [8, 'day'], [2, 'month'], [4, 'year']];
+
+/**
+ * `interval '90' day`: a bare number counts units of the range's lowest field (DecodeInterval with
+ * a range). The text is rewritten to `90 day` so that the type's input reads it without the typmod.
+ * Fields outside the range are truncated afterwards by the type's applyTypmod.
+ */
+function intervalText(text: string, typmod: number): string {
+  if (typmod < 0 || !/^\s*[+-]?\d+(\.\d+)?\s*$/.test(text)) return text;
+  const range = (typmod >> 16) & 0x7fff;
+  for (const [bit, unit] of INTERVAL_UNITS) if ((range & bit) !== 0) return `${text.trim()} ${unit}`;
+  return text;
+}
+
 function inputCast(target: number, typmod: number): CastDef {
   const info = typeInfo(target);
-  return { source: Oid.unknown, target, context: 'i', convert: (d, s) => info.input(d as string, typmod, s) };
+  const tm = inputTypmod(target, typmod);
+  if (target === Oid.interval) return { source: Oid.unknown, target, context: 'i', convert: (d, s) => info.input(intervalText(d as string, typmod), tm, s) };
+  return { source: Oid.unknown, target, context: 'i', convert: (d, s) => info.input(d as string, tm, s) };
+}
+
+/** array → array when the elements have a cast usable in ctx (PostgreSQL's array coercion). */
+function arrayCast(source: number, target: number, ctx: CastContext): CastDef | undefined {
+  const se = elemOf(source);
+  const te = elemOf(target);
+  if (se === 0 || te === 0) return undefined;
+  const ec = findCast(se, te);
+  if (ec === undefined || RANK[ec.context] > RANK[ctx]) return undefined;
+  return {
+    source, target, context: ec.context,
+    convert: (d, s) => {
+      const a = d as ArrayValue;
+      return { ...a, elemType: te, items: a.items.map((x) => (x === null ? null : ec.convert(x, s))) };
+    },
+  };
+}
+
+function castFor(source: number, target: number, ctx: CastContext): CastDef | undefined {
+  const c = findCast(source, target);
+  if (c !== undefined && RANK[c.context] <= RANK[ctx]) return c;
+  return arrayCast(source, target, ctx) ?? c;
 }
 
 /**
@@ -74,7 +126,8 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
       if (e.value === null) return constOf(target, null, typmod);
       if (!settingsDependent(target, e.value as string)) {
         try {
-          let v = typeInfo(target).input(e.value as string, typmod, BIND_SETTINGS);
+          const text = target === Oid.interval ? intervalText(e.value as string, typmod) : (e.value as string);
+          let v = typeInfo(target).input(text, inputTypmod(target, typmod), BIND_SETTINGS);
           const info = typeInfo(target);
           if (typmod >= 0 && info.applyTypmod !== undefined && v !== null) v = info.applyTypmod(v, typmod, explicit);
           const c = constOf(target, v, typmod);
@@ -89,7 +142,7 @@ export function coerceTo(st: StmtState, e: Expr, target: number, typmod: number,
     // An unknown-typed non-literal (a CASE of unknowns was already resolved to text): via text.
     return coerceTo(st, { ...e, type: Oid.text }, target, typmod, ctx, location, explicit);
   }
-  const cast = findCast(e.type, target);
+  const cast = castFor(e.type, target, ctx);
   if (cast === undefined || RANK[cast.context] > RANK[ctx]) {
     if (ctx === 'e') throw err(st, SQLSTATE.cannot_coerce, `cannot cast type ${formatType(e.type, e.typmod)} to ${formatType(target, typmod)}`, location);
     throw err(st, SQLSTATE.datatype_mismatch, `cannot cast type ${formatType(e.type, e.typmod)} to ${formatType(target, typmod)}`, location);

@@ -23,7 +23,7 @@ import type { CaseExpr, ConstExpr, Expr } from './bound.js';
 import { slotAt } from './slots.js';
 import { bindFuncCall, bindOperator } from './call.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
-import { arrayOf, BIND_SETTINGS, constOf, elemOf, typeSqlName } from './exprutil.js';
+import { arrayOf, BIND_SETTINGS, constOf, elemOf, exprEqual, typeSqlName } from './exprutil.js';
 import { bindAExprMisc } from './aexpr.js';
 import { resolveColumnRef } from './scope.js';
 import { err, type Level } from './state.js';
@@ -52,7 +52,8 @@ export function bindExpr(lv: Level, node: Node): Expr {
     const what = b.boolop === 'AND_EXPR' ? 'AND' : b.boolop === 'OR_EXPR' ? 'OR' : 'NOT';
     const args = (b.args ?? []).map((a) => coerceToBoolean(st, bindExpr(lv, a), what, locationOf(a)));
     if (what === 'NOT') return { kind: 'not', type: Oid.bool, typmod: -1, arg: args[0]! };
-    return { kind: what === 'AND' ? 'and' : 'or', type: Oid.bool, typmod: -1, args };
+    if (what === 'OR') return factorOr(args);
+    return { kind: 'and', type: Oid.bool, typmod: -1, args };
   }
   if ('NullTest' in node) {
     const arg = bindExpr(lv, node.NullTest.arg!);
@@ -96,6 +97,24 @@ export function bindExpr(lv: Level, node: Node): Expr {
   if ('GroupingFunc' in node) return bindGroupingFunc(lv, node.GroupingFunc);
   if ('ParamExecData' in node) throw notSupported('this expression');
   throw notSupported(`${nodeKind(node)} expressions`, { sql: st.sql, location: locationOf(node) });
+}
+
+/**
+ * (A AND B) OR (A AND C) → A AND (B OR C), as PostgreSQL's find_duplicate_ors: a join clause
+ * repeated in every branch (TPC-H Q19) becomes a join condition. Distributivity holds in SQL's
+ * three-valued logic, so the result is the same for every row.
+ */
+function factorOr(args: Expr[]): Expr {
+  const conj = (e: Expr): readonly Expr[] => (e.kind === 'and' ? e.args : [e]);
+  const branches = args.map(conj);
+  const common = branches[0]!.filter((c) => branches.every((b) => b.some((x) => exprEqual(x, c))));
+  const or = (a: Expr[]): Expr => (a.length === 1 ? a[0]! : { kind: 'or', type: Oid.bool, typmod: -1, args: a });
+  const and = (a: readonly Expr[]): Expr => (a.length === 1 ? a[0]! : { kind: 'and', type: Oid.bool, typmod: -1, args: a });
+  if (common.length === 0) return or(args);
+  const rest = branches.map((b) => b.filter((x) => !common.some((c) => exprEqual(x, c))));
+  // A branch left empty makes the OR true once the common part holds.
+  if (rest.some((r) => r.length === 0)) return and(common);
+  return and([...common, or(rest.map(and))]);
 }
 
 /** Binds and turns an unknown literal into text (where no context gives it a type). */
@@ -195,21 +214,25 @@ function bindArray(lv: Level, elems: readonly Node[], location: number, elemHint
 
 function bindIndirection(lv: Level, argNode: Node, ind: readonly Node[]): Expr {
   const st = lv.stmt;
-  let arg = bindExpr(lv, argNode);
-  for (const i of ind) {
-    if (!('A_Indices' in i)) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
-    const elem = elemOf(arg.type);
-    if (elem === 0) {
-      if (arg.type === Oid.jsonb) throw notSupported('jsonb subscripting (use -> / ->>)', { sql: st.sql, location: locationOf(argNode) });
-      throw err(st, SQLSTATE.datatype_mismatch, `cannot subscript type ${typeSqlName(arg.type)} because it does not support subscripting`, locationOf(argNode));
-    }
-    const ix = i.A_Indices;
-    const sub = (n: Node | undefined): Expr | null => (n === undefined ? null : coerceTo(st, bindExpr(lv, n), Oid.int4, -1, 'i', locationOf(n)));
-    if (ix.is_slice === true) arg = { kind: 'subscript', type: arg.type, typmod: arg.typmod, arg, lower: [sub(ix.lidx)], upper: [sub(ix.uidx)] };
-    else if (arg.kind === 'subscript' && arg.upper === null && arg.type !== elem) arg = { ...arg, lower: [...arg.lower, sub(ix.uidx)] };
-    else arg = { kind: 'subscript', type: elem, typmod: -1, arg, lower: [sub(ix.uidx)], upper: null };
+  const arg = bindExpr(lv, argNode);
+  if (ind.some((i) => !('A_Indices' in i))) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
+  const elem = elemOf(arg.type);
+  if (elem === 0) {
+    if (arg.type === Oid.jsonb) throw notSupported('jsonb subscripting (use -> / ->>)', { sql: st.sql, location: locationOf(argNode) });
+    throw err(st, SQLSTATE.datatype_mismatch, `cannot subscript type ${typeSqlName(arg.type)} because it does not support subscripting`, locationOf(argNode));
   }
-  return arg;
+  // All subscripts apply to the array at once: a[i][j] is one element of a 2-D array; any slice makes all slices.
+  const idx = ind.map((i) => (i as { A_Indices: { is_slice?: boolean; lidx?: Node; uidx?: Node } }).A_Indices);
+  const sub = (n: Node | undefined): Expr | null => (n === undefined ? null : coerceTo(st, bindExpr(lv, n), Oid.int4, -1, 'i', locationOf(n), false));
+  if (idx.some((x) => x.is_slice === true)) {
+    const one = { kind: 'const', type: Oid.int4, typmod: -1, value: 1 } as const;
+    return {
+      kind: 'subscript', type: arg.type, typmod: arg.typmod, arg,
+      lower: idx.map((x) => (x.is_slice === true ? sub(x.lidx) : one)),
+      upper: idx.map((x) => sub(x.uidx)),
+    };
+  }
+  return { kind: 'subscript', type: elem, typmod: -1, arg, lower: idx.map((x) => sub(x.uidx)), upper: null };
 }
 
 const SVF: Record<string, [string, number]> = {

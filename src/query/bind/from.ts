@@ -160,6 +160,10 @@ function bindRangeFunction(lv: Level, rf: RangeFunction, left: FromResult | null
   const fnode = items[0]!;
   if (items[1] !== undefined && Object.keys(items[1]).length > 0) throw notSupported('a column definition list for a function in FROM', { sql: st.sql, location: locationOf(fnode) });
   const location = locationOf(fnode);
+  if ((rf.coldeflist?.length ?? 0) > 0) throw notSupported('a column definition list for a function in FROM', { sql: st.sql, location });
+  if ('FuncCall' in fnode && stringList(fnode.FuncCall.funcname).at(-1) === 'unnest' && (fnode.FuncCall.args?.length ?? 0) > 1) {
+    throw notSupported('unnest with several arguments in FROM', { sql: st.sql, location });
+  }
   // Arguments see the preceding FROM items one level up (functions in FROM are implicitly LATERAL).
   const outer = lateralLevel(lv, left);
   const argLevel = newLevel(st, { items: [] }, outer, lv.ctes);
@@ -177,13 +181,18 @@ function bindRangeFunction(lv: Level, rf: RangeFunction, left: FromResult | null
   if (fname === 'unnest' && args.length > 1) throw notSupported('unnest with several arguments in FROM', { sql: st.sql, location });
   const alias = rf.alias;
   let cols: OutColumn[];
-  if (def.setColumns !== undefined && def.setColumns.length > 1) cols = def.setColumns.map((c) => ({ name: c.name, type: c.type, typmod: -1, tableOid: 0, attnum: 0 }));
-  else cols = [{ name: alias?.aliasname ?? fname, type: call.type, typmod: -1, tableOid: 0, attnum: 0 }];
+  if (def.setColumns !== undefined) cols = def.setColumns.map((c) => ({ name: c.name, type: c.type, typmod: -1, tableOid: 0, attnum: 0 }));
+  else cols = [{ name: OUT_NAMES[fname] ?? alias?.aliasname ?? fname, type: call.type, typmod: -1, tableOid: 0, attnum: 0 }];
   if (rf.ordinality === true) cols.push({ name: 'ordinality', type: Oid.int8, typmod: -1, tableOid: 0, attnum: 0 });
   const names = aliasNames(st, alias, cols.map((c) => c.name), fname, location);
   const plan: LogicalPlan = { kind: 'function', def, args, argTypes: call.argTypes, ordinality: rf.ordinality === true, columns: renamed(cols, names) };
   return { res: { plan, items: [itemFor(alias?.aliasname ?? fname, plan, names)] }, lateral };
 }
+
+/** Set-returning functions whose single result column is a named OUT parameter (pg_proc.proargnames). */
+const OUT_NAMES: Readonly<Record<string, string>> = {
+  jsonb_array_elements: 'value', jsonb_array_elements_text: 'value', json_array_elements: 'value', json_array_elements_text: 'value',
+};
 
 const JOIN_KIND: Record<string, JoinKind> = { JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' };
 

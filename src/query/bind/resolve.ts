@@ -37,8 +37,9 @@ const POLY = new Set<number>([Pseudo.anyelement, Pseudo.anyarray, Pseudo.anynona
 function expand(sig: Signature, n: number): { types: number[]; packed: number } | null {
   const decl = sig.args;
   if (sig.variadic !== undefined) {
+    // At least one argument for the VARIADIC parameter, as FuncnameGetCandidates.
     const fixed = decl.length - 1;
-    if (n < fixed) return null;
+    if (n < decl.length) return null;
     const types = decl.slice(0, fixed);
     for (let i = fixed; i < n; i++) types.push(sig.variadic);
     return { types, packed: sig.variadic === Pseudo.any ? 0 : n - fixed };

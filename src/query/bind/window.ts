@@ -55,7 +55,8 @@ function frameOf(lv: Level, w: PWindowDef, order: readonly SortKey[], location: 
       if (mode !== 'range') return coerceTo(lv.stmt, e, Oid.int8, -1, 'i', locationOf(n), false);
       if (order.length !== 1) throw err(lv.stmt, SQLSTATE.windowing_error, 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column', location);
       const ot = order[0]!.expr.type;
-      const target = typeCategory(ot) === 'D' ? Oid.interval : ot;
+      // in_range: integer orderings take an integer offset of any width (int8 holds them all).
+      const target = typeCategory(ot) === 'D' ? Oid.interval : ot === Oid.int2 || ot === Oid.int4 || ot === Oid.int8 ? Oid.int8 : ot;
       return coerceTo(lv.stmt, e, target, -1, 'i', locationOf(n), false);
     } finally {
       lv.kind = prev;

@@ -22,13 +22,14 @@ import { Decimal } from 'decimal.js';
 import { SqlError } from '../../errors.js';
 import { Oid } from '../../pg/types.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
-import { PgDecimal, type Datum, type NumericValue } from '../types/datum.js';
+import { PgDecimal, type ArrayValue, type Datum, type NumericValue } from '../types/datum.js';
 import { floatOverflow } from '../types/float.js';
 import { checkInt8 } from '../types/int.js';
 import { make, NUM_NAN, NUM_NINF, NUM_PINF, numDiv, numFromBigInt, roundTo, selectDivScale, divRound, withPrecision } from '../types/numeric.js';
 import { registerAgg } from './registry.js';
 
 const { int2, int4, int8, float4, float8, numeric } = Oid;
+const FLOAT8_ARRAY = 1022;
 
 // --- integer sums -------------------------------------------------------------------------------------
 
@@ -254,7 +255,8 @@ function registerSums(): void {
       init: () => ({ n: 0, sx: 0, sxx: 0 }),
       step: (s, a) => {
         const x = a[0] as number;
-        const r = single ? Math.fround(s.sx + x) : s.sx + x;
+        // The first value is the state as is (-0 stays -0), as float4pl/float8pl's NULL start.
+        const r = s.n === 0 ? x : single ? Math.fround(s.sx + x) : s.sx + x;
         if ((r === Infinity || r === -Infinity) && Number.isFinite(s.sx) && Number.isFinite(x)) throw floatOverflow();
         s.sx = r;
         s.n++;
@@ -344,7 +346,38 @@ function registerBitAggregates(): void {
 }
 
 /** percentile_cont(fraction) WITHIN GROUP (ORDER BY x): the executor steps the values in order. */
+function percentileOf(s: readonly number[], pct: number): number | null {
+  if (!(pct >= 0 && pct <= 1)) {
+    throw new SqlError(SQLSTATE.numeric_value_out_of_range, `percentile value ${String(pct)} is not between 0 and 1`);
+  }
+  if (s.length === 0) return null;
+  const pos = pct * (s.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = s[lo]!;
+  if (lo === hi) return a;
+  return a + (pos - lo) * (s[hi]! - a);
+}
+
 function registerPercentile(): void {
+  registerAgg<number[]>({
+    name: 'percentile_cont',
+    args: [float8],
+    returns: FLOAT8_ARRAY,
+    strict: true,
+    orderedSet: { directArgs: [FLOAT8_ARRAY] },
+    init: () => [],
+    step: (s, a) => {
+      s.push(a[0] as number);
+      return s;
+    },
+    final: (s, _cx, direct) => {
+      const p = direct?.[0] as ArrayValue | null | undefined;
+      if (p === null || p === undefined || s.length === 0) return null;
+      const items = p.items.map((x) => (x === null ? null : percentileOf(s, x as number)));
+      return { elemType: float8, dims: p.dims, lbounds: p.lbounds, items };
+    },
+  });
   registerAgg<number[]>({
     name: 'percentile_cont',
     args: [float8],
@@ -359,22 +392,80 @@ function registerPercentile(): void {
     final: (s, _cx, direct) => {
       const p = direct?.[0];
       if (p === null || p === undefined) return null;
-      const pct = p as number;
-      if (!(pct >= 0 && pct <= 1)) {
-        throw new SqlError(SQLSTATE.numeric_value_out_of_range, `percentile value ${String(pct)} is not between 0 and 1`);
-      }
-      if (s.length === 0) return null;
-      const pos = pct * (s.length - 1);
-      const lo = Math.floor(pos);
-      const hi = Math.ceil(pos);
-      const a = s[lo]!;
-      if (lo === hi) return a;
-      return a + (pos - lo) * (s[hi]! - a);
+      return percentileOf(s, p as number);
     },
   });
 }
 
+/** float8_regr_accum: Youngs-Cramer over (Y, X) pairs. */
+interface RegrState {
+  n: number;
+  sx: number;
+  sxx: number;
+  sy: number;
+  syy: number;
+  sxy: number;
+}
+
+function regrAccum(s: RegrState, y: number, x: number): RegrState {
+  const n0 = s.n;
+  const sx0 = s.sx;
+  const sy0 = s.sy;
+  s.n = n0 + 1;
+  s.sx = sx0 + x;
+  s.sy = sy0 + y;
+  if (n0 > 0) {
+    const tmpX = x * s.n - s.sx;
+    const tmpY = y * s.n - s.sy;
+    const scale = 1.0 / (s.n * n0);
+    s.sxx += tmpX * tmpX * scale;
+    s.syy += tmpY * tmpY * scale;
+    s.sxy += tmpX * tmpY * scale;
+    if (isInf(s.sx) || isInf(s.sxx) || isInf(s.sy) || isInf(s.syy) || isInf(s.sxy)) {
+      if (((isInf(s.sx) || isInf(s.sxx)) && !isInf(sx0) && !isInf(x)) || ((isInf(s.sy) || isInf(s.syy)) && !isInf(sy0) && !isInf(y)) || (isInf(s.sxy) && !isInf(sx0) && !isInf(x) && !isInf(sy0) && !isInf(y))) {
+        throw floatOverflow();
+      }
+      if (isInf(s.sxx)) s.sxx = NaN;
+      if (isInf(s.syy)) s.syy = NaN;
+      if (isInf(s.sxy)) s.sxy = NaN;
+    }
+  } else {
+    if (!Number.isFinite(x)) s.sxx = s.sxy = NaN;
+    if (!Number.isFinite(y)) s.syy = s.sxy = NaN;
+  }
+  return s;
+}
+
+function registerRegression(): void {
+  const finals: readonly [string, number, (s: RegrState) => Datum][] = [
+    ['regr_count', int8, (s) => BigInt(s.n)],
+    ['covar_pop', float8, (s) => (s.n === 0 ? null : s.sxy / s.n)],
+    ['covar_samp', float8, (s) => (s.n < 2 ? null : s.sxy / (s.n - 1))],
+    ['corr', float8, (s) => (s.n < 1 || s.sxx === 0 || s.syy === 0 ? null : s.sxy / Math.sqrt(s.sxx * s.syy))],
+    ['regr_avgx', float8, (s) => (s.n === 0 ? null : s.sx / s.n)],
+    ['regr_avgy', float8, (s) => (s.n === 0 ? null : s.sy / s.n)],
+    ['regr_sxx', float8, (s) => (s.n === 0 ? null : s.sxx)],
+    ['regr_syy', float8, (s) => (s.n === 0 ? null : s.syy)],
+    ['regr_sxy', float8, (s) => (s.n === 0 ? null : s.sxy)],
+    ['regr_slope', float8, (s) => (s.n < 1 || s.sxx === 0 ? null : s.sxy / s.sxx)],
+    ['regr_intercept', float8, (s) => (s.n < 1 || s.sxx === 0 ? null : (s.sy - (s.sx * s.sxy) / s.sxx) / s.n)],
+    ['regr_r2', float8, (s) => (s.n < 1 || s.sxx === 0 ? null : s.syy === 0 ? 1 : (s.sxy * s.sxy) / (s.sxx * s.syy))],
+  ];
+  for (const [name, returns, final] of finals) {
+    registerAgg<RegrState>({
+      name,
+      args: [float8, float8],
+      returns,
+      strict: true,
+      init: () => ({ n: 0, sx: 0, sxx: 0, sy: 0, syy: 0, sxy: 0 }),
+      step: (s, a) => regrAccum(s, a[0] as number, a[1] as number),
+      final: (s) => (s.n === 0 && name !== 'regr_count' ? null : final(s)),
+    });
+  }
+}
+
 export function registerNumericAggregates(): void {
+  registerRegression();
   registerSums();
   registerVariances();
   registerBitAggregates();

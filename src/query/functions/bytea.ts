@@ -266,11 +266,10 @@ const PG_EPOCH_US = 946684800000000n;
 /** 100 ns intervals from 1582-10-15 (the Gregorian epoch of v1 uuids) to 1970-01-01. */
 const GREGORIAN_OFFSET = 122192928000000000n;
 
-/** uuid_extract_timestamp for v1 and v7 uuids, as µs since 2000-01-01 (timestamptz). */
+/** uuid_extract_timestamp for v1 uuids (PostgreSQL 17 reads no other version), as µs since 2000-01-01 (timestamptz). */
 export function uuidTimestamp(u: string): bigint | null {
   const version = uuidVersion(u);
   const hex = u.replaceAll('-', '');
-  if (version === 7) return BigInt('0x' + hex.slice(0, 12)) * 1000n - PG_EPOCH_US;
   if (version === 1) {
     const ticks = (BigInt('0x' + hex.slice(13, 16)) << 48n) | (BigInt('0x' + hex.slice(8, 12)) << 32n) | BigInt('0x' + hex.slice(0, 8));
     return (ticks - GREGORIAN_OFFSET) / 10n - PG_EPOCH_US;

@@ -36,18 +36,21 @@ export function dateToTimestamp(d: number): bigint {
   return us;
 }
 
-/** date → timestamp for comparisons: a date beyond the timestamp range compares as ±infinity. */
+/**
+ * date → timestamp for comparisons: a date beyond the timestamp range sorts after every finite
+ * timestamp but before infinity (and symmetrically), as PostgreSQL's date_cmp_timestamp.
+ */
 export function dateToTimestampForCompare(d: number): bigint {
   if (d === Infinity || d === -Infinity) return d > 0 ? TS_NOEND : TS_NOBEGIN;
   const us = BigInt(d) * DAY;
-  return tsInRange(us) ? us : us > 0n ? TS_NOEND : TS_NOBEGIN;
+  return tsInRange(us) ? us : us > 0n ? TS_NOEND - 1n : TS_NOBEGIN + 1n;
 }
 
 export function dateToTimestamptzForCompare(d: number, s: EvalSettings): bigint {
   const local = dateToTimestampForCompare(d);
-  if (!isFiniteTs(local)) return local;
+  if (!tsInRange(local)) return local;
   const us = localToUtcUs(local, sessionZone(s.timeZone));
-  return tsInRange(us) ? us : us > 0n ? TS_NOEND : TS_NOBEGIN;
+  return tsInRange(us) ? us : us > 0n ? TS_NOEND - 1n : TS_NOBEGIN + 1n;
 }
 
 export function dateToTimestamptz(d: number, s: EvalSettings): bigint {

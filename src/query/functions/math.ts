@@ -130,7 +130,7 @@ export function registerMathFunctions(): void {
   fn('floor', [numeric], numeric, (a) => numericFloor(N(a[0]!)));
   fn('sign', [float8], float8, (a) => {
     const x = F(a[0]!);
-    return x > 0 ? 1 : x < 0 ? -1 : Number.isNaN(x) ? NaN : 0;
+    return x > 0 ? 1 : x < 0 ? -1 : 0;
   });
   fn('sign', [numeric], numeric, (a) => numericSign(N(a[0]!)));
 

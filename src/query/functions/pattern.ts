@@ -235,12 +235,14 @@ export function similarToEscape(pattern: string, escape: string | null): string 
   }
   let r = '^(?:';
   let afterEscape = false;
-  let inCharClass = false;
+  // Bracket nesting ([[:alpha:]] holds a '[') and the position in the innermost class: 1 at its
+  // start, 2 after a leading '^', 3 beyond (a ']' closes only there).
+  let depth = 0;
   let charclassPos = 0;
   let nquotes = 0;
   for (const p of pattern) {
     if (afterEscape) {
-      if (p === '"' && !inCharClass) {
+      if (p === '"' && depth === 0) {
         if (nquotes === 0) r += '){1,1}?(';
         else if (nquotes === 1) r += '){1,1}(?:';
         else {
@@ -254,15 +256,18 @@ export function similarToEscape(pattern: string, escape: string | null): string 
       afterEscape = false;
     } else if (e !== null && p === e) {
       afterEscape = true;
-    } else if (inCharClass) {
+    } else if (depth > 0) {
       if (p === '\\') r += '\\';
       r += p;
-      if (p === ']' && charclassPos > 2) inCharClass = false;
-      else if (p === '^' && charclassPos === 1) charclassPos = 2;
+      if (p === ']' && charclassPos > 2) depth--;
+      else if (p === '[') {
+        depth++;
+        charclassPos = 3;
+      } else if (p === '^') charclassPos++;
       else charclassPos = 3;
     } else if (p === '[') {
       r += p;
-      inCharClass = true;
+      depth = 1;
       charclassPos = 1;
     } else if (p === '%') r += '.*';
     else if (p === '_') r += '.';

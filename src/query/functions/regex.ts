@@ -22,10 +22,13 @@
  * collating elements of more than one character, BRE/ERE flavours (flags b, e).
  *
  * XXX matching semantics: a boolean test (~, !~, SIMILAR TO) is exact, since a match exists for
- * both engines or for neither. What a match *captures* can differ: ARE picks the longest match at
- * the leftmost position (POSIX), JS the first one its backtracking finds. `substring('ab' from
- * 'a|ab')` gives 'ab' in PostgreSQL and 'a' here. Patterns whose alternatives or quantifiers do
- * not overlap (the common case) agree.
+ * both engines or for neither. The extent of a match can differ: ARE takes the longest match at
+ * the leftmost position (POSIX), JS the first its backtracking finds. regexp.ts stretches JS's
+ * match to the longest for patterns with alternatives (`substring('ab' from 'a|ab')` is 'ab', as in
+ * PostgreSQL), except when they also hold anchors, word constraints, lookaround or non-greedy
+ * quantifiers. Left as JS gives it: greedy quantifiers that give up length (`a*(ab)?` on 'aab':
+ * 'aa' here, 'aab' in PostgreSQL), the whole-RE greediness rule of mixed greedy/non-greedy
+ * patterns, and which text each parenthesized subexpression captures.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -134,14 +137,23 @@ class Translator {
       return { source: this.out, groups: 0, longest: false };
     }
     if (this.cps.length >= 4 && this.cps.slice(0, 3).every((c) => c === 0x2a)) throw notSupported('memstore does not support regular expression director (***) prefixes');
-    if (this.peek() === 0x28 && this.peek(1) === 0x3f && this.isOptionLetter(this.peek(2))) throw notSupported('memstore does not support embedded options in regular expressions');
+    if (this.peek() === 0x28 && this.peek(1) === 0x3f && this.isOptionLetter(this.peek(2))) {
+      // ARE's lexer: letters up to ')', each a known option, else "invalid embedded option".
+      let k = 2;
+      while (this.isOptionLetter(this.peek(k))) {
+        if (!'bceimnpqstwx'.includes(String.fromCharCode(this.peek(k)))) throw invalid('invalid embedded option');
+        k++;
+      }
+      if (this.peek(k) !== 0x29) throw invalid('invalid embedded option');
+      throw notSupported('memstore does not support embedded options in regular expressions');
+    }
     this.sequence(0);
     if (this.i < this.cps.length) throw invalid('parentheses () not balanced');
     return { source: this.out, groups: this.groups, longest: this.alternation && !this.contextual && !this.nonGreedy };
   }
 
   private isOptionLetter(c: number): boolean {
-    return c >= 0x61 && c <= 0x7a;
+    return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
   }
 
   private skipExpanded(): void {
@@ -332,15 +344,44 @@ class Translator {
         this.out += '\\B';
         return false;
     }
-    if (c >= 0x31 && c <= 0x39) {
-      // A back-reference \1..\9 (ARE also reads \10.. when that many groups exist: not here).
-      const n = c - 0x30;
+    if (c >= 0x30 && c <= 0x39) return this.digitEscape(c);
+    const entry = this.charEntry(ch);
+    this.out += literal(entry, this.f.icase);
+    return true;
+  }
+
+  /**
+   * \N after the backslash (ARE's lexer): one digit 1-9, or a number no larger than the groups
+   * opened so far, is a back-reference; otherwise up to three octal digits are a character.
+   */
+  private digitEscape(first: number): boolean {
+    const start = this.i - 1;
+    let n = first - 0x30;
+    let len = 1;
+    while (this.peek() >= 0x30 && this.peek() <= 0x39 && len < 255) {
+      n = Math.min(n * 10 + (this.peek() - 0x30), 1e9);
+      this.i++;
+      len++;
+    }
+    if (first !== 0x30 && (len === 1 || n <= this.groups)) {
       if (n > this.closed) throw invalid('invalid backreference number');
       this.out += `\\${n}`;
       return true;
     }
-    const entry = this.charEntry(ch);
-    this.out += literal(entry, this.f.icase);
+    this.i = start;
+    let v = 0;
+    let k = 0;
+    while (k < 3 && this.peek() >= 0x30 && this.peek() <= 0x37) {
+      v = v * 8 + (this.peek() - 0x30);
+      this.i++;
+      k++;
+    }
+    if (v > 0xff) {
+      // One digit too many for a byte: PostgreSQL gives it back.
+      this.i--;
+      v >>= 3;
+    }
+    this.out += literal(v, this.f.icase);
     return true;
   }
 

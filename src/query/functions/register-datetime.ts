@@ -10,7 +10,7 @@ import { splitUs, US_PER_DAY, US_PER_DAY_N } from '../types/datetime-format.js';
 import { intervalKey, intervalType, ivIsFinite } from '../types/interval.js';
 import { registerCast, registerType, type CastContext, type EvalSettings } from '../types/registry.js';
 import { roundTime, timeType, timetzParts, timetzText, timetzType, wrapDay } from '../types/time.js';
-import { isFiniteTs, roundUs, timestampType, timestamptzType, utcToLocalUs } from '../types/timestamp.js';
+import { isFiniteTs, localToUtcUs, roundUs, timestampType, timestamptzType, tsInRange, utcToLocalUs } from '../types/timestamp.js';
 import { sessionZone } from '../types/timezone.js';
 import {
   age, dateToTimestampForCompare, dateToTimestamptzForCompare, dateMinusDate, datePlusDays, dateToTimestamp, dateToTimestamptz,
@@ -99,7 +99,13 @@ function registerComparisons(): void {
   const id = (d: Datum): number | bigint => d as number | bigint;
   const dateKey = (d: Datum): number | bigint => dateToTimestampForCompare(num(d));
   const dateTzKey = (d: Datum, cx: CallContext): number | bigint => dateToTimestamptzForCompare(num(d), cx.settings);
-  const tsTzKey = (d: Datum, cx: CallContext): number | bigint => timestampToTimestamptz(big(d), cx.settings);
+  // out of range after the zone shift: between every finite value and infinity, as PostgreSQL
+  const tsTzKey = (d: Datum, cx: CallContext): number | bigint => {
+    const us = big(d);
+    if (!isFiniteTs(us)) return us;
+    const r = localToUtcUs(us, zoneOf(cx));
+    return tsInRange(r) ? r : r > 0n ? TS_NOEND - 1n : TS_NOBEGIN + 1n;
+  };
   comparisons(T.date, T.date, id, id);
   comparisons(T.time, T.time, id, id);
   comparisons(T.ts, T.ts, id, id);
@@ -164,7 +170,8 @@ function registerClock(): void {
   const now = (_a: readonly Datum[], cx: CallContext): Datum => cx.settings.transactionStart;
   for (const name of ['now', 'transaction_timestamp', 'current_timestamp']) fn(name, [], T.tstz, now, 's');
   fn('statement_timestamp', [], T.tstz, (_a, cx) => cx.settings.statementStart, 's');
-  fn('clock_timestamp', [], T.tstz, () => BigInt(Date.now() - 946_684_800_000) * 1000n, 'v');
+  // µs like PostgreSQL's clock (Date.now() has only ms, so clock_timestamp() < now() could happen)
+  fn('clock_timestamp', [], T.tstz, () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) - 946_684_800_000_000n, 'v');
   fn('current_timestamp', [T.int4], T.tstz, (a, cx) => roundUs(cx.settings.transactionStart, num(a[0]!)), 's');
   const localNow = (cx: CallContext): bigint => utcToLocalUs(cx.settings.transactionStart, zoneOf(cx));
   fn('localtimestamp', [], T.ts, (_a, cx) => localNow(cx), 's');
@@ -222,6 +229,56 @@ function registerParts(): void {
   fn('isfinite', [T.ts], T.bool, (a) => isFiniteTs(big(a[0]!)));
   fn('isfinite', [T.tstz], T.bool, (a) => isFiniteTs(big(a[0]!)));
   fn('isfinite', [T.interval], T.bool, (a) => ivIsFinite(iv(a[0]!)));
+}
+
+/**
+ * (s1, e1) OVERLAPS (s2, e2): PostgreSQL's overlaps_timestamp, NULL rules included (so not
+ * strict); the second item of a pair may be an interval (end = start + interval).
+ */
+function registerOverlaps(): void {
+  const overlaps = (a: readonly Datum[], cmp: (x: Datum, y: Datum) => number): Datum => {
+    let ts1: Datum = a[0] ?? null;
+    let te1: Datum = a[1] ?? null;
+    let ts2: Datum = a[2] ?? null;
+    let te2: Datum = a[3] ?? null;
+    const gt = (x: Datum, y: Datum): boolean => cmp(x, y) > 0;
+    const lt = (x: Datum, y: Datum): boolean => cmp(x, y) < 0;
+    if (ts1 === null) {
+      if (te1 === null) return null;
+      ts1 = te1;
+      te1 = null;
+    } else if (te1 !== null && gt(ts1, te1)) [ts1, te1] = [te1, ts1];
+    if (ts2 === null) {
+      if (te2 === null) return null;
+      ts2 = te2;
+      te2 = null;
+    } else if (te2 !== null && gt(ts2, te2)) [ts2, te2] = [te2, ts2];
+    if (gt(ts1, ts2)) {
+      if (te2 === null) return null;
+      if (lt(ts1, te2)) return true;
+      if (te1 === null) return null;
+      return false;
+    } else if (lt(ts1, ts2)) {
+      if (te1 === null) return null;
+      if (lt(ts2, te1)) return true;
+      if (te2 === null) return null;
+      return false;
+    }
+    if (te1 === null || te2 === null) return null;
+    return true;
+  };
+  const cmpNum = (x: Datum, y: Datum): number => ((x as number | bigint) < (y as number | bigint) ? -1 : (x as number | bigint) > (y as number | bigint) ? 1 : 0);
+  for (const t of [T.ts, T.tstz, T.date, T.time]) {
+    const toTs = (d: Datum): Datum => (t === T.date && d !== null ? dateToTimestamp(num(d)) : d);
+    const ret = T.bool;
+    registerFunc({ name: 'overlaps', kind: 'func', args: [t, t, t, t], returns: ret, strict: false, volatility: 'i', call: (a) => overlaps(a.map(toTs), cmpNum) });
+  }
+  for (const t of [T.ts, T.tstz]) {
+    const plus = (s: Datum, v: Datum, cx: CallContext): Datum => (s === null || v === null ? null : tsPlusInterval(big(s), iv(v), t === T.tstz ? zoneOf(cx) : null));
+    registerFunc({ name: 'overlaps', kind: 'func', args: [t, T.interval, t, T.interval], returns: T.bool, strict: false, volatility: t === T.tstz ? 's' : 'i', call: (a, cx) => overlaps([a[0]!, plus(a[0]!, a[1]!, cx), a[2]!, plus(a[2]!, a[3]!, cx)], cmpNum) });
+    registerFunc({ name: 'overlaps', kind: 'func', args: [t, t, t, T.interval], returns: T.bool, strict: false, volatility: t === T.tstz ? 's' : 'i', call: (a, cx) => overlaps([a[0]!, a[1]!, a[2]!, plus(a[2]!, a[3]!, cx)], cmpNum) });
+    registerFunc({ name: 'overlaps', kind: 'func', args: [t, T.interval, t, t], returns: T.bool, strict: false, volatility: t === T.tstz ? 's' : 'i', call: (a, cx) => overlaps([a[0]!, plus(a[0]!, a[1]!, cx), a[2]!, a[3]!], cmpNum) });
+  }
 }
 
 function registerSeries(): void {
@@ -291,6 +348,7 @@ export function registerDatetime(): void {
   registerClock();
   registerParts();
   registerSeries();
+  registerOverlaps();
   registerIntervalAggs();
   registerDatetimeMake();
   registerToChar();

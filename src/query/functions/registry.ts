@@ -73,6 +73,12 @@ export interface FuncDef {
   readonly set?: (args: readonly Datum[], cx: CallContext) => Iterable<Datum>;
   /** Column names and types of a set-returning function with several result columns (jsonb_each). */
   readonly setColumns?: readonly { readonly name: string; readonly type: number }[];
+  /**
+   * Name of the one result column of a single-column set-returning function whose PostgreSQL
+   * declaration names it with an OUT parameter (jsonb_array_elements → "value"); absent: the
+   * column is named after the function, as for unnest.
+   */
+  readonly setColumnName?: string;
   /** pg_operator.oprcom / commutator and negator symbols, used by the planner's rewrites. */
   readonly commutator?: string;
   readonly negator?: string;

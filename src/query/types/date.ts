@@ -5,7 +5,7 @@
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { dateOf, dateText, DATE_END, DATE_MIN, splitUs } from './datetime-format.js';
-import { checkDate, parseDateTime, syntaxError } from './datetime-parse.js';
+import { checkDate, fastIso, parseDateTime, syntaxError } from './datetime-parse.js';
 import type { EvalSettings, TypeInfo } from './registry.js';
 import { utcToLocalUs } from './timestamp.js';
 import { sessionZone } from './timezone.js';
@@ -22,6 +22,8 @@ export function currentDate(s: EvalSettings): number {
 }
 
 export function dateIn(text: string, s: EvalSettings): number {
+  const f = fastIso(text, dateOf);
+  if (f !== null && !f.hasTime && f.offset === null && dateInRange(f.days)) return f.days;
   const p = parseDateTime(text, 'date', s.dateOrder);
   switch (p.special) {
     case 'infinity':

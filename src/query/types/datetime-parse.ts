@@ -436,3 +436,92 @@ export function daysInMonth(y: number, m: number): number {
 export function checkDate(p: ParsedDateTime, text: string): void {
   if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month)) throw fieldOverflow(text);
 }
+
+/** The canonical ISO text as the primary prints it (and the store holds it), read without splitting. */
+export interface FastIso {
+  /** Days since 2000-01-01. */
+  days: number;
+  /** µs into the day. */
+  micros: number;
+  /** Seconds east when an offset was present, else null. */
+  offset: number | null;
+  hasTime: boolean;
+}
+
+const dig = (t: string, i: number): number => {
+  const c = t.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (t: string, i: number): number => {
+  const a = dig(t, i);
+  const b = dig(t, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * `YYYY-MM-DD[ HH:MM:SS[.ffffff]][±HH[:MM[:SS]]][ BC]` with valid fields, else null (the caller
+ * then takes the general parser, which also produces the errors).
+ */
+export function fastIso(t: string, daysOf: (y: number, m: number, d: number) => number): FastIso | null {
+  let i = 0;
+  let y = 0;
+  while (i < t.length && dig(t, i) >= 0) y = y * 10 + dig(t, i++);
+  if (i < 4 || i > 7 || t.charCodeAt(i) !== 45) return null;
+  const m = two(t, i + 1);
+  const d = two(t, i + 4);
+  if (m < 1 || m > 12 || d < 1 || t.charCodeAt(i + 3) !== 45) return null;
+  i += 6;
+  let micros = 0;
+  let hasTime = false;
+  if (t.charCodeAt(i) === 32 && t.charCodeAt(i + 3) === 58) {
+    const hh = two(t, i + 1);
+    const mi = two(t, i + 4);
+    const ss = two(t, i + 7);
+    if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59 || t.charCodeAt(i + 6) !== 58) return null;
+    micros = ((hh * 60 + mi) * 60 + ss) * 1_000_000;
+    i += 9;
+    hasTime = true;
+    if (t.charCodeAt(i) === 46) {
+      i++;
+      let f = 0;
+      let n = 0;
+      while (dig(t, i) >= 0) {
+        if (n === 6) return null; // rounding: the general parser
+        f = f * 10 + dig(t, i++);
+        n++;
+      }
+      if (n === 0) return null;
+      micros += f * 10 ** (6 - n);
+    }
+  }
+  let offset: number | null = null;
+  const c = t.charCodeAt(i);
+  if (hasTime && (c === 43 || c === 45)) {
+    const oh = two(t, i + 1);
+    if (oh < 0 || oh > 15) return null;
+    let o = oh * 3600;
+    i += 3;
+    if (t.charCodeAt(i) === 58) {
+      const om = two(t, i + 1);
+      if (om < 0 || om > 59) return null;
+      o += om * 60;
+      i += 3;
+      if (t.charCodeAt(i) === 58) {
+        const os = two(t, i + 1);
+        if (os < 0 || os > 59) return null;
+        o += os;
+        i += 3;
+      }
+    }
+    offset = c === 45 ? -o : o;
+  }
+  let bc = false;
+  if (t.length === i + 3 && t.endsWith(' BC')) {
+    bc = true;
+    i += 3;
+  }
+  if (i !== t.length || y === 0) return null;
+  const year = bc ? 1 - y : y;
+  if (d > daysInMonth(year, m)) return null;
+  return { days: daysOf(year, m, d), micros, offset, hasTime };
+}

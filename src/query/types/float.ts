@@ -173,15 +173,26 @@ function layout(digits: string, exp: number, limit: number): string {
 }
 
 /** C's %.{p}g of a finite non-zero value: p significant digits, trailing zeros dropped. */
+/**
+ * toExponential(p - 1) of a positive finite value, but an exact tie rounds to even as printf
+ * and Ryu do (toExponential rounds it up).
+ */
+function toExpEven(v: number, p: number): string {
+  const e = v.toExponential(p - 1);
+  // Cheap filter first: a tie needs the (p+1)-digit form to end in 5.
+  const longer = v.toExponential(p);
+  if (longer[longer.indexOf('e') - 1] !== '5') return e;
+  const sig = v.toPrecision(100).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
+  if (sig[p] === '5' && /^0*$/.test(sig.slice(p + 1)) && Number(sig[p - 1]) % 2 === 0) {
+    const exp10 = v.toExponential().slice(v.toExponential().indexOf('e'));
+    return (p > 1 ? sig[0] + '.' + sig.slice(1, p) : sig[0]!) + exp10;
+  }
+  return e;
+}
+
 function formatG(v: number, p: number): string {
   const prec = Math.max(p, 1);
-  let e = v.toExponential(prec - 1);
-  // toExponential rounds an exact tie away from zero; C's printf rounds it to even.
-  const sig = v.toPrecision(100).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '');
-  if (sig[prec] === '5' && /^0*$/.test(sig.slice(prec + 1)) && Number(sig[prec - 1]) % 2 === 0) {
-    const exp10 = v.toExponential().slice(v.toExponential().indexOf('e'));
-    e = (prec > 1 ? sig[0] + '.' + sig.slice(1, prec) : sig[0]!) + exp10;
-  }
+  const e = toExpEven(v, prec);
   const at = e.indexOf('e');
   const exp = Number(e.slice(at + 1));
   const digits = e.slice(0, at).replace('.', '').replace(/0+$/, '') || '0';
@@ -236,7 +247,7 @@ export function floatOut(v: number, single: boolean, extraFloatDigits = 1): stri
   let e: string | undefined;
   if (single) {
     for (let p = 1; p <= 9; p++) {
-      const t = a.toExponential(p - 1);
+      const t = toExpEven(a, p);
       // Ryu does not take a candidate lying exactly halfway to a neighbour.
       if (Math.fround(Number(t)) === a && !isFloat4Midpoint(Number(t), a)) {
         e = t;

@@ -160,7 +160,19 @@ function parseIso(t: string, bad: () => SqlError): Acc {
   return a;
 }
 
-export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>): IntervalValue {
+/** The unit of a bare number under an interval typmod's field range (DecodeInterval's IGNORE_DTF). */
+function bareUnit(typmod: number): string {
+  if (typmod < 0) return 's';
+  const range = (typmod >> 16) & 0x7fff;
+  if (range === RANGE_YEAR) return 'y';
+  if (range === RANGE_MONTH || range === (RANGE_YEAR | RANGE_MONTH)) return 'mon';
+  if (range === RANGE_DAY) return 'd';
+  if (range === RANGE_HOUR || range === (RANGE_DAY | RANGE_HOUR)) return 'h';
+  if (range === RANGE_MINUTE || range === (RANGE_HOUR | RANGE_MINUTE) || range === (RANGE_DAY | RANGE_HOUR | RANGE_MINUTE)) return 'min';
+  return 's';
+}
+
+export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>, typmod = -1): IntervalValue {
   const bad = (): SqlError => new SqlError(SQLSTATE.invalid_datetime_format, `invalid input syntax for type interval: "${text}"`);
   const overflow = (): SqlError => new SqlError(SQLSTATE.interval_field_overflow, `interval field value out of range: "${text}"`);
   const trimmed = text.trim();
@@ -199,7 +211,8 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>)
       } else if (forceNeg) sign = -1;
       if (body.includes(':')) {
         if (unit !== null || seen.has('time')) throw bad();
-        const us = timeMicros(body);
+        // under MINUTE TO SECOND, 'a:b' is minutes and seconds
+        const us = ((typmod >> 16) & 0x7fff) === (RANGE_MINUTE | RANGE_SECOND) && body.split(':').length === 2 ? timeMicros('0:' + body) : timeMicros(body);
         if (Number.isNaN(us)) throw bad();
         if (us < 0) throw overflow();
         a.micros += sign * us;
@@ -218,12 +231,13 @@ export function intervalIn(text: string, s: Pick<EvalSettings, 'intervalStyle'>)
         continue;
       }
       if (!/^(\d+(\.\d*)?|\.\d+)$/.test(body)) throw bad();
-      const uu = unit ?? 's';
+      const uu: string = unit ?? bareUnit(typmod);
       if (seen.has(uu)) throw bad();
       seen.add(uu);
       addUnit(a, uu, sign * Number(body));
-      unit = null;
-      implicitDay = false;
+      // as DecodeInterval: a bare number left of an hour count is days ('1 2' DAY TO HOUR)
+      implicitDay = uu === 'h';
+      unit = implicitDay ? 'd' : null;
     }
     if (unit !== null && !implicitDay) throw bad();
     seen = new Set();
@@ -417,7 +431,7 @@ export const intervalType: TypeInfo = {
   len: 16,
   elem: 0,
   array: 1187,
-  input: (text, typmod, s) => applyIntervalTypmod(intervalIn(text, s), typmod),
+  input: (text, typmod, s) => applyIntervalTypmod(intervalIn(text, s, typmod), typmod),
   output: (d, s) => intervalOut(d as IntervalValue, s),
   compare: intervalCmp,
   hashKey: (d) => intervalKey(d as IntervalValue),

@@ -152,9 +152,16 @@ function estimateLnDweight(d: PgDecimal): number {
   return Math.trunc(Math.log10(Math.abs(ln)));
 }
 
+/**
+ * decimal.js keeps ln(10) to 1025 digits, so ln() cannot work at more. XXX results needing more
+ * than ~1000 significant digits (a power or logarithm with hundreds of digits before the point
+ * and a large scale) are rounded from 1000 digits.
+ */
+const MAX_LN_DIGITS = 1000;
+
 /** ln(d) at `digits` significant digits (d > 0, finite). */
 function lnAt(d: PgDecimal, digits: number): PgDecimal {
-  return withPrecision(digits, Decimal.ROUND_HALF_EVEN, () => d.ln());
+  return withPrecision(Math.min(digits, MAX_LN_DIGITS), Decimal.ROUND_HALF_EVEN, () => d.ln());
 }
 
 function checkLogArg(d: PgDecimal): void {
@@ -259,7 +266,7 @@ export function numericPower(a: NumericValue, b: NumericValue): NumericValue {
   val *= 0.434294481903252;
   const rscale = clampScale(Math.max(NUMERIC_MIN_SIG_DIGITS - Math.trunc(val), a.dscale, b.dscale));
   const digits = workDigits(Math.floor(val), rscale) + 10;
-  const r = withPrecision(digits, Decimal.ROUND_HALF_EVEN, () => base.ln().mul(y).exp());
+  const r = withPrecision(Math.min(digits, MAX_LN_DIGITS), Decimal.ROUND_HALF_EVEN, () => base.ln().mul(y).exp());
   const out = roundTo(r, rscale);
   return neg && !out.d.isZero() ? { d: out.d.neg(), dscale: out.dscale } : out;
 }
@@ -273,7 +280,8 @@ function powerSpecial(a: NumericValue, b: NumericValue): NumericValue {
   const sign1 = x.isZero() ? 0 : x.isNeg() ? -1 : 1;
   const sign2 = y.isZero() ? 0 : y.isNeg() ? -1 : 1;
   if (sign1 === 0 && sign2 < 0) throw powerError('zero raised to a negative power is undefined');
-  if (sign1 < 0 && !isIntegral(y)) throw powerError('a negative number raised to a non-integer power yields a complex result');
+  // numeric_is_integral counts the infinities as integral.
+  if (sign1 < 0 && y.isFinite() && !isIntegral(y)) throw powerError('a negative number raised to a non-integer power yields a complex result');
   if (x.isFinite() && x.eq(1)) return NUM_ONE;
   if (sign2 === 0) return NUM_ONE;
   if (sign1 === 0 && sign2 > 0) return NUM_ZERO;

@@ -11,6 +11,9 @@
  *     corrects that at the first differing unit;
  *   - bpchar keeps its padding in the Datum (as PostgreSQL stores it); its compare, hashKey and
  *     length ignore trailing spaces, as bpchareq / bpcharlen do;
+ *   - input ignores the typmod, as PostgreSQL's parser passes -1 to the input function of a
+ *     literal: the caller applies applyTypmod afterwards with explicit (truncate) or assignment
+ *     (22001) semantics, so `'abc'::varchar(2)` is 'ab';
  *   - "char" is one byte held as a string of one UTF-16 unit 0..255 ('' for the zero byte), so a
  *     byte above 127 is not a character: it prints as \ooo, as charout does.
  *
@@ -243,13 +246,11 @@ export function textTypes(): TypeInfo[] {
     stringType(TEXT, 'text', 'text', { preferred: true, array: 1009 }),
     stringType(VARCHAR, 'varchar', 'character varying', {
       array: 1015,
-      input: (t, typmod) => applyVarcharTypmod(t, typmod, false),
       applyTypmod: applyVarcharTypmod,
       formatTypmod: (typmod) => (typmod >= VARHDRSZ ? `character varying(${typmod - VARHDRSZ})` : 'character varying'),
     }),
     stringType(BPCHAR, 'bpchar', 'character', {
       array: 1014,
-      input: (t, typmod) => applyBpcharTypmod(t, typmod, false),
       compare: (a, b) => compareBpchar(a as string, b as string),
       hashKey: (d) => bpcharTrim(d as string),
       applyTypmod: applyBpcharTypmod,

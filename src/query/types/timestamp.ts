@@ -12,7 +12,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { TS_NOBEGIN, TS_NOEND, type Datum, type OutputSettings } from './datum.js';
 import { dateOf, splitUs, timestampText, TS_END_US, TS_MIN_US, US_PER_DAY_N, US_PER_SEC, ymd, zoneOffset } from './datetime-format.js';
-import { checkDate, parseDateTime, syntaxError } from './datetime-parse.js';
+import { checkDate, fastIso, parseDateTime, syntaxError } from './datetime-parse.js';
 import type { EvalSettings, TypeInfo } from './registry.js';
 import { localToUtc, sessionZone, type Zone } from './timezone.js';
 
@@ -50,6 +50,12 @@ function localToday(s: EvalSettings): bigint {
 
 /** Text → µs (UTC when withZone) with PostgreSQL's rules; typmod applied by the caller. */
 export function timestampIn(text: string, withZone: boolean, s: EvalSettings): bigint {
+  const f = fastIso(text, dateOf);
+  if (f !== null) {
+    const local = BigInt(f.days) * US_PER_DAY_N + BigInt(f.micros);
+    const us = !withZone ? local : f.offset !== null ? local - BigInt(f.offset) * US_PER_SEC : localToUtcUs(local, sessionZone(s.timeZone));
+    if (tsInRange(us)) return us;
+  }
   const typeName = withZone ? 'timestamp with time zone' : 'timestamp';
   const p = parseDateTime(text, typeName, s.dateOrder);
   const zone = sessionZone(s.timeZone);

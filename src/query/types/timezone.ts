@@ -146,7 +146,8 @@ class IanaZone implements Zone {
   }
 
   private intlAbbrev(sec: number, offset: number): string | null {
-    for (const locale of ABBREV_LOCALES) {
+    const regional = ZONE_LOCALES[this.name];
+    for (const locale of regional === undefined ? ABBREV_LOCALES : [...ABBREV_LOCALES, regional]) {
       const f = shortNames(locale, this.name);
       const v = f.formatToParts(new Date(sec * 1000)).find((p) => p.type === 'timeZoneName')?.value ?? '';
       if (/^[A-Z]{2,5}$/.test(v) && !(v === 'GMT' && offset !== 0)) return v;
@@ -209,7 +210,9 @@ const KNOWN_ABBREVIATIONS: Readonly<Record<string, Readonly<Record<number, strin
 };
 
 /** Locales whose short zone names are tzdata's abbreviations for their region. */
-const ABBREV_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-NZ'];
+const ABBREV_LOCALES = ['en-US', 'en-GB'];
+/** Zones whose tzdata abbreviations only a regional locale gives (IST, NZST). */
+const ZONE_LOCALES: Readonly<Record<string, string>> = { 'Asia/Kolkata': 'en-IN', 'Asia/Calcutta': 'en-IN', 'Pacific/Auckland': 'en-NZ' };
 
 const shortFormats = new Map<string, Intl.DateTimeFormat>();
 function shortNames(locale: string, zone: string): Intl.DateTimeFormat {

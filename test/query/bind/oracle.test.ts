@@ -18,6 +18,8 @@ const SCHEMA = `
   CREATE TABLE u (id int PRIMARY KEY, t_id int, name text, a int);
   CREATE SCHEMA s2;
   CREATE TABLE s2.w (x int, y text);
+  CREATE TYPE mood AS ENUM ('sad', 'ok');
+  CREATE TABLE m (id int PRIMARY KEY, md mood, ip inet);
 `;
 
 export const CORPUS: readonly string[] = [
@@ -92,6 +94,11 @@ export const CORPUS: readonly string[] = [
   'SELECT CAST(a AS bigint), a::float8 FROM t',
   'SELECT (SELECT 1) AS one, (SELECT b FROM t LIMIT 1)',
   'SELECT id, b FROM t ORDER BY b NULLS FIRST',
+  'SELECT * FROM jsonb_array_elements(\'[1]\') WITH ORDINALITY',
+  'SELECT (ARRAY[[1, 2], [3, 4]])[2][1], (ARRAY[1, 2, 3])[2:3], k[1:2][1], format(\'%%\'), format(\'%s\', 1) FROM t',
+  'SELECT \'abc\'::varchar(2), \'ab\'::char(5), \'{1.5}\'::numeric[]::float8[]',
+  'SELECT count(*) OVER (ORDER BY a RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t',
+  'SELECT md, md = \'ok\', ip <> \'1.2.3.4\', md IS DISTINCT FROM \'sad\' FROM m WHERE md IN (\'ok\', \'sad\') AND (id, md) IN (SELECT id, md FROM m)',
   'SELECT interval \'1\' day, interval \'1-2\' year to month, \'1 hour\'::interval(0), (a, b) IN ((1, \'x\'), (2, \'y\')) FROM t',
   'SELECT 1 + 1.5, \'1\' + 1, \'a\' || \'b\', 1 = 1.0, 2 * 1.5e0',
   'SELECT a + \'1\', a < g, g * 1.5, f + a, c / 3, -c, - g FROM t',

@@ -127,6 +127,13 @@ describe('plan shapes', () => {
     expect((filter.predicate as Extract<Expr, { kind: 'call' }>).args[1]).toMatchObject({ kind: 'column', index: 1, levelsUp: 1 });
   });
 
+  it('a conjunct repeated in every OR branch is factored out (find_duplicate_ors)', () => {
+    const f = find(bind('SELECT 1 FROM t, u WHERE (t.id = u.t_id AND t.a = 1) OR (t.id = u.t_id AND t.a = 2)').plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
+    expect(f.predicate).toMatchObject({ kind: 'and', args: [{ kind: 'call' }, { kind: 'or' }] });
+    const g = find(bind('SELECT 1 FROM t WHERE (a = 1 AND b = \'x\') OR a = 1').plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
+    expect(g.predicate).toMatchObject({ kind: 'call' });
+  });
+
   it('IN (list) of one type is = ANY (ARRAY[…])', () => {
     const f = find(bind('SELECT 1 FROM t WHERE a IN (1, 2, 3)').plan, 'filter')[0] as Extract<LogicalPlan, { kind: 'filter' }>;
     expect(f.predicate).toMatchObject({ kind: 'scalararrayop', useOr: true, right: { kind: 'array' } });

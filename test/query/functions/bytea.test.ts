@@ -3,8 +3,8 @@
  * format (including malformed input), digests, byte and bit access, convert_from/convert_to,
  * bytea substr/position/trim/||/comparison, the uuid functions. TEXT_SEED=<n> replays a run.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { bytes, expectSame, int, int8, pick, randomString, rng, seedFromEnv, startOracle, text, type Arg, type Case, type Oracle } from './text-oracle.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytes, evalMine, expectSame, findDef, settings, int, int8, pick, randomString, rng, seedFromEnv, startOracle, text, type Arg, type Case, type Oracle } from './text-oracle.js';
 
 let oracle: Oracle;
 const seed = seedFromEnv();
@@ -80,5 +80,16 @@ describe('bytea functions match PostgreSQL', () => {
       for (const v of us) for (const op of ['=', '<', '>=']) cases.push({ fn: op, kind: 'op', args: [uuidArg(u), uuidArg(v)] });
     }
     await expectSame(oracle, cases, seed);
+    // uuid_extract_timestamp (timestamptz: µs since 2000-01-01) for v1 and v7, NULL otherwise.
+    const ts = await oracle.db.client.query<{ u: string; us: string | null }>(
+      "SELECT u, ((extract(epoch FROM uuid_extract_timestamp(u::uuid)) * 1000000)::numeric - 946684800000000)::bigint::text AS us FROM unnest($1::text[]) u",
+      [us],
+    );
+    const extract = findDef('uuid_extract_timestamp', 'func', [2950]);
+    const cx = { settings, argTypes: [2950], resultType: 1184, checkInterrupts: () => undefined };
+    for (const row of ts.rows) expect((extract.call!([row.u], cx) as bigint | null)?.toString() ?? null, row.u).toBe(row.us);
+    const v4 = evalMine('gen_random_uuid', 'func', []);
+    expect('value' in v4 && v4.value).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(evalMine('gen_random_uuid', 'func', [])).not.toEqual(v4);
   });
 });

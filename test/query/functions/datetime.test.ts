@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltins } from '../../../src/query/builtins.js';
 import { serverUrl } from '../../support/pg.js';
-import { callText, castText, evalSettings, label, mismatches, Oracle, rng, sqlType, type Case } from '../types/datetime-oracle.js';
+import { aggsNamed, funcsNamed } from '../../../src/query/functions/registry.js';
+import type { Datum } from '../../../src/query/types/datum.js';
+import { typeInfo } from '../../../src/query/types/registry.js';
+import { callText, castText, evalSettings, label, local, mismatches, Oracle, rng, sqlType, type Case } from '../types/datetime-oracle.js';
 import { randomDate, randomInterval, randomTime, randomTimestamp, recentTimestamptz, SETTINGS } from '../types/datetime-gen.js';
 
 const SEED = Number(process.env.DATETIME_SEED ?? Date.now() % 1_000_000);
@@ -124,6 +127,12 @@ describe('datetime functions against PostgreSQL 17', () => {
         f('to_char', [T.tstz, T.text], [recentTimestamptz(r), 'TZ tz OF TZH:TZM']);
         f('to_char', [T.interval, T.text], [randomInterval(r), pick(['HH24:MI:SS', 'YYYY MM DD HH MI SS MS US', 'FMDD "days" HH24 "h"', 'Y,YYY CC'])]);
       }
+      for (let i = 0; i < N; i++) {
+        const args = [randomTimestamp(r, false), randomTimestamp(r, false), randomTimestamp(r, false), randomTimestamp(r, false)].map((x) => (r() < 0.1 ? null : x));
+        cases.push({ label: 'overlaps(timestamp x4)', sql: 'SELECT (($1::timestamp, $2::timestamp) OVERLAPS ($3::timestamp, $4::timestamp))::text AS v', params: args, mine: () => callText('overlaps', 'func', [T.ts, T.ts, T.ts, T.ts], args, es) });
+        const d = [randomTimestamp(r, true), randomInterval(r), randomTimestamp(r, true), randomTimestamp(r, true)];
+        cases.push({ label: 'overlaps(timestamptz, interval, timestamptz, timestamptz)', sql: 'SELECT (($1::timestamptz, $2::interval) OVERLAPS ($3::timestamptz, $4::timestamptz))::text AS v', params: d, mine: () => callText('overlaps', 'func', [T.tstz, T.interval, T.tstz, T.tstz], d, es) });
+      }
       for (const [text, fmt] of TO_TIMESTAMP) {
         f('to_timestamp', [T.text, T.text], [text, fmt]);
         f('to_date', [T.text, T.text], [text, fmt]);
@@ -141,4 +150,63 @@ describe('datetime functions against PostgreSQL 17', () => {
       expect(bad, `seed ${SEED + 1000 + k} (DATETIME_SEED=${SEED})\n${bad.join('\n')}`).toEqual([]);
     });
   }
+
+  it('generate_series, date_bin and the interval aggregates match the server', async () => {
+    const st = SETTINGS[1]!;
+    await oracle.set(st);
+    const es = evalSettings(st, 0n);
+    const r = rng(SEED + 2000);
+    const cx = { settings: es, argTypes: [], resultType: 0, checkInterrupts: () => undefined };
+    const cases: Case[] = [];
+    for (let i = 0; i < 20; i++) {
+      const start = recentTimestamptz(r);
+      const stop = recentTimestamptz(r);
+      const step = pick(r, ['1 month', '-1 month', '7 days', '1 day 3 hours', '-10 days', '1 year 1 day', '3 months 1 hour']);
+      const zoned = r() < 0.5;
+      const t = zoned ? T.tstz : T.ts;
+      const name = zoned ? 'timestamptz' : 'timestamp';
+      const args = [zoned ? start : start.slice(0, -3), zoned ? stop : stop.slice(0, -3), step];
+      cases.push({
+        label: `generate_series(${name})`,
+        sql: `SELECT string_agg(g::text, ',') AS v FROM generate_series($1::${name}, $2::${name}, $3::interval) g`,
+        params: args,
+        mine: () =>
+          local(() => {
+            const def = funcsNamed('generate_series', 'func').find((d) => d.args[0] === t)!;
+            const vals: Datum[] = [typeInfo(t).input(args[0]!, -1, es), typeInfo(t).input(args[1]!, -1, es), typeInfo(T.interval).input(args[2]!, -1, es)];
+            const out = [...def.set!(vals, cx)].map((v) => typeInfo(t).output(v, es));
+            return out.length === 0 ? null : out.join(',');
+          }),
+      });
+      const stride = pick(r, ['15 minutes', '1 day', '7 days 12 hours', '1 hour', '0 days']);
+      f2(cases, es, 'date_bin', [T.interval, T.ts, T.ts], [stride, randomTimestamp(r, false), pick(r, ['2000-01-01', '2024-03-31 02:17', '1900-05-05 05:05:05.5'])]);
+      const ivs = Array.from({ length: 1 + Math.floor(r() * 6) }, () => randomInterval(r)).filter((x) => !x.includes('infinity'));
+      for (const agg of ['sum', 'avg']) {
+        cases.push({
+          label: `${agg}(interval)`,
+          sql: `SELECT ${agg}(x)::text AS v FROM unnest($1::interval[]) x`,
+          params: [`{${ivs.map((x) => `"${x}"`).join(',')}}`],
+          mine: () =>
+            local(() => {
+              const def = aggsNamed(agg).find((d) => d.args[0] === T.interval)!;
+              let state = def.init(cx);
+              for (const x of ivs) state = def.step(state, [typeInfo(T.interval).input(x, -1, es)], cx);
+              const v = def.final(state, cx);
+              return v === null ? null : typeInfo(T.interval).output(v, es);
+            }),
+        });
+      }
+    }
+    const bad = await mismatches(oracle, cases);
+    expect(bad, `seed ${SEED + 2000}\n${bad.join('\n')}`).toEqual([]);
+  });
 });
+
+function pick<X>(r: () => number, xs: readonly X[]): X {
+  return xs[Math.floor(r() * xs.length)]!;
+}
+
+function f2(cases: Case[], es: ReturnType<typeof evalSettings>, name: string, argTypes: number[], args: string[]): void {
+  const casts = args.map((_, i) => `$${i + 1}::${sqlType(argTypes[i]!)}`);
+  cases.push({ label: `${name}(${argTypes.map(sqlType).join(', ')})`, sql: `SELECT ${name}(${casts.join(', ')})::text AS v`, params: args, mine: () => callText(name, 'func', argTypes, args, es) });
+}

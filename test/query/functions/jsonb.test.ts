@@ -132,6 +132,14 @@ const SRFS: [string, number][] = [
   ['jsonb_each_text', T.record],
 ];
 
+const JSON_SRFS: [string, number][] = [
+  ['json_array_elements', T.json],
+  ['json_array_elements_text', T.text],
+  ['json_object_keys', T.text],
+  ['json_each', T.record],
+  ['json_each_text', T.record],
+];
+
 const FIXED = ['{"a":1,"b":[1,2,{"c":null}],"c":{"d":"x"}}', '[1,2,3]', '[]', '{}', '1', '"a"', 'null', '[[1,2],[3]]', '["a","b","a"]', '{"a":{"b":{"c":1}}}'];
 
 describe('jsonb and json operators and functions', () => {
@@ -146,6 +154,11 @@ describe('jsonb and json operators and functions', () => {
         const got = callOutcome(c.name, c.kind, c.types, c.args, c.ret);
         expect(got, `${sqlOf(c)} ${JSON.stringify(c.args)} seed ${SEED}`).toEqual(want);
         n++;
+      }
+      for (const [name, ret] of JSON_SRFS) {
+        const want = await pgRows(client, `SELECT * FROM ${name}($1::json)`, [doc]);
+        const got = srfOutcome(name, [T.json], [doc], ret);
+        expect(got, `${name}(${doc}) seed ${SEED}`).toEqual(want);
       }
       for (const [name, ret] of SRFS) {
         const want = await pgRows(client, `SELECT * FROM ${name}($1::jsonb)`, [doc]);

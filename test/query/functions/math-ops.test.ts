@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverUrl } from '../../support/pg.js';
-import { Oracle, overloads, randomText, rng, show } from '../types/num-oracle.js';
+import { knownLimit, Oracle, overloads, randomText, rng, show } from '../types/num-oracle.js';
 
 let oracle: Oracle;
 beforeAll(async () => {
@@ -28,7 +28,7 @@ async function check(names: readonly string[]): Promise<string[]> {
         const sql = Oracle.sqlFor(def, args, def.args);
         const want = await oracle.server(sql);
         const got = Oracle.local(def, args, def.args);
-        if (show(want) !== show(got)) bad.push(`${sql}  pg: ${show(want)}  memstore: ${show(got)}  (seed ${SEED})`);
+        if (show(want) !== show(got) && !knownLimit(def.name, want, got)) bad.push(`${sql}  pg: ${show(want)}  memstore: ${show(got)}  (seed ${SEED})`);
       }
     }
   }

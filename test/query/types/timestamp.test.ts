@@ -31,6 +31,12 @@ const INTERVALS = [
   '00:00:00.0000005', '-3 days 4:05:06', '3 days -4:05:06', '1y2mon3d',
 ];
 
+const [Y, M, D, H, MI, S] = [1 << 2, 1 << 1, 1 << 3, 1 << 10, 1 << 11, 1 << 12];
+const INTERVAL_RANGES: [string, number][] = [
+  ['year', Y], ['month', M], ['day', D], ['hour', H], ['minute', MI], ['second', S], ['year to month', Y | M], ['day to hour', D | H],
+  ['day to minute', D | H | MI], ['day to second', D | H | MI | S], ['hour to minute', H | MI], ['hour to second', H | MI | S], ['minute to second', MI | S],
+];
+
 describe('datetime types against PostgreSQL 17', () => {
   let oracle: Oracle;
   beforeAll(async () => {
@@ -68,6 +74,21 @@ describe('datetime types against PostgreSQL 17', () => {
       for (const text of ['10:00', '10:00:00.1234565', '24:00:00', '24:00:01', '10:00 pm', '12:00 am', '040506', 'allballs', 'garbage', '10:60']) {
         roundTrip(1083, 'time', text);
         roundTrip(1266, 'timetz', text + (text === 'garbage' ? '' : '+05:30'));
+      }
+      const typmod = (oid: number, sql: string, mod: number, text: string): void => {
+        const t = typeInfo(oid);
+        // a literal, not $1: a parameter would be read without the typmod, then cast
+        cases.push({ label: sql, sql: `SELECT '${text.replace(/'/g, "''")}'::${sql}::text AS v`, params: [], mine: () => local(() => t.output(t.input(text, mod, es), es)) });
+      };
+      for (let i = 0; i < 10; i++) {
+        const p = Math.floor(r() * 7);
+        typmod(1114, `timestamp(${p})`, p, randomTimestamp(r, false));
+        typmod(1184, `timestamptz(${p})`, p, randomTimestamp(r, true));
+        typmod(1083, `time(${p})`, p, randomTime(r));
+        typmod(1186, `interval(${p})`, (0x7fff << 16) | p, randomInterval(r));
+      }
+      for (const [sql, range] of INTERVAL_RANGES) {
+        for (const text of ['90', '1 2', '1-2', '12:30', '1 day 02:03:04.5678', '3 years 2 mons 1 day 04:05:06.789', '-7']) typmod(1186, `interval ${sql}`, (range << 16) | 0xffff, text);
       }
       const bad = await mismatches(oracle, cases);
       expect(bad, `seed ${SEED + k} (DATETIME_SEED=${SEED})\n${bad.join('\n')}`).toEqual([]);
