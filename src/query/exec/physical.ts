@@ -18,8 +18,7 @@ import { isOrderedKeyType } from '../../store/key-codec.js';
 import type { Store } from '../../store/store.js';
 import type { Expr } from '../bind/bound.js';
 import type { AggregateNode, JoinNode, LogicalPlan, ScanNode, SortKey } from '../logical/plan.js';
-import { DEFAULT_OUTPUT } from '../types/datum.js';
-import { typeInfo, type EvalSettings } from '../types/registry.js';
+import { typeInfo } from '../types/registry.js';
 import { compileExpr, type CompileEnv, type Fn } from './eval.js';
 import { deparse } from './deparse.js';
 import { planKeyAccess, usableKey } from './key-access.js';
@@ -32,9 +31,11 @@ import { CteScanOp, DistinctOp, FunctionScanOp, RecursiveUnionOp, SetOpOp, WorkT
 import { SortOp, type CompiledKey } from './ops/sort.js';
 import { WindowOp } from './ops/window.js';
 import { CallSite } from './runtime.js';
+import { FALLBACK_SETTINGS } from './settings.js';
+
+export { FALLBACK_SETTINGS };
 import { and, conjuncts, exprRefs, hasSubquery, planRefs, readsOnly, shiftColumns } from './plan-refs.js';
 
-export const FALLBACK_SETTINGS: EvalSettings = { ...DEFAULT_OUTPUT, transactionStart: 0n, statementStart: 0n };
 
 type Req = Set<number> | null;
 type Order = 'fwd' | 'rev' | null;

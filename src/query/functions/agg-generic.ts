@@ -1,6 +1,6 @@
 /*
- * agg-generic.ts — aggregates that work for any type: count(*), count(any), min/max (any type
- * with a btree order), bool_and / bool_or / every, and the ordered-set aggregates mode() and
+ * agg-generic.ts — aggregates that work over many types: count(*), count(any), min/max (for the
+ * argument types PostgreSQL has them, compared with the type's btree order), bool_and / bool_or / every, and the ordered-set aggregates mode() and
  * percentile_disc() WITHIN GROUP (ORDER BY …), whose input the executor sorts before stepping.
  *
  * States are small objects mutated in place (one per group); final() does not change the state,
@@ -51,11 +51,19 @@ function compareOf(cx: CallContext): (a: Datum, b: Datum) => number {
   return t.compare;
 }
 
-function extreme(name: 'min' | 'max'): AggDef<Best> {
+/**
+ * pg_aggregate's min/max argument types (PostgreSQL 17): no uuid, bool, bytea or jsonb (42883 as
+ * there); varchar and name arguments resolve to the text one and return text.
+ */
+const MINMAX_TYPES: readonly number[] = [
+  Pseudo.anyarray, 20, 1042, 1082, 701, 869, 23, 1186, 790, 1700, 26, 3220, 700, 21, 25, 27, 1083, 1266, 1114, 1184, 5069,
+];
+
+function extreme(name: 'min' | 'max', type: number): AggDef<Best> {
   const sign = name === 'max' ? 1 : -1;
   return {
     name,
-    args: [Pseudo.anyelement],
+    args: [type],
     returns: (t) => t[0]!,
     strict: true,
     init: () => ({ v: null, cmp: null }),
@@ -71,8 +79,8 @@ function extreme(name: 'min' | 'max'): AggDef<Best> {
   };
 }
 
-export const minAgg = extreme('min');
-export const maxAgg = extreme('max');
+export const minAggs = MINMAX_TYPES.map((t) => extreme('min', t));
+export const maxAggs = MINMAX_TYPES.map((t) => extreme('max', t));
 
 interface BoolState {
   v: boolean | null;
@@ -160,4 +168,4 @@ export const percentileDisc: AggDef<Sorted> = {
   },
 };
 
-export const GENERIC_AGGS: readonly AggDef[] = [countStar, countAny, minAgg, maxAgg, boolAnd, boolOr, every, modeAgg, percentileDisc] as unknown as readonly AggDef[];
+export const GENERIC_AGGS: readonly AggDef[] = [countStar, countAny, ...minAggs, ...maxAggs, boolAnd, boolOr, every, modeAgg, percentileDisc] as unknown as readonly AggDef[];

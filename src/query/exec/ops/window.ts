@@ -27,10 +27,33 @@ import type { PhysNode } from '../node.js';
 import { CallSite, MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import { keyComparator, type CompiledKey } from './sort.js';
 import { notSupported } from '../../errors.js';
+import { funcsNamed } from '../../functions/registry.js';
+import { findCast, typeInfo } from '../../types/registry.js';
+import { FALLBACK_SETTINGS as FALLBACK } from '../settings.js';
 
 interface CompiledBound {
   readonly kind: FrameBound['kind'];
   readonly offset: Fn | null;
+  readonly offsetType: number;
+}
+
+/**
+ * `value ± offset` for a RANGE frame edge and how to compare rows with it: numbers directly, other
+ * types through the registry's `+` / `-` operator for (key type, offset type) (numeric, date or
+ * timestamp with interval…), comparing in the operator's result type as PostgreSQL's in_range does.
+ */
+function rangeShift(keyType: number, offsetType: number, minus: boolean): { shift: (v: Datum, off: Datum) => Datum; compare: (x: Datum, target: Datum) => number } {
+  const def = funcsNamed(minus ? '-' : '+', 'op').find((d) => d.args.length === 2 && d.args[0] === keyType && d.args[1] === offsetType && d.call !== undefined);
+  if (def === undefined) throw notSupported(`RANGE frame offsets of type ${typeInfo(offsetType).sqlName} over ${typeInfo(keyType).sqlName}`);
+  const rtype = typeof def.returns === 'number' ? def.returns : def.returns([keyType, offsetType]);
+  const cmp = typeInfo(rtype).compare;
+  if (cmp === undefined) throw notSupported(`RANGE frame offsets over ${typeInfo(rtype).sqlName}`);
+  const cast = rtype === keyType ? null : findCast(keyType, rtype);
+  const cx = { settings: FALLBACK, argTypes: [keyType, offsetType], resultType: rtype, checkInterrupts: () => undefined };
+  return {
+    shift: (v, off) => def.call!([v, off], cx),
+    compare: cast === null || cast === undefined ? cmp : (x, t) => cmp(cast.convert(x, FALLBACK), t),
+  };
 }
 
 interface CompiledCall {
@@ -59,7 +82,7 @@ export class WindowOp implements PhysNode {
     private readonly width: number,
   ) {
     this.children = [input];
-    const bound = (b: FrameBound): CompiledBound => ({ kind: b.kind, offset: 'offset' in b ? compileExpr(b.offset, env) : null });
+    const bound = (b: FrameBound): CompiledBound => ({ kind: b.kind, offset: 'offset' in b ? compileExpr(b.offset, env) : null, offsetType: 'offset' in b ? b.offset.type : 0 });
     this.calls = calls.map((c) => ({
       call: c,
       args: c.args.map((a) => compileExpr(a, env)),
@@ -142,24 +165,43 @@ export class WindowOp implements PhysNode {
     for (let i = n - 1; i >= 0; i--) peerLast[i] = i < n - 1 && group[i + 1] === group[i] ? peerLast[i + 1]! : i;
     const groupLast = (g: number): number => (g + 1 < groupFirst.length ? groupFirst[g + 1]! - 1 : n - 1);
     const frame = c.call.frame;
-    const offsetOf = (b: CompiledBound): number | bigint => {
+    const offsetOf = (b: CompiledBound): Datum => {
       const d = b.offset!(NO_ROW, rt);
-      if (d === null) throw new SqlError(SQLSTATE.null_value_not_allowed, 'frame starting offset must not be null');
-      if (typeof d !== 'number' && typeof d !== 'bigint') throw notSupported('RANGE frame offsets of this type');
-      if (d < 0) throw new SqlError(SQLSTATE.invalid_preceding_or_following_size, frame.mode === 'range' ? 'invalid preceding or following size in window function' : 'frame starting offset must not be negative');
+      if (d === null) throw new SqlError(SQLSTATE.null_value_not_allowed, `frame ${b === c.start ? 'starting' : 'ending'} offset must not be null`);
+      const negative = typeof d === 'number' || typeof d === 'bigint' ? d < 0 : typeof d === 'object' && 'd' in d && 'dscale' in d ? d.d.isNegative() && !d.d.isZero() : false;
+      if (negative) throw new SqlError(SQLSTATE.invalid_preceding_or_following_size, frame.mode === 'range' ? 'invalid preceding or following size in window function' : `frame ${b === c.start ? 'starting' : 'ending'} offset must not be negative`);
       return d;
     };
-    const startOff = c.start.offset === null ? 0 : offsetOf(c.start);
-    const endOff = c.end.offset === null ? 0 : offsetOf(c.end);
+    const startOff: Datum = c.start.offset === null ? 0 : offsetOf(c.start);
+    const endOff: Datum = c.end.offset === null ? 0 : offsetOf(c.end);
     const desc = c.order[0]?.desc ?? false;
-    const rangeEdge = (i: number, kind: string, off: number | bigint, isStart: boolean): number => {
+    const shifts = new Map<string, ReturnType<typeof rangeShift>>();
+    const rangeEdge = (i: number, b: CompiledBound, off: Datum, isStart: boolean): number => {
       // RANGE offset: rows whose single ORDER BY value is within off of this row's.
       const v = keys[i]![0];
       if (v === null || v === undefined) return isStart ? peerFirst[i]! : peerLast[i]!;
-      const sign = (kind === 'preceding' ? -1 : 1) * (desc ? -1 : 1);
-      const target = typeof v === 'bigint' ? v + BigInt(sign) * BigInt(off) : (v as number) + sign * Number(off);
-      const before = (x: Datum): boolean => (x === null ? !c.order[0]!.nullsFirst === false : desc ? (x as number) > (target as number) : (x as number) < (target as number));
-      const after = (x: Datum): boolean => (x === null ? !c.order[0]!.nullsFirst : desc ? (x as number) < (target as number) : (x as number) > (target as number));
+      const minus = (b.kind === 'preceding') !== desc;
+      let target: Datum;
+      let cmp: (x: Datum, t: Datum) => number;
+      if (typeof v === 'number' && (typeof off === 'number' || typeof off === 'bigint')) {
+        target = v + (minus ? -1 : 1) * Number(off);
+        cmp = (x, t) => (x as number) - (t as number);
+      } else if (typeof v === 'bigint' && (typeof off === 'number' || typeof off === 'bigint')) {
+        target = v + (minus ? -1n : 1n) * BigInt(off);
+        cmp = (x, t) => ((x as bigint) < (t as bigint) ? -1 : (x as bigint) > (t as bigint) ? 1 : 0);
+      } else {
+        const k = `${minus}:${b.offsetType}`;
+        let sh = shifts.get(k);
+        if (sh === undefined) {
+          sh = rangeShift(c.order[0]!.type, b.offsetType, minus);
+          shifts.set(k, sh);
+        }
+        target = sh.shift(v, off);
+        cmp = sh.compare;
+      }
+      const nullsFirst = c.order[0]!.nullsFirst;
+      const before = (x: Datum): boolean => (x === null ? nullsFirst : desc ? cmp(x, target) > 0 : cmp(x, target) < 0);
+      const after = (x: Datum): boolean => (x === null ? !nullsFirst : desc ? cmp(x, target) < 0 : cmp(x, target) > 0);
       if (isStart) {
         let j = 0;
         while (j < n && before(keys[j]![0] ?? null)) j++;
@@ -169,7 +211,7 @@ export class WindowOp implements PhysNode {
       while (j >= 0 && after(keys[j]![0] ?? null)) j--;
       return j;
     };
-    const edge = (i: number, b: CompiledBound, off: number | bigint, isStart: boolean): number => {
+    const edge = (i: number, b: CompiledBound, off: Datum, isStart: boolean): number => {
       switch (b.kind) {
         case 'unbounded preceding':
           return 0;
@@ -188,7 +230,7 @@ export class WindowOp implements PhysNode {
             if (g >= groupFirst.length) return isStart ? n : n - 1;
             return isStart ? groupFirst[g]! : groupLast(g);
           }
-          return rangeEdge(i, b.kind, off, isStart);
+          return rangeEdge(i, b, off, isStart);
         }
       }
     };
