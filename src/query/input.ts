@@ -35,6 +35,9 @@ import { boolIn } from './types/bool.js';
 import { floatIn, floatOut } from './types/float.js';
 import { int2In, int4In, int8In, invalidInput, isSpace, parseInteger, trimSpace } from './types/int.js';
 import { numericIn, numericOut } from './types/numeric.js';
+import { ensureBuiltins } from './builtins.js';
+import { DEFAULT_OUTPUT } from './types/datum.js';
+import { typeInfo } from './types/registry.js';
 
 export { floatIn, floatOut, invalidInput, parseInteger };
 
@@ -331,8 +334,17 @@ function dateIn(text: string): string {
   return f.bc ? f.text + ' BC' : f.text;
 }
 
+/** ISO date-led input reads the same under every DateStyle; only its zone-less form needs TimeZone. */
+const ISO_LED = /^\s*\d{4,}-\d\d-\d\d/;
+
 function timestampIn(text: string, withZone: boolean, timeZone: string): string {
   const typeOid = withZone ? Oid.timestamptz : Oid.timestamp;
+  if (withZone && !isUtcZone(timeZone) && ISO_LED.test(text)) {
+    // The datetime family reads the text in the session's zone; printed as stored (UTC, +00).
+    ensureBuiltins();
+    const info = typeInfo(Oid.timestamptz);
+    return info.output(info.input(text, -1, { ...DEFAULT_OUTPUT, timeZone, transactionStart: 0n, statementStart: 0n }), DEFAULT_OUTPUT);
+  }
   const dt = parseDateTime(text, typeOid, timeZone);
   if (dt.infinite !== 0) return dt.infinite > 0 ? 'infinity' : '-infinity';
   const f = formatDate(dt.days);

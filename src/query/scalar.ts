@@ -48,6 +48,7 @@ import { applySetting, getSetting } from './session.js';
 import { describeSnapshot, pinSnapshot } from './pinned-snapshot.js';
 import { SERVER_VERSION } from '../pgwire/session-parameters.js';
 import { Oid, sqlTypeName } from '../pg/types.js';
+import { settingsSensitive } from './render.js';
 import { nowMicros } from '../store/memstore.js';
 
 const NUMBER_TYPES = new Set<number>([Oid.int2, Oid.int4, Oid.int8, Oid.numeric, Oid.float4, Oid.float8]);
@@ -446,6 +447,9 @@ export function analyzeScalar(ctx: BuildContext, env: EngineEnv, node: Node | un
     if (!(from === to || isTextType(from) || isTextType(to) || (NUMBER_TYPES.has(from) && NUMBER_TYPES.has(to)))) {
       throw new SqlError(SQLSTATE.cannot_coerce, `cannot cast type ${sqlTypeName(from)} to ${sqlTypeName(to)}`);
     }
+    // The text of a date/time, float, interval or bytea value follows session settings this
+    // path does not print under: the executor pipeline does (sql-plan.ts).
+    if (isTextType(to) && from !== to && settingsSensitive([from])) throw notSupported(`a cast of ${sqlTypeName(from)} to text`);
     const name = inner.strength > 1 ? inner.name : typeName;
     return {
       type: to,

@@ -213,6 +213,8 @@ function analyzeTableSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): {
         continue;
       }
       if (to !== Oid.text && to !== Oid.varchar) throw notSupported('memstore casts columns only to text in the select list', at(ctx, val.TypeCast.location));
+      // Such a value's text follows session settings (TimeZone, DateStyle…): the executor's job.
+      if (settingsSensitive([c.type])) throw notSupported(`a cast of ${sqlTypeName(c.type)} to text`, at(ctx, val.TypeCast.location));
       outputs.push({ k: 'text', index: c.index, from: c.type });
       fields.push(computedField(alias ?? colName, to));
       continue;

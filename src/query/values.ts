@@ -36,6 +36,7 @@ import type { Literal } from './normalize.js';
 import { stringList, type Node } from './parse.js';
 import { Oid, sqlTypeName, typeByName } from '../pg/types.js';
 import type { A_Const, ParamRef, TypeCast } from 'libpg-query';
+import { settingsSensitive } from './render.js';
 
 export interface BuildContext {
   readonly sql: string;
@@ -196,14 +197,24 @@ export function valueFromNode(ctx: BuildContext, node: Node | undefined): Value 
       return { ...inner, baseType: to };
     }
     checkCast(ctx, from, to, tc.location ?? -1);
+    const literal = inner.ref.k === 'const' ? inner.ref.text : inner.ref.k === 'lit' ? ctx.literals[inner.ref.i]?.text : undefined;
+    if (from === Oid.unknown && literal !== undefined && literal !== null && DATETIME_TYPES.has(to) && !ISO_LED.test(literal)) {
+      // '01/02/2024' reads by DateStyle: the executor reads it under the session's settings.
+      throw notSupported(`a ${sqlTypeName(to)} literal that is not in ISO form`, at(ctx, tc.location));
+    }
     return { ...inner, casts: [...inner.casts, to] };
   }
   return null;
 }
 
+const DATETIME_TYPES = new Set<number>([Oid.date, Oid.timestamp, Oid.timestamptz]);
+const ISO_LED = /^\s*(\d{4,}-\d\d-\d\d|[+-]?infinity\s*$)/i;
+
 const NUMBER_TYPES = new Set<number>([Oid.int2, Oid.int4, Oid.int8, Oid.numeric, Oid.float4, Oid.float8, Oid.oid]);
 
 function checkCast(ctx: BuildContext, from: number, to: number, location: number): void {
+  // Such text follows session settings this path does not print under: the executor's job.
+  if (isTextType(to) && from !== to && settingsSensitive([from])) throw notSupported(`a cast of ${sqlTypeName(from)} to text`, at(ctx, location));
   if (from === to || from === Oid.unknown || isTextType(from) || isTextType(to)) return;
   if (NUMBER_TYPES.has(from) && NUMBER_TYPES.has(to)) return;
   if ((from === Oid.date && (to === Oid.timestamp || to === Oid.timestamptz)) || (from === Oid.timestamp && to === Oid.timestamptz)) {
