@@ -20,6 +20,7 @@
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
+import { tzifLocal, tzifZone } from './tzif.js';
 
 export interface Zone {
   /** Seconds east of UTC at the instant (unix seconds). */
@@ -249,6 +250,16 @@ function makeZone(name: string): Zone | null {
     const off = Math.round(Number(name) * 3600);
     if (Math.abs(off) > 15 * 3600 + 59 * 60) return null;
     return fixedZone(off, numericAbbrev(off));
+  }
+  // PostgreSQL's own tz database (the embedded server's TZif files): exact offsets and the
+  // abbreviations PostgreSQL prints. Intl (ICU's tzdata) is the fallback without it.
+  const tz = /^[A-Za-z]/.test(name) && !name.includes('<') ? tzifZone(name) : null;
+  if (tz !== null) {
+    return {
+      fixed: tz.transitions.length === 0 && (tz.rule === null || tz.rule.dst === null) ? tzifLocal(tz, 0).offset : null,
+      offsetAt: (sec) => tzifLocal(tz, sec).offset,
+      abbrevAt: (sec) => tzifLocal(tz, sec).abbrev,
+    };
   }
   try {
     // Throws RangeError for names ICU does not know.
