@@ -53,7 +53,7 @@ describe('SQLSTATEs of failing statements', () => {
     expect(await fails('SELECT * FROM nope')).toEqual({ code: '42P01', message: 'relation "nope" does not exist', position: '15' });
     expect(await fails('SELECT * FROM other.t')).toMatchObject({ code: '42P01', message: 'relation "other.t" does not exist' });
     expect(await fails('SELECT nope FROM t')).toEqual({ code: '42703', message: 'column "nope" does not exist', position: '8' });
-    expect(await fails('SELECT * FROM t WHERE t.nope = 1')).toMatchObject({ code: '42703', message: 'column "t.nope" does not exist' });
+    expect(await fails('SELECT * FROM t WHERE t.nope = 1')).toMatchObject({ code: '42703', message: 'column t.nope does not exist' });
     expect(await fails('SELECT x.id FROM t')).toMatchObject({ code: '42P01', message: 'missing FROM-clause entry for table "x"' });
     expect(await fails(`SELECT nope(1, 'a', 1.5, true, null)`)).toMatchObject({
       code: '42883',
@@ -112,36 +112,22 @@ describe('SQLSTATEs of failing statements', () => {
   });
 
   it('answers 0A000 naming what is supported', async () => {
+    // Joins, GROUP BY, expressions, subqueries, WITH, EXPLAIN, generate_series… are answered by
+    // the executor now (test/sql compares them with PostgreSQL); these stay refused.
     const unsupported = [
-      'SELECT * FROM t JOIN t AS u ON true',
-      'SELECT id FROM t UNION SELECT id FROM t',
-      'SELECT DISTINCT name FROM t',
-      'SELECT name, count(*) FROM t GROUP BY name',
-      'SELECT sum(id) FROM t',
-      'SELECT id + 1 FROM t',
-      'SELECT * FROM t WHERE lower(name) = $1',
-      'SELECT * FROM t WHERE doc = $1',
-      `SELECT * FROM t WHERE span = '1 day'`,
-      `SELECT * FROM t WHERE name ILIKE 'a%'`,
-      'SELECT * FROM (SELECT 1) AS s',
-      'WITH x AS (SELECT 1) SELECT * FROM x',
-      'EXPLAIN SELECT 1',
       'COPY t TO STDOUT WITH (FORMAT csv)',
       `COPY t TO '/tmp/x'`,
       'LISTEN x',
       'PREPARE TRANSACTION $$x$$',
       'SELECT * FROM nokey',
       'SELECT * FROM fullid',
-      'SELECT * FROM memstore.list() JOIN t ON true',
       'SELECT memstore.list()',
-      `SELECT * FROM generate_series(1, 3)`,
     ];
     for (const sql of unsupported) {
       const f = await fails(sql);
       expect(f.code, `${sql}: ${f.message}`).toBe('0A000');
     }
     expect((await fails('SELECT * FROM nokey')).message).toMatch(/no primary key or replica identity index/);
-    expect((await fails('SELECT * FROM t ORDER BY doc')).code).toBe('0A000');
   });
 
   it('reports aggregates mixed with columns (42803) and bad ORDER BY positions (42P10)', async () => {
