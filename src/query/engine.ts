@@ -434,6 +434,25 @@ export class QueryEngine implements Engine {
    */
   private planQuery(ctx: BuildContext, node: Node & { SelectStmt: SelectStmt }): Plan {
     const params = [...ctx.paramTypes];
+    const reset = (): void => {
+      ctx.paramTypes.splice(0, ctx.paramTypes.length, ...params);
+      ctx.usedLiterals.clear();
+    };
+    if ((node.SelectStmt.fromClause?.length ?? 0) === 0 && node.SelectStmt.op === 'SETOP_NONE' && node.SelectStmt.valuesLists === undefined) {
+      // No FROM: the executor types and prints expressions exactly; the single-table planner
+      // still answers what only it knows (memstore's functions, version(), current_setting()…).
+      try {
+        return planSql(ctx, this.env, node);
+      } catch (newError) {
+        if (!(newError instanceof SqlError)) throw newError;
+        reset();
+        try {
+          return planSelect(ctx, this.env, node.SelectStmt);
+        } catch (oldError) {
+          throw preferredError(oldError, newError);
+        }
+      }
+    }
     try {
       return planSelect(ctx, this.env, node.SelectStmt);
     } catch (oldError) {

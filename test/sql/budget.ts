@@ -10,15 +10,15 @@ export const BUDGET: Readonly<Record<string, number>> = {
   text: 2,
   math: 0,
   datetime: 12,
-  jsonb: 5,
+  jsonb: 6,
   arrays: 2,
-  aggregates: 11,
+  aggregates: 14,
   joins: 1,
   subqueries: 0,
   setops: 4,
   windows: 3,
   srf: 2,
-  session: 1,
+  session: 2,
   random: 50, // of ~400–3000 statements a run, seed-dependent
 };
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../query/support/harness.js';
 import { diffQuery, DiffSessions, showOutcome, summarize, type DiffOutcome, type DiffQuery } from '../support/diff.js';
 import { unsupportedBudget } from './budget.js';
+import { KNOWN_MISMATCHES } from './known.js';
 import { DATA_SEED, schemaSql } from './schema.js';
 
 export interface SqlHarness {
@@ -44,7 +45,11 @@ export function corpusSuite(group: string, queries: readonly DiffQuery[]): void 
     const s = summarize(group, outcomes);
     console.log(s.text);
     expect(s.pgErrors.map(showOutcome), 'corpus queries PostgreSQL refuses').toEqual([]);
-    expect(s.mismatches.map(showOutcome), 'MISMATCHes').toEqual([]);
+    const known = s.mismatches.filter((o) => KNOWN_MISMATCHES.has(o.query.sql));
+    for (const o of known) console.log(`KNOWN MISMATCH (${KNOWN_MISMATCHES.get(o.query.sql)}): ${o.query.sql}`);
+    expect(s.mismatches.filter((o) => !KNOWN_MISMATCHES.has(o.query.sql)).map(showOutcome), 'MISMATCHes').toEqual([]);
+    const fixed = queries.filter((q) => KNOWN_MISMATCHES.has(q.sql) && !s.mismatches.some((o) => o.query.sql === q.sql));
+    expect(fixed.map((q) => q.sql), 'listed in test/sql/known.ts but answering as PostgreSQL now: remove them').toEqual([]);
     expect(s.unsupported, `UNSUPPORTED in ${group} (budget in test/sql/budget.ts)`).toBeLessThanOrEqual(unsupportedBudget(group, queries.length));
   }, 600_000);
 }

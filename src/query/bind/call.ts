@@ -21,7 +21,9 @@ export function coerceArgs<D extends Signature>(st: StmtState, r: Resolved<D>, a
   const out: Expr[] = [];
   for (let i = 0; i < args.length; i++) {
     let t = r.argTypes[i]!;
-    if (t === Pseudo.any && args[i]!.type === Oid.unknown) t = Oid.text;
+    // An unknown literal passed as "any" is read as text, except by pg_typeof, which reports it.
+    const name = (r.def as { readonly name?: string }).name;
+    if (t === Pseudo.any && args[i]!.type === Oid.unknown && name !== 'pg_typeof') t = Oid.text;
     out.push(t === Pseudo.any ? args[i]! : coerceTo(st, args[i]!, t, -1, 'i', locs[i] ?? -1, false));
   }
   const argTypes = out.map((e) => e.type);

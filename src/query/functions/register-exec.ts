@@ -4,10 +4,12 @@
  * Called once by builtins.ts.
  */
 import { GENERIC_AGGS } from './agg-generic.js';
+import { registerCatalogFuncs } from './catalog-funcs.js';
 import { registerAgg, registerWindow } from './registry.js';
 import { WINDOW_FUNCTIONS } from './window.js';
 
 export function registerExec(): void {
   for (const a of GENERIC_AGGS) registerAgg(a);
   for (const w of WINDOW_FUNCTIONS) registerWindow(w);
+  registerCatalogFuncs();
 }
