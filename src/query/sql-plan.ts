@@ -88,7 +88,10 @@ function fieldsOf(columns: readonly { name: string; type: number; typmod: number
 
 /** statement_timeout and work_mem as the executor takes them (PostgreSQL units: ms and kB). */
 export function execLimits(session: SessionState): ExecLimits {
-  return { statementTimeoutMs: settingMs(getSetting(session, 'statement_timeout') ?? '0'), workMemBytes: settingKb(getSetting(session, 'work_mem') ?? '4MB') * 1024 };
+  // Without spilling to disk (XXX), the bound guards the process rather than choosing a plan:
+  // at least 64 MB per operator, more when work_mem says so.
+  const workMem = Math.max(settingKb(getSetting(session, 'work_mem') ?? '4MB') * 1024, 64 * 1024 * 1024);
+  return { statementTimeoutMs: settingMs(getSetting(session, 'statement_timeout') ?? '0'), workMemBytes: workMem };
 }
 
 const TIME_UNITS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
