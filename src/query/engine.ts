@@ -242,7 +242,9 @@ class BoundStatement implements Statement {
       // Only the simple protocol gets here short of values (pgwire checks Bind's count).
       throw new SqlError(SQLSTATE.undefined_parameter, `there is no parameter $${params.length + 1}`);
     }
-    const timeoutMs = execLimits(session).statementTimeoutMs;
+    // The hot path reads one map entry: most sessions never set statement_timeout.
+    const st = session.parameters.get('statement_timeout');
+    const timeoutMs = st === undefined || st === '0' ? 0 : execLimits(session).statementTimeoutMs;
     if (timeoutMs <= 0) return plan.run(ctx, { params, literals: this.literals });
     return withStatementTimeout(ctx, timeoutMs, (c) => plan.run(c, { params, literals: this.literals }));
   }
