@@ -44,6 +44,7 @@ import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { describeChange, placeholderRelation, startResync } from './resync.js';
 import { TxnBuffer, type SpillOptions } from './spill.js';
+import { mayBeHeld, u32 } from './raw-message.js';
 
 export interface ApplierOptions {
   readonly log: Logger;
@@ -182,7 +183,7 @@ export class Applier {
     // spill file's reused window, nor pin a whole in-memory arena of the buffer (spill.ts).
     const spilled = this.buffer.spilled;
     this.buffer.forEach((raw) => {
-      const own = spilled || this.mayBeHeld(raw) ? copyBytes(raw) : raw;
+      const own = spilled || mayBeHeld(this.store, raw) ? copyBytes(raw) : raw;
       changes += this.applyOne(decodePgoutput(own), commit.commitLsn, commitUs);
     });
     store.appliedLsn = commit.endLsn;
@@ -268,18 +269,6 @@ export class Applier {
       if (p.msg.tag === 'ddl') this.applyDdlRelation(p.msg, p.commitLsn, p.commitUs);
       else this.applyOne(p.msg, p.commitLsn, p.commitUs);
     }
-  }
-
-  /**
-   * Whether applying this raw message may keep (a view of) it beyond the transaction: a row
-   * change or Relation of a table that is syncing or not in the store is held; other message kinds
-   * are rare enough to be copied always.
-   */
-  private mayBeHeld(raw: Uint8Array): boolean {
-    const tag = raw[0];
-    if (tag !== 0x49 && tag !== 0x55 && tag !== 0x44 && tag !== 0x52) return true; // I U D R
-    const t = this.store.tables.get(u32(raw, 1));
-    return t === undefined || t.status === 'syncing';
   }
 
   /** Holds a change of a syncing table until its copy is swapped in. */
@@ -592,10 +581,6 @@ export function describeTables(store: Store): { table: string; status: string; r
   }));
 }
 
-/** Big-endian uint32 at `at` (an oid in a pgoutput message), without a DataView per message. */
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
 
 /** A Commit message for a transaction whose own was not kept (the change log needs one). */
 function encodeCommit(commit: Commit): Uint8Array {
