@@ -15,7 +15,7 @@ import { Store } from '../../src/store/store.js';
 import { RadixTree } from '../../src/store/art.js';
 import { dropSlotWhenInactive, testDatabase, type TestDatabase } from '../support/pg.js';
 import { caughtUp, prepareSource, startSidecar, testLogger } from '../support/sidecar.js';
-import { waitForValue } from '../support/wait.js';
+import { deadline, waitForValue } from '../support/wait.js';
 
 let db: TestDatabase;
 const running: Sidecar[] = [];
@@ -198,34 +198,38 @@ describe('a sidecar with --http', () => {
     await db.client.query(`INSERT INTO items VALUES (1000, 'before')`);
     await caughtUp(s, db.client);
     expect((await readyz(s)).status).toBe(200);
-    // A large transaction is applied only at its Commit: while its changes stream in, the server's
-    // WAL end is megabytes past the applied LSN, and both endpoints must say so (real lag).
-    let done = false;
-    const watch = async <T>(probe: () => Promise<T | undefined>): Promise<T | undefined> => {
-      while (!done) {
-        const v = await probe();
-        if (v !== undefined) return v;
+    // A large transaction is applied only at its Commit: while its changes stream in, the source's
+    // position is megabytes past the applied LSN, and both endpoints must say so (real lag). To see
+    // that window every time (not only when the HTTP probes happen to land in it), the test pauses
+    // the replication socket at the first change that puts the lag past the limit, asks both
+    // endpoints, then lets the stream go on.
+    type Paused = { stream?: { pause(): void; resume(): void } };
+    const follower = s.follower as unknown as Paused & { onXLogData(m: unknown): void; serverWalEnd: bigint };
+    const original = follower.onXLogData.bind(follower);
+    let lagged!: () => void;
+    const sawLag = new Promise<void>((resolve) => (lagged = resolve));
+    let paused = false;
+    follower.onXLogData = (m: unknown): void => {
+      original(m);
+      if (!paused && follower.serverWalEnd - s.store.appliedLsn > 4096n) {
+        paused = true;
+        follower.stream!.pause();
+        lagged();
       }
-      return probe();
     };
-    const sawReadyz = watch(async () => {
-      const r = await readyz(s);
-      return r.status === 503 ? r : undefined;
-    });
-    const sawMetrics = watch(async () => {
-      const m = await metrics(s);
-      return (m.get('memstore_lag_bytes') ?? 0) > 4096 ? m : undefined;
-    });
     await db.client.query(`INSERT INTO items SELECT g, repeat('x', 40) FROM generate_series(10000, 310000) g`);
-    await caughtUp(s, db.client, 60_000);
-    done = true;
-    const lagging = await sawReadyz;
-    expect(lagging?.body.reason).toMatch(/^lagging: \d+ bytes behind the source \(limit 4096\)$/);
-    expect(lagging?.body.lag_bytes as number).toBeGreaterThan(4096);
-    const m = (await sawMetrics)!;
-    expect(m).toBeDefined();
+    await deadline(sawLag, 60_000, 'the lag past --ready-max-lag-bytes');
+    const lagging = await readyz(s);
+    expect(lagging.status).toBe(503);
+    expect(lagging.body.reason).toMatch(/^lagging: \d+ bytes behind the source \(limit 4096\)$/);
+    expect(lagging.body.lag_bytes as number).toBeGreaterThan(4096);
+    const m = await metrics(s);
+    expect(m.get('memstore_lag_bytes')).toBeGreaterThan(4096);
     expect(m.get('memstore_lag_seconds')).toBeGreaterThan(0);
     expect(m.get('memstore_ready')).toBe(0);
+    follower.onXLogData = original;
+    follower.stream!.resume();
+    await caughtUp(s, db.client, 60_000);
     // Caught up: ready again, lag 0.
     const after = await metrics(s);
     expect(after.get('memstore_lag_seconds')).toBe(0);
