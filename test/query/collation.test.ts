@@ -60,6 +60,9 @@ const ORDERED: readonly string[] = [
   'SELECT id, name, rank() OVER (ORDER BY name) FROM names ORDER BY id',
   "SELECT string_agg(name, '|' ORDER BY name, id) FROM names",
   'SELECT n.name, t.n FROM names n JOIN tkeys t ON t.k = n.name ORDER BY n.name, n.id',
+  'SELECT id, upper(name), lower(name), upper(code) FROM names WHERE id <> 6 ORDER BY id',
+  "SELECT id FROM names WHERE name ILIKE 'É%' OR name ILIKE '%SS' OR name NOT ILIKE '%i%' ORDER BY id",
+  'SELECT upper(name COLLATE "tr-x-icu"), lower(name COLLATE "tr-x-icu") FROM names ORDER BY id',
 ];
 
 describe('a database whose default collation is ICU "en"', () => {
@@ -88,11 +91,14 @@ describe('a database whose default collation is ICU "en"', () => {
     expect(c).not.toMatch(/Sort/);
   });
 
-  it('refuses case mapping of non-ASCII text it would map as "C" does, and maps ASCII as the primary', async () => {
-    await expect(sidecar.query("SELECT upper(name) FROM names WHERE id = 6")).rejects.toMatchObject({ code: '0A000' });
-    const p = await h.db.client.query("SELECT upper(name), lower(name) FROM names WHERE id = 1");
-    const s = await sidecar.query("SELECT upper(name), lower(name) FROM names WHERE id = 1");
-    expect(s.rows).toEqual(p.rows);
+  it('refuses what it would map or classify as "C" does on non-ASCII text (initcap, regular expressions), and answers ASCII as the primary', async () => {
+    await expect(sidecar.query('SELECT initcap(name) FROM names WHERE id = 6')).rejects.toMatchObject({ code: '0A000' });
+    await expect(sidecar.query("SELECT name ~* '^É' FROM names WHERE id = 6")).rejects.toMatchObject({ code: '0A000' });
+    for (const sql of ['SELECT initcap(name), name ~* \'^AP\' FROM names WHERE id = 1', 'SELECT initcap(code) FROM names WHERE id = 6']) {
+      const p = await h.db.client.query(sql);
+      const s = await sidecar.query(sql);
+      expect(s.rows).toEqual(p.rows);
+    }
   });
 
   it('checks a collation no column uses when a query first needs it: 0A000, then the primary\'s order', async () => {

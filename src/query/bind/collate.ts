@@ -47,6 +47,13 @@ export function builtinCollation(schema: string | null, name: string): { readonl
   return oid === undefined || (schema !== null && schema !== 'pg_catalog') ? undefined : { oid, deterministic: true };
 }
 
+/** Names of the collations COLLATE clauses named (OIDs are the primary's): for 42P21 messages. */
+const names = new Map<number, string>([[DEFAULT_COLLATION, 'default'], [C_COLLATION, 'C']]);
+
+export function rememberCollationName(oid: number, name: string): void {
+  names.set(oid, name);
+}
+
 const NONE: Derived = { coll: 0, strength: Strength.None };
 
 const NAME = 19;
@@ -73,7 +80,7 @@ export function isCollatable(type: number): boolean {
 }
 
 /** merge_collation_state: folds `b` into `a`. */
-export function mergeCollations(a: Derived, b: Derived, names?: (oid: number) => string): Derived {
+export function mergeCollations(a: Derived, b: Derived): Derived {
   if (b.strength > a.strength) return b;
   if (b.strength < a.strength || a.coll === b.coll) return a;
   if (a.strength === Strength.Implicit) {
@@ -82,7 +89,7 @@ export function mergeCollations(a: Derived, b: Derived, names?: (oid: number) =>
     return { coll: 0, strength: Strength.Conflict };
   }
   if (a.strength === Strength.Explicit) {
-    const n = names ?? ((o: number) => String(o));
+    const n = (o: number): string => names.get(o) ?? String(o);
     throw new SqlError(SQLSTATE.collation_mismatch, `collation mismatch between explicit collations "${n(a.coll)}" and "${n(b.coll)}"`, {
       hint: 'Use the COLLATE clause to set the collation explicitly.',
     });

@@ -22,7 +22,7 @@ import { bindAggCall, bindGroupingFunc } from './aggcall.js';
 import type { CaseExpr, ConstExpr, Expr } from './bound.js';
 import { slotAt } from './slots.js';
 import { bindFuncCall, bindOperator } from './call.js';
-import { builtinCollation, isCollatable } from './collate.js';
+import { builtinCollation, isCollatable, rememberCollationName } from './collate.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { arrayOf, BIND_SETTINGS, constOf, elemOf, exprEqual, typeSqlName } from './exprutil.js';
 import { bindAExprMisc } from './aexpr.js';
@@ -98,6 +98,7 @@ export function bindExpr(lv: Level, node: Node): Expr {
       if (st.catalog.collation === undefined) throw notSupported(`COLLATE "${parts.join('.')}" (memstore compares text in C order only)`, { sql: st.sql, location: c.location });
       throw err(st, SQLSTATE.undefined_object, `collation "${parts.join('.')}" for encoding "UTF8" does not exist`, c.location);
     }
+    rememberCollationName(found.oid, name);
     if (!found.deterministic) throw notSupported(`COLLATE "${parts.join('.')}": a nondeterministic collation (memstore compares bytes for equality)`, { sql: st.sql, location: c.location });
     if (arg.type === Oid.unknown) arg = coerceTo(st, arg, Oid.text, -1, 'i', c.location ?? -1);
     return { ...arg, collate: found.oid };

@@ -22,7 +22,8 @@ import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { Expr, SubqueryExpr } from '../bind/bound.js';
 import { collationOf, inputCollation, mergeCollations, Strength, typeCollation, type Derived } from '../bind/collate.js';
-import type { CollationCatalog } from '../../store/collations.js';
+import type { CollationCatalog, CollationInfo } from '../../store/collations.js';
+import { like } from '../functions/pattern.js';
 import { textOrderOf, type TextOrder } from '../types/collation.js';
 import { BPCHAR, NAME, TEXT, VARCHAR, bpcharTrim } from '../types/text.js';
 import type { FuncDef } from '../functions/registry.js';
@@ -276,6 +277,8 @@ function ctypeGuarded(def: FuncDef, args: readonly Expr[], env: CompileEnv): Fun
   if (d.strength === Strength.None) return def;
   const info = d.strength === Strength.Conflict ? undefined : cat.collations.get(d.coll);
   if (info?.ctypeIsC === true) return def;
+  const icu = icuCaseMapped(def, info);
+  if (icu !== undefined) return icu;
   const turkic = info !== undefined && /^(tr|az)([-_]|$)/i.test(info.locale);
   const check = (values: readonly Datum[]): void => {
     for (const v of values) {
@@ -294,6 +297,30 @@ function ctypeGuarded(def: FuncDef, args: readonly Expr[], env: CompileEnv): Fun
     ...(call !== undefined ? { call: (v: readonly Datum[], cx: Parameters<typeof call>[1]) => (check(v), call(v, cx)) } : {}),
     ...(set !== undefined ? { set: (v: readonly Datum[], cx: Parameters<typeof set>[1]) => (check(v), set(v, cx)) } : {}),
   };
+}
+
+/**
+ * lower / upper / ILIKE under an ICU collation, as PostgreSQL does them there: u_strToLower /
+ * u_strToUpper with the collation's locale (full case mapping: JavaScript's toLocale*Case is the
+ * same ICU call), and ILIKE as LIKE over both sides lowered (Generic_Text_IC_like).
+ */
+function icuCaseMapped(def: FuncDef, info: CollationInfo | undefined): FuncDef | undefined {
+  if (info?.provider !== 'i') return undefined;
+  const locale = info.locale;
+  const low = (v: Datum): string => (v as string).toLocaleLowerCase(locale);
+  switch (def.name) {
+    case 'lower':
+      return { ...def, call: (v) => low(v[0]!) };
+    case 'upper':
+      return { ...def, call: (v) => (v[0] as string).toLocaleUpperCase(locale) };
+    case '~~*':
+    case '!~~*': {
+      const negate = def.name === '!~~*';
+      return { ...def, call: (v) => like(low(v[0]!), low(v[1]!)) !== negate };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**
