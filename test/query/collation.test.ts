@@ -94,6 +94,9 @@ describe('a database whose default collation is ICU "en"', () => {
   it('refuses what it would map or classify as "C" does on non-ASCII text (initcap, regular expressions), and answers ASCII as the primary', async () => {
     await expect(sidecar.query('SELECT initcap(name) FROM names WHERE id = 6')).rejects.toMatchObject({ code: '0A000' });
     await expect(sidecar.query("SELECT name ~* '^É' FROM names WHERE id = 6")).rejects.toMatchObject({ code: '0A000' });
+    // jsonb strings are ordered by the database default collation in PostgreSQL.
+    await expect(sidecar.query(`SELECT j FROM (VALUES ('"b"'::jsonb), ('"B"')) v(j) ORDER BY j`)).rejects.toMatchObject({ code: '0A000' });
+    await expect(sidecar.query(`SELECT '"b"'::jsonb < '"B"'::jsonb`)).rejects.toMatchObject({ code: '0A000' });
     for (const sql of ['SELECT initcap(name), name ~* \'^AP\' FROM names WHERE id = 1', 'SELECT initcap(code) FROM names WHERE id = 6']) {
       const p = await h.db.client.query(sql);
       const s = await sidecar.query(sql);

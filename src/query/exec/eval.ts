@@ -22,7 +22,7 @@ import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { Expr, SubqueryExpr } from '../bind/bound.js';
 import { collationOf, inputCollation, mergeCollations, Strength, typeCollation, type Derived } from '../bind/collate.js';
-import type { CollationCatalog, CollationInfo } from '../../store/collations.js';
+import { DEFAULT_COLLATION, type CollationCatalog, type CollationInfo } from '../../store/collations.js';
 import { like } from '../functions/pattern.js';
 import { textOrderOf, type TextOrder } from '../types/collation.js';
 import { BPCHAR, NAME, TEXT, VARCHAR, bpcharTrim } from '../types/text.js';
@@ -65,7 +65,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
     }
     case 'call': {
       const def = ctypeGuarded(e.def, e.args, env);
-      return compileCall(def, e.args.map((a) => compileExpr(a, env)), e.argTypes, e.type, env, def.collated === true ? orderOf(inputCollation(e.args), env) : undefined);
+      return compileCall(def, e.args.map((a) => compileExpr(a, env)), e.argTypes, e.type, env, def.collated === true ? collatedOrder(e.args, env) : undefined);
     }
     case 'cast': {
       const arg = compileExpr(e.arg, env);
@@ -145,7 +145,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
     case 'greatest':
     case 'least': {
       const args = e.args.map((a) => compileExpr(a, env));
-      const cmp = comparator(e.type, orderOf(collationOf(e), env));
+      const cmp = comparator(e.type, orderOfType(e.type, collationOf(e), env));
       const sign = e.kind === 'greatest' ? 1 : -1;
       return (row, rt) => {
         let best: Datum = null;
@@ -330,6 +330,25 @@ function icuCaseMapped(def: FuncDef, info: CollationInfo | undefined): FuncDef |
 export function orderOf(d: Derived, env: CompileEnv): TextOrder | undefined {
   if (d.strength === Strength.None || env.collations === undefined) return undefined;
   return textOrderOf(env.collations, d.strength === Strength.Conflict ? 0 : d.coll);
+}
+
+const JSONB_OID = 3802;
+const RECORD_OID = 2249;
+
+/** The order a collation-sensitive call compares with: its input collation, else the database default (jsonb). */
+function collatedOrder(args: readonly Expr[], env: CompileEnv): TextOrder | undefined {
+  const d = inputCollation(args);
+  return d.strength === Strength.None ? textOrderOf(env.collations, DEFAULT_COLLATION) : orderOf(d, env);
+}
+
+/**
+ * The order values of `type` with collation `d` sort by: jsonb and records compare their strings
+ * by the database default (their fields' collations for records), so they get the default's
+ * order, which comparator() refuses when it is not bytes.
+ */
+export function orderOfType(type: number, d: Derived, env: CompileEnv): TextOrder | undefined {
+  if (d.strength === Strength.None && (type === JSONB_OID || type === RECORD_OID || typeInfo(type).category === 'C')) return textOrderOf(env.collations, DEFAULT_COLLATION);
+  return orderOf(d, env);
 }
 
 /**

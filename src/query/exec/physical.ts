@@ -22,7 +22,7 @@ import { typeInfo } from '../types/registry.js';
 import { collationOf, inputCollation, Strength, type Derived } from '../bind/collate.js';
 import type { CollationCatalog } from '../../store/collations.js';
 import { isByteOrder } from '../types/collation.js';
-import { compileExpr, orderOf, type CompileEnv, type Fn } from './eval.js';
+import { compileExpr, orderOf, orderOfType, type CompileEnv, type Fn } from './eval.js';
 import { deparse } from './deparse.js';
 import { planKeyAccess, usableKey } from './key-access.js';
 import type { PhysNode } from './node.js';
@@ -77,7 +77,7 @@ export class Planner {
   }
 
   private key(k: SortKey): CompiledKey {
-    const order = orderOf(collationOf(k.expr), this.env);
+    const order = orderOfType(k.expr.type, collationOf(k.expr), this.env);
     return { fn: this.fn(k.expr), col: k.expr.kind === 'column' && k.expr.levelsUp === 0 ? k.expr.index : -1, type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst, ...(order !== undefined ? { order } : {}) };
   }
 

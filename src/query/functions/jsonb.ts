@@ -9,6 +9,7 @@
  * here), json(b)_populate_record* / _to_record*, jsonb_set_lax, json_strip_nulls.
  */
 import { SqlError } from '../../errors.js';
+import { notSupported } from '../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { PgDecimal, type ArrayValue, type Datum, type JsonNode, type NumericValue } from '../types/datum.js';
 import { parseJsonSpans, spanToJsonb, type JsonSpan } from '../types/json-parse.js';
@@ -265,13 +266,20 @@ function registerJsonbOps(): void {
   op('-', [JSONB, TEXT_ARRAY], JSONB, ([a, k]) => ops.jsonbDeleteKeys(J(a!), A(k!)));
   op('#-', [JSONB, TEXT_ARRAY], JSONB, ([a, p]) => ops.jsonbDeletePath(J(a!), A(p!)));
   const cmp = (a: Datum, b: Datum): number => compareJsonb(J(a), J(b));
+  // PostgreSQL orders jsonb strings by the database's default collation: memstore only by bytes,
+  // so under another default (cx.textOrder set: exec/eval.ts) ordering jsonb is refused.
+  const ordered = (a: Datum, b: Datum, cx: { readonly textOrder?: unknown }): number => {
+    if (cx.textOrder !== undefined) throw notSupported('ordering jsonb when the database default collation is not C');
+    return cmp(a, b);
+  };
+  const byDefault = { collated: true } as const;
   op('=', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) === 0, { commutator: '=', negator: '<>' });
   op('<>', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) !== 0, { commutator: '<>', negator: '=' });
-  op('<', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) < 0, { commutator: '>', negator: '>=' });
-  op('>', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) > 0, { commutator: '<', negator: '<=' });
-  op('<=', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) <= 0, { commutator: '>=', negator: '>' });
-  op('>=', [JSONB, JSONB], BOOL, ([a, b]) => cmp(a!, b!) >= 0, { commutator: '<=', negator: '<' });
-  fn('jsonb_cmp', [JSONB, JSONB], INT4, ([a, b]) => Math.sign(cmp(a!, b!)));
+  op('<', [JSONB, JSONB], BOOL, ([a, b], cx) => ordered(a!, b!, cx) < 0, { commutator: '>', negator: '>=', ...byDefault });
+  op('>', [JSONB, JSONB], BOOL, ([a, b], cx) => ordered(a!, b!, cx) > 0, { commutator: '<', negator: '<=', ...byDefault });
+  op('<=', [JSONB, JSONB], BOOL, ([a, b], cx) => ordered(a!, b!, cx) <= 0, { commutator: '>=', negator: '>', ...byDefault });
+  op('>=', [JSONB, JSONB], BOOL, ([a, b], cx) => ordered(a!, b!, cx) >= 0, { commutator: '<=', negator: '<', ...byDefault });
+  fn('jsonb_cmp', [JSONB, JSONB], INT4, ([a, b], cx) => Math.sign(ordered(a!, b!, cx)), byDefault);
 
   fn('jsonb_typeof', [JSONB], TEXT, ([j]) => ops.jsonbTypeof(J(j!)));
   fn('jsonb_array_length', [JSONB], INT4, ([j]) => {
