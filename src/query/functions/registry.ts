@@ -26,6 +26,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
+import type { StatementAccess } from './memstore-keyspace.js';
 
 /** Pseudo-type OIDs a polymorphic entry may declare. */
 export const Pseudo = {
@@ -52,6 +53,11 @@ export interface CallContext {
   readonly resultType: number;
   /** Check for cancel / statement_timeout inside long loops (generate_series over millions). */
   checkInterrupts(): void;
+  /**
+   * The execution calling (its view of the memstore key space, the engine around it), for
+   * memstore's own functions (memstore.ts); null outside an execution (constant folding).
+   */
+  readonly statement?: StatementAccess | null;
 }
 
 export interface FuncDef {
