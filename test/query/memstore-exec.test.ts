@@ -126,6 +126,8 @@ describe('memstore functions in executor plans', () => {
     ]);
     expect(r.rows).toEqual((await c.query(`SELECT * FROM memstore.list()`)).rows);
     expect(await rows(`SELECT count(*) FROM memstore.list(NULL) JOIN items ON true`)).toEqual([['0']]);
+    // In the select list, a set of records, printed as PostgreSQL's record_out prints them.
+    expect(await rows(`SELECT memstore.list('item:2')`)).toEqual([['("\\\\x6974656d3a32","{""name"": ""two"", ""price"": 3}")']]);
     expect(await rows(`SELECT i.id, (SELECT count(*) FROM memstore.list('item:' || i.id)) FROM items i ORDER BY i.id`)).toEqual([
       ['1', '1'],
       ['2', '1'],
