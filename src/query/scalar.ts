@@ -20,8 +20,10 @@
  * read compares expiries with the wall clock when it runs.
  *   memstore.snapshot() → jsonb   pins the store for this transaction block (pinned-snapshot.ts)
  * memstore.list([prefix]) is a table function: select.ts reads it in FROM.
- * XXX memstore.get('k') with an untyped literal picks the text overload; PostgreSQL itself would
- * call that ambiguous (42725) between get(text) and get(bytea).
+ * memstore.get('k') with an untyped literal picks the text overload, as PostgreSQL's resolution
+ * does (an unknown argument prefers the string category) and as the executor's registry entries
+ * (functions/memstore.ts) do: the engine answers plain `SELECT memstore.f(…)` here first
+ * (memstoreCallsOnly), every other use of these functions in the executor.
  *
  * wait_lsn: resolves when the store's applied LSN reaches the target; a CancelRequest ends it
  * with 57014 (canceling statement due to user request); a timeout ends it with 57014 too, with

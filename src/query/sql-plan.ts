@@ -188,8 +188,8 @@ export function preferredError(oldPath: unknown, newPath: unknown): unknown {
   const isUnsupported = (e: unknown): boolean => e instanceof SqlError && e.sqlstate === SQLSTATE.feature_not_supported;
   if (!(newPath instanceof SqlError)) return newPath;
   if (isUnsupported(newPath) && oldPath instanceof SqlError && !isUnsupported(oldPath)) return oldPath;
-  // memstore's own functions are known to the single-table planner only (XXX: not yet entries in
-  // the function registry): its "not supported" beats the executor's "does not exist".
+  // Functions known to the single-table planner only (version(), current_setting(), …):
+  // its "not supported" beats the executor's "does not exist".
   if (newPath.sqlstate === SQLSTATE.undefined_function && oldPath instanceof SqlError && isUnsupported(oldPath)) return oldPath;
   return newPath;
 }
