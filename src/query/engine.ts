@@ -51,6 +51,7 @@ import { loadParser, nodeKind, parseSql } from './parse.js';
 import type { EngineEnv, Plan } from './plan.js';
 import { planCopy } from './copy.js';
 import { planSelect } from './select.js';
+import { memstoreCallsOnly } from './scalar.js';
 import { execLimits, planExplain, planSql, preferredError } from './sql-plan.js';
 import { planDeallocate, planExecute, planPrepare } from './prepared-sql.js';
 import { planClose, planDeclare, planFetch } from './cursor.js';
@@ -442,7 +443,16 @@ export class QueryEngine implements Engine {
     };
     if ((node.SelectStmt.fromClause?.length ?? 0) === 0 && node.SelectStmt.op === 'SETOP_NONE' && node.SelectStmt.valuesLists === undefined) {
       // No FROM: the executor types and prints expressions exactly; the single-table planner
-      // still answers what only it knows (memstore's functions, version(), current_setting()…).
+      // still answers what only it knows (version(), current_setting(), memstore.wait_lsn()…),
+      // and answers plain memstore calls first: the same result, an order of magnitude faster.
+      if (memstoreCallsOnly(node.SelectStmt)) {
+        try {
+          return planSelect(ctx, this.env, node.SelectStmt);
+        } catch (oldError) {
+          if (!(oldError instanceof SqlError)) throw oldError;
+          reset();
+        }
+      }
       try {
         return planSql(ctx, this.env, node);
       } catch (newError) {

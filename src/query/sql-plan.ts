@@ -36,6 +36,7 @@ import { skippedError } from './select-source.js';
 import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
+import { KV_COLUMNS, KV_TABLE_OID } from './functions/memstore-keyspace.js';
 
 /** µs since 2000-01-01 UTC, with the sub-millisecond part PostgreSQL's clock has. */
 export function clockMicros(): bigint {
@@ -51,7 +52,20 @@ export function statementClock(session: SessionState): { transactionStart: bigin
   return { transactionStart: extra.xactStart ?? statementStart, statementStart };
 }
 
-/** Tables of the store by name; tables not (yet) readable still bind, their scan raises at run. */
+/** memstore.kv as the binder sees it (functions/memstore-keyspace.ts). */
+const KV_CATALOG: CatalogTable = {
+  oid: KV_TABLE_OID,
+  schema: 'memstore',
+  name: 'kv',
+  columns: KV_COLUMNS.map((c, i) => ({ name: c.name, type: c.type, typmod: -1, attnum: i + 1 })),
+  keyColumns: [0],
+};
+
+/**
+ * Tables of the store by name; tables not (yet) readable still bind, their scan raises at run.
+ * memstore.kv too; unqualified `kv` is a replicated table of that name anywhere on search_path
+ * before it is memstore.kv, as on the single-table path (select.ts tableFirstInPath).
+ */
 export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState> } {
   const path = searchPath(ctx);
   const used = new Map<number, TableState>();
@@ -82,6 +96,7 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
     },
     table(schema, name) {
       if (schema !== null) {
+        if (schema === KV_CATALOG.schema && name === KV_CATALOG.name) return KV_CATALOG;
         const t = env.store.tableByName(schema, name);
         return t === undefined ? undefined : describe(t);
       }
@@ -89,6 +104,7 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
         const t = env.store.tableByName(s, name);
         if (t !== undefined) return describe(t);
       }
+      if (name === KV_CATALOG.name && path.includes(KV_CATALOG.schema)) return KV_CATALOG;
       return undefined;
     },
   };
@@ -155,7 +171,7 @@ export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
     run(ec: ExecContext, args) {
       const clock = statementClock(ec.session);
       const settings = evalSettings(ec.session, clock.transactionStart, clock.statementStart);
-      return runPlan(p.phys, env.store, ec, args.params, p.paramTypes, settings, execLimits(ec.session));
+      return runPlan(p.phys, env.store, ec, args.params, p.paramTypes, settings, execLimits(ec.session), { env, session: ec.session });
     },
   };
 }
@@ -185,8 +201,8 @@ export function preferredError(oldPath: unknown, newPath: unknown): unknown {
   const isUnsupported = (e: unknown): boolean => e instanceof SqlError && e.sqlstate === SQLSTATE.feature_not_supported;
   if (!(newPath instanceof SqlError)) return newPath;
   if (isUnsupported(newPath) && oldPath instanceof SqlError && !isUnsupported(oldPath)) return oldPath;
-  // memstore's own functions are known to the single-table planner only (XXX: not yet entries in
-  // the function registry): its "not supported" beats the executor's "does not exist".
+  // Functions known to the single-table planner only (version(), current_setting(), …):
+  // its "not supported" beats the executor's "does not exist".
   if (newPath.sqlstate === SQLSTATE.undefined_function && oldPath instanceof SqlError && isUnsupported(oldPath)) return oldPath;
   return newPath;
 }

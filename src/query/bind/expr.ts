@@ -15,7 +15,7 @@ import type { A_Const, A_Expr, CaseExpr as PCaseExpr, FuncCall, Node, SQLValueFu
 import { Oid } from '../../pg/types.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
-import { aggsNamed, windowsNamed } from '../functions/registry.js';
+import { aggsNamed, funcsNamed, windowsNamed } from '../functions/registry.js';
 import { locationOf, nodeKind, stringList } from '../parse.js';
 import { typeInfo } from '../types/registry.js';
 import { bindAggCall, bindGroupingFunc } from './aggcall.js';
@@ -275,7 +275,7 @@ function bindSqlValue(lv: Level, s: SQLValueFunction): Expr {
 function bindFunc(lv: Level, fc: FuncCall): Expr {
   const st = lv.stmt;
   const names = stringList(fc.funcname);
-  const name = names.length === 2 && names[0] === 'pg_catalog' ? names[1]! : names.join('.');
+  const name = memstoreName(lv, names.length === 2 && names[0] === 'pg_catalog' ? names[1]! : names.join('.'), names.length);
   const location = fc.location ?? -1;
   if (fc.over !== undefined) return bindWindowCall(lv, fc, name);
   if (fc.agg_star === true || fc.agg_distinct === true || fc.agg_order !== undefined || fc.agg_filter !== undefined || fc.agg_within_group === true || aggsNamed(name).length > 0) {
@@ -295,6 +295,16 @@ function bindFunc(lv: Level, fc: FuncCall): Expr {
     lv.hasSrf = true;
   }
   return call;
+}
+
+/**
+ * memstore's functions are registered qualified (functions/memstore.ts): an unqualified name
+ * finds one through search_path, after pg_catalog's functions (searched first, as PostgreSQL).
+ */
+function memstoreName(lv: Level, name: string, parts: number): string {
+  if (parts !== 1 || !lv.stmt.catalog.searchPath.includes('memstore')) return name;
+  if (funcsNamed(name, 'func').length > 0 || aggsNamed(name).length > 0 || windowsNamed(name).length > 0) return name;
+  return funcsNamed(`memstore.${name}`, 'func').length > 0 ? `memstore.${name}` : name;
 }
 
 /** The clause name PostgreSQL's "… are not allowed in X" messages use. */

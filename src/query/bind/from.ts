@@ -178,7 +178,8 @@ function bindRangeFunction(lv: Level, rf: RangeFunction, left: FromResult | null
   });
   const args = lateral ? call.args : call.args.map((a) => shiftLevels(a, -1, 2));
   const def = call.def;
-  const fname = def.name;
+  // A schema-qualified function (memstore.list) is named by its own name, as in PostgreSQL.
+  const fname = def.name.slice(def.name.lastIndexOf('.') + 1);
   if (fname === 'unnest' && args.length > 1) throw notSupported('unnest with several arguments in FROM', { sql: st.sql, location });
   const alias = rf.alias;
   let cols: OutColumn[];

@@ -22,6 +22,8 @@ import { typeInfo, type EvalSettings } from '../types/registry.js';
 import { explainLines, type PhysNode } from './node.js';
 import { Planner } from './physical.js';
 import { MemBudget, PAUSE, Runtime } from './runtime.js';
+import { memstoreUse } from '../functions/memstore.js';
+import { KV_TABLE_OID, type ExecHost } from '../functions/memstore-keyspace.js';
 
 export interface ExecLimits {
   /** statement_timeout in ms; 0 = none (57014 "canceling statement due to statement timeout"). */
@@ -46,7 +48,10 @@ const RESTARTS = 3;
 
 export function physicalPlan(plan: LogicalPlan, store: Store): PhysicalPlan {
   const planner = new Planner(store);
+  // Refuses memstore's asynchronous functions (0A000); the key space is read like a table.
+  const keySpace = memstoreUse(plan).keySpace;
   const root = planner.plan(optimize(plan), null, null);
+  if (keySpace) planner.tables.set(KV_TABLE_OID, 'memstore.kv');
   const compiled: Compiled = { logical: plan, root, tables: planner.tables };
   return compiled;
 }
@@ -56,13 +61,15 @@ const RESTART = Symbol('restart');
 /**
  * Runs the plan against one consistent state of the store and returns its rows as text-format
  * DataRow bodies. `params` are the Bind values in text form (null = NULL), typed by the bound query.
+ * `host` is the engine around the execution, for memstore's functions that need it.
  */
-export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, params: readonly (string | null)[], paramTypes: readonly number[], settings: EvalSettings, limits: ExecLimits): Promise<ExecResult> {
+export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, params: readonly (string | null)[], paramTypes: readonly number[], settings: EvalSettings, limits: ExecLimits, host: ExecHost | null = null): Promise<ExecResult> {
   const c = p as Compiled;
   const started = performance.now();
   const values: Datum[] = params.map((t, i) => (t === null ? null : typeInfo(paramTypes[i] ?? 25).input(t, -1, settings)));
   for (let attempt = 0; ; attempt++) {
     const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started);
+    rt.host = host;
     rt.checkInterrupts();
     if (rt.cloned) rt.takeAll(c.tables);
     const rows = await drive(c, rt);

@@ -14,7 +14,10 @@
  *     ColumnExpr.levelsUp = k reads outer[outer.length - k];
  *   - the tables are read through table(), which records the state each table had: the driver
  *     compares it after every pause (changed() → restart the statement), and in clone mode
- *     every table is read from a private copy taken in one synchronous step.
+ *     every table is read from a private copy taken in one synchronous step;
+ *   - the memstore key space is read the same way, through keySpace() (memstore's functions) and
+ *     table(KV_TABLE_OID) (memstore.kv scans): one view per execution, with one clock for
+ *     expiries (functions/memstore-keyspace.ts); it is "table" KV_TABLE_OID for takeAll().
  *
  * Memory is counted per operator (MemBudget) against work_mem; exceeding it is 53200 with a
  * DETAIL naming the operator (no spilling to disk: XXX).
@@ -25,6 +28,7 @@ import type { ByteMap } from '../../store/byte-map.js';
 import type { Store, TableState } from '../../store/store.js';
 import { syncingError } from '../select-source.js';
 import type { CallContext } from '../functions/registry.js';
+import { keySpaceMoved, kvRows, kvTableState, KV_TABLE_OID, takeKeySpace, type ExecHost, type KeySpace, type KeySpaceRead, type StatementAccess } from '../functions/memstore-keyspace.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
 
@@ -41,7 +45,7 @@ export interface TableRead {
   readonly rows: ByteMap;
 }
 
-export class Runtime {
+export class Runtime implements StatementAccess {
   /** Rows of enclosing queries (correlated subqueries, LATERAL). */
   readonly outer: Row[] = [];
   /** Materialised CTEs by id, and the work tables of recursive unions. */
@@ -50,6 +54,10 @@ export class Runtime {
   /** Results of uncorrelated subqueries, by their compiled node. */
   readonly subqueries = new Map<object, unknown>();
   private readonly read = new Map<number, { state: TableState; changes: number; rows: ByteMap }>();
+  private keys: KeySpaceRead | null = null;
+  private kv: TableRead | null = null;
+  /** The engine and session around this execution (memstore.stats(), snapshot()); set by runPlan. */
+  host: ExecHost | null = null;
   private ticks = 0;
   private sliceStart = performance.now();
   /** 0 = none */
@@ -93,6 +101,7 @@ export class Runtime {
 
   /** The table as this execution sees it (recorded for the consistency check). */
   table(oid: number, name: string): TableRead {
+    if (oid === KV_TABLE_OID) return (this.kv ??= { state: kvTableState(this.store), rows: kvRows(this.keySpace()) });
     const seen = this.read.get(oid);
     if (seen !== undefined) return seen;
     const state = this.store.tables.get(oid);
@@ -111,9 +120,16 @@ export class Runtime {
     for (const [oid, name] of tables) this.table(oid, name);
   }
 
-  /** Whether a table read so far changed or was replaced since it was first read. */
+  /** The memstore key space as this execution sees it (taken at the first read). */
+  keySpace(): KeySpace {
+    this.keys ??= takeKeySpace(this.store, this.cloned);
+    return this.keys.space;
+  }
+
+  /** Whether a table (or the key space) read so far changed or was replaced since it was first read. */
   changed(): boolean {
     if (this.cloned) return false;
+    if (this.keys !== null && keySpaceMoved(this.store, this.keys)) return true;
     for (const [oid, r] of this.read) {
       if (this.store.tables.get(oid) !== r.state || (r.state.changes ?? 0) !== r.changes) return true;
     }
@@ -180,6 +196,10 @@ export class CallSite implements CallContext {
 
   get settings(): EvalSettings {
     return this.rt === null ? this.fallback : this.rt.settings;
+  }
+
+  get statement(): StatementAccess | null {
+    return this.rt;
   }
 
   checkInterrupts(): void {

@@ -26,6 +26,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
+import type { StatementAccess } from './memstore-keyspace.js';
 
 /** Pseudo-type OIDs a polymorphic entry may declare. */
 export const Pseudo = {
@@ -57,6 +58,11 @@ export interface CallContext {
    * collation (query/types/collation.ts); undefined = bytes (the C collation).
    */
   readonly textOrder?: (a: string, b: string) => number;
+  /**
+   * The execution calling (its view of the memstore key space, the engine around it), for
+   * memstore's own functions (memstore.ts); null outside an execution (constant folding).
+   */
+  readonly statement?: StatementAccess | null;
 }
 
 export interface FuncDef {
