@@ -88,19 +88,17 @@ export function isByteOrder(cat: CollationCatalog | undefined, oid: number): boo
 
 /**
  * Why the columns of `rel` cannot be read with byte equality (undefined when they can): a column
- * with a nondeterministic collation, or one whose collation the catalog has not read yet (a
- * table added since the last load; the miss starts a load).
+ * with a nondeterministic collation. A column whose collation the catalog has not read yet (a
+ * table added since the last load; the miss starts a load) reads with byte equality, and only
+ * ordering it is refused until the load: XXX for the moments between a new table's copy and
+ * that load, a nondeterministic column (which only CREATE COLLATION … deterministic = false
+ * makes) would be compared by bytes.
  */
 export function tableCollationProblem(cat: CollationCatalog | undefined, rel: { readonly oid: number; readonly schema: string; readonly name: string; readonly columns: readonly { readonly name: string; readonly typeOid: number }[] }, collatable: (type: number) => boolean): SqlError | undefined {
   if (cat === undefined) return undefined;
   for (const c of rel.columns) {
     if (!collatable(c.typeOid)) continue;
     const oid = cat.columnCollation(rel.oid, c.name);
-    if (oid === UNKNOWN_COLLATION) {
-      return new SqlError(SQLSTATE.feature_not_supported, `memstore has not read the collations of ${rel.schema}.${rel.name} from the primary yet`, {
-        hint: 'Retry in a moment: the sidecar reads them after a table is copied.',
-      });
-    }
     const info = cat.collations.get(oid);
     if (info !== undefined && !info.deterministic) {
       return new SqlError(SQLSTATE.feature_not_supported, `memstore cannot read ${rel.schema}.${rel.name}: column "${c.name}" has the nondeterministic collation "${info.name}"`, {
