@@ -21,7 +21,15 @@
  * XXX: no CTEs, LATERAL or SRFs in generated queries (the corpus has them).
  */
 import { Prng } from './prng.js';
+import { RANDOM_ROWS } from './random-data.js';
 import { REFS, TABLES, type ColKind, type TableInfo } from './schema.js';
+
+/**
+ * A correlated subquery runs once per outer row: (estimated outer rows) × (inner table rows) stays
+ * under this, else the subquery is generated uncorrelated (run once). Keeps a generated query in
+ * the milliseconds on the sidecar, whose per-row rescans cost microseconds each.
+ */
+const CORRELATED_BUDGET = 40_000;
 
 export type Kind = Exclude<ColKind, 'other'>;
 
@@ -104,6 +112,8 @@ export class QueryGen {
   private subqueries = 0;
   /** No subquery inside a subquery: a correlated NOT IN per row of a correlated subquery per outer row is cubic. */
   private inSubquery = false;
+  /** Estimated rows of the current FROM (for CORRELATED_BUDGET). */
+  private fromRows = 0;
 
   constructor(private readonly r: Prng) {}
 
@@ -211,7 +221,8 @@ export class QueryGen {
     const outer = this.scope;
     const inner: Source = { alias: `s${this.subqueries}`, table: r.pick(TABLES) };
     const outerInt = this.column('int');
-    this.scope = r.chance(0.5) ? [inner] : [...outer, inner];
+    const correlate = r.chance(0.5) && this.fromRows * (RANDOM_ROWS[inner.table.name] ?? 1000) <= CORRELATED_BUDGET;
+    this.scope = correlate ? [...outer, inner] : [inner];
     this.inSubquery = true;
     const innerPred = this.pred(depth);
     this.inSubquery = false;
@@ -273,13 +284,17 @@ export class QueryGen {
     const base: Source = { alias: 't0', table: r.pick(TABLES) };
     const sources = [base];
     const joins: JoinStep[] = [];
+    const rows = (t: TableInfo): number => RANDOM_ROWS[t.name] ?? 1000;
+    let est = rows(base.table);
     const n = r.pick([0, 0, 1, 1, 1, 2]);
     for (let i = 0; i < n; i++) {
-      const options: { from: Source; col: string; to: TableInfo; toCol: string }[] = [];
+      // fanout: rows of `to` per row of `from` (a referencing table joined from the referenced one).
+      const options: { from: Source; col: string; to: TableInfo; toCol: string; fanout: number }[] = [];
       for (const s of sources) {
         for (const [t, c, rt, rc] of REFS) {
-          if (s.table.name === t) options.push({ from: s, col: c, to: TABLES.find((x) => x.name === rt)!, toCol: rc });
-          if (s.table.name === rt) options.push({ from: s, col: rc, to: TABLES.find((x) => x.name === t)!, toCol: c });
+          const tt = TABLES.find((x) => x.name === t)!, rtt = TABLES.find((x) => x.name === rt)!;
+          if (s.table.name === t) options.push({ from: s, col: c, to: rtt, toCol: rc, fanout: 1 });
+          if (s.table.name === rt) options.push({ from: s, col: rc, to: tt, toCol: c, fanout: Math.max(1, rows(tt) / rows(rtt)) });
         }
       }
       if (!options.length) break;
@@ -288,8 +303,11 @@ export class QueryGen {
       const type = r.pick<JoinStep['type']>(['JOIN', 'JOIN', 'LEFT JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN']);
       joins.push({ type, source, on: `${source.alias}.${o.toCol} = ${o.from.alias}.${o.col}` });
       sources.push(source);
+      est *= o.fanout;
+      if (type === 'RIGHT JOIN' || type === 'FULL JOIN') est = Math.max(est, rows(o.to));
     }
     this.scope = sources;
+    this.fromRows = est;
     return { base, joins };
   }
 
@@ -331,6 +349,17 @@ export class QueryGen {
     const agg = this.r.chance(0.5) ? 'count(*)' : `coalesce(sum(${sqlOf(this.column('int')!)}), 0)`;
     return { from, pred: this.pred(this.r.int(1, 3)), agg };
   }
+}
+
+/**
+ * Whether the query has a construct that keeps one of several equal values (1.5 and 1.50, 0 and
+ * -0): DISTINCT, a set operation other than UNION ALL, GROUP BY, min/max, or a LIMIT that may cut
+ * between equal rows. Which one PostgreSQL keeps depends on its plan (random-compare.ts).
+ */
+export function picksRepresentatives(q: GenQuery): boolean {
+  if (q.shape === 'distinct' || q.limit !== undefined || q.groupBy.length > 0) return true;
+  if (q.setop !== undefined && q.setop.op !== 'UNION ALL') return true;
+  return [...q.select, ...(q.setop?.q.select ?? [])].some((e) => /\b(min|max)\(/.test(sqlOf(e)));
 }
 
 /** A per-query PRNG: query `i` of a run with `seed` is reproducible alone. */
