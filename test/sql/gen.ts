@@ -1,24 +1,31 @@
 /*
  * gen.ts — a random query generator over the tame part of the schema (SQLancer / sqlsmith in
  * spirit): type-correct expressions, predicates, foreign-key joins of 1–3 tables (inner, left,
- * right, full), aggregates with GROUP BY / HAVING, DISTINCT, and an ORDER BY over every output
- * column so the order is fixed and rows compare in order.
+ * right, full), aggregates with GROUP BY [ROLLUP] / HAVING, DISTINCT, set operations, window
+ * functions, [NOT] EXISTS / [NOT] IN / scalar subqueries (correlated or not), queries read through
+ * a derived table or a CTE, and an ORDER BY over every output column (directions random) so the
+ * order is fixed and rows compare in order.
  *
  * Invariants that keep a generated query's answer independent of plan choices:
- * - ORDER BY lists every output column (ties are identical rows), so LIMIT is deterministic too.
+ * - ORDER BY lists every output column (ties are equal rows), so LIMIT / OFFSET are deterministic
+ *   too, up to equal values that print differently (1.5 and 1.50, 0 and -0): random-compare.ts
+ *   accepts those where picksRepresentatives() says the query picks one of them.
  * - Aggregates that depend on input order (string_agg) carry their own ORDER BY over all inputs.
- * - No float division or float functions that leave dyadic values: a float sum is exact in any
- *   order. Division happens on numeric only, under NULLIF(…, 0).
+ * - Floats stay dyadic (no float division, no float functions that leave dyadic values, numeric
+ *   cast to float only after floor): a float sum is exact in any order.
+ * - Window functions only where ties cannot change a value: partition-wide aggregates, running
+ *   aggregates over the default RANGE frame (peers included), rank / dense_rank / percent_rank /
+ *   cume_dist. No row_number, lag, lead, ROWS frames.
  * - Integer arithmetic multiplies only by small literals (the tame columns are small), so an
- *   overflow is rare; if one happens both sides must give 22003.
+ *   overflow is rare; if one happens both sides must give 22003 (any error must match).
+ * - A correlated subquery costs (outer rows × inner rows) ≤ CORRELATED_BUDGET, else it is
+ *   generated uncorrelated: the sidecar reruns it per outer row.
  *
  * Queries are trees of `Node`s so a mismatch can be shrunk: any node may be replaced by one of its
  * children of the same kind or by a literal, clauses dropped (shrink() yields the candidates).
  *
- * Predicates may hold [NOT] EXISTS, [NOT] IN and scalar aggregate subqueries, correlated or not.
- * Select lists may hold window functions whose value is independent of tie-breaking, and a query
- * may be combined with another of the same column kinds by UNION / INTERSECT / EXCEPT [ALL].
- * XXX: no CTEs, LATERAL or SRFs in generated queries (the corpus has them).
+ * XXX: no LATERAL, SRFs, DISTINCT ON, arrays, jsonb or intervals as values in generated queries
+ * (the corpus has them).
  */
 import { Prng } from './prng.js';
 import { RANDOM_ROWS } from './random-data.js';
