@@ -157,7 +157,7 @@ export class QueryGen {
     }
     switch (kind) {
       case 'int':
-        switch (r.int(0, 15)) {
+        switch (r.int(0, 16)) {
           case 9: return node(kind, '(', sub('date'), ' - ', sub('date'), ')');
           case 10: return node(kind, `extract(${r.pick(['month', 'day', 'dow', 'doy', 'quarter', 'week', 'isodow', 'isoyear'])} from `, sub(r.pick<Kind>(['date', 'timestamp', 'timestamptz'])), ')::int4');
           case 11: return r.chance(0.5) ? node(kind, r.pick(['char_length(', 'ascii(', 'octet_length(']), sub('text'), ')') : node(kind, 'strpos(', sub('text'), `, '${r.pick(['a', 'e', ' ', ''])}')`);
@@ -165,6 +165,8 @@ export class QueryGen {
           case 13: return node(kind, '(', sub(), r.pick([' & ', ' | ', ' # ']), String(r.int(0, 15)), ')');
           case 14: return this.scalarSubquery(d) ?? sub();
           case 15: return node(kind, '(', sub(), ' / NULLIF(', sub(), ', 0))');
+          // Casts that round: float8 → int4 half to even (rint), numeric → int4 half away from zero.
+          case 16: return node(kind, r.chance(0.5) ? '(' : 'CAST(', sub(r.pick<Kind>(['float', 'numeric'])), r.chance(0.5) ? ')::int4' : ' AS int4)');
           case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
           case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
           case 2: return node(kind, '(', sub(), ' * ', String(r.int(-3, 3)), ')');
@@ -176,11 +178,13 @@ export class QueryGen {
           default: return node(kind, 'extract(year from ', sub('date'), ')::int4');
         }
       case 'numeric':
-        switch (r.int(0, 11)) {
+        switch (r.int(0, 12)) {
           case 8: return node(kind, r.pick(['GREATEST(', 'LEAST(']), sub(), ', ', sub(), ')');
           case 9: return node(kind, '(', sub(), ' % ', r.pick(['2', '1.5', '(-0.3)']), ')');
           case 10: return node(kind, r.pick(['round(', 'sign(', 'trunc(']), sub(), ')');
           case 11: return node(kind, 'CASE WHEN ', this.pred(d), ' THEN ', sub(), ' WHEN ', this.pred(d), ' THEN ', sub(), ' END');
+          // A typmod rounds (and may overflow: 22003 on both sides); float → numeric keeps 15 digits.
+          case 12: return r.chance(0.7) ? node(kind, sub(), `::numeric(${r.pick(['6,1', '8,3', '5,0', '4,2'])})`) : node(kind, sub('float'), '::numeric');
           case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
           case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
           case 2: return node(kind, '(', sub(), ' * ', r.pick(['2', '0.5', '-1.25']), ')');
@@ -202,7 +206,7 @@ export class QueryGen {
           default: return node(kind, r.pick(['GREATEST(', 'LEAST(']), sub(), ', ', sub(), ')');
         }
       case 'text':
-        switch (r.int(0, 15)) {
+        switch (r.int(0, 16)) {
           case 9: return node(kind, 'split_part(', sub(), `, '${r.pick([' ', 'a', 'e'])}', ${r.pick([-2, -1, 1, 2, 3])})`);
           case 10: return r.chance(0.5) ? node(kind, r.pick(['btrim(', 'md5(', 'quote_literal(']), sub(), ')') : node(kind, 'translate(', sub(), `, '${r.pick(['ae', 'a ', 'lo'])}', '${r.pick(['AE', '_', ''])}')`);
           case 11: return node(kind, 'repeat(', sub(), `, ${r.int(0, 3)})`);
@@ -210,6 +214,8 @@ export class QueryGen {
           case 13: return node(kind, 'to_char(', sub(r.pick<Kind>(['date', 'timestamp', 'timestamptz'])), `, '${r.pick(['YYYY-MM-DD', 'Dy DD Mon YYYY', 'HH24:MI:SS', 'IYYY-IW', 'Q DDD', 'FMMonth FMDD'])}')`);
           case 14: return node(kind, 'substring(', sub(), ` from ${r.int(0, 4)} for ${r.int(0, 4)})`);
           case 15: return node(kind, 'CASE ', sub(), ` WHEN '${r.pick(WORDS).replace(/'/g, "''")}' THEN `, sub(), ' ELSE ', sub(), ' END');
+          // varchar(n) truncates; char(n) pads and is bpchar (trailing blanks insignificant, trimmed by || and ::text).
+          case 16: return node(kind, sub(), `::${r.pick(['varchar(3)', 'char(3)', 'char(1)', 'varchar'])}`);
           case 0: return node(kind, r.pick(['upper(', 'lower(', 'ltrim(', 'rtrim(', 'reverse(', 'initcap(']), sub(), ')');
           case 1: return node(kind, '(', sub(), ' || ', sub(), ')');
           case 2: return node(kind, 'substr(', sub(), ', ', String(r.int(1, 4)), ', ', String(r.int(0, 5)), ')');
@@ -259,7 +265,9 @@ export class QueryGen {
       case 3: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IS NULL)', ' IS NOT NULL)'])); }
       case 4: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), ' BETWEEN ', literal(r, k), ' AND ', literal(r, k), ')'); }
       case 5: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IN (', ' NOT IN (']), literal(r, k), ', ', literal(r, k), ', ', literal(r, k), '))'); }
-      case 6: return node('bool', '(', this.expr('text', d), r.pick([' LIKE ', ' NOT LIKE ', ' ILIKE ']), `'${r.pick(['a%', '%e%', '_%', '%', 'A%', '%x'])}')`);
+      case 6:
+        if (r.chance(0.3)) return node('bool', '(', this.expr('text', d), r.pick([' ~ ', ' ~* ', ' !~ ']), `'${r.pick(['^a', 'e$', '[0-9]', '^[A-Z]', 'a.?l', '(ph|ch)a', '\\s', '^$'])}')`);
+        return node('bool', '(', this.expr('text', d), r.pick([' LIKE ', ' NOT LIKE ', ' ILIKE ', ' NOT ILIKE ']), `'${r.pick(['a%', '%e%', '_%', '%', 'A%', '%x', '%\\_%', '_', '%É%', "o''%"])}')`);
       case 7: { const k = this.anyKind(); return node('bool', '(', this.expr(k, d), r.pick([' IS DISTINCT FROM ', ' IS NOT DISTINCT FROM ']), this.expr(k, d), ')'); }
       case 8: return node('bool', '(', this.pred(d), r.pick([' IS TRUE)', ' IS NOT FALSE)', ' IS UNKNOWN)', ' = true)']));
       default: return this.comparison(d);
@@ -325,7 +333,7 @@ export class QueryGen {
     switch (r.int(0, 9)) {
       case 0: return node('int', 'count(*)');
       case 1: { const k = this.anyKind(); return node('int', `count(${r.chance(0.3) ? 'DISTINCT ' : ''}`, this.expr(k, depth), ')'); }
-      case 2: { const k = r.pick<Kind>(['int', 'numeric', 'float']); return node(k === 'int' ? 'int' : k, 'sum(', this.expr(k, depth), ')'); }
+      case 2: { const k = r.pick<Kind>(['int', 'numeric', 'float']); return node(k === 'int' ? 'int' : k, `sum(${r.chance(0.2) ? 'DISTINCT ' : ''}`, this.expr(k, depth), ')'); }
       case 3: return node('numeric', 'avg(', this.expr(r.pick<Kind>(['int', 'numeric']), depth), ')');
       case 4: { const k = r.pick<Kind>(['int', 'numeric', 'float', 'text', 'date', 'timestamp', 'timestamptz']); return node(k, r.pick(['min(', 'max(']), this.expr(k, depth), ')'); }
       case 5: return node('bool', r.pick(['bool_and(', 'bool_or(']), this.pred(depth), ')');
