@@ -166,7 +166,7 @@ export class QueryGen {
           case 14: return this.scalarSubquery(d) ?? sub();
           case 15: return node(kind, '(', sub(), ' / NULLIF(', sub(), ', 0))');
           // Casts that round: float8 → int4 half to even (rint), numeric → int4 half away from zero.
-          case 16: return node(kind, r.chance(0.5) ? '(' : 'CAST(', sub(r.pick<Kind>(['float', 'numeric'])), r.chance(0.5) ? ')::int4' : ' AS int4)');
+          case 16: { const cast = r.chance(0.5); return node(kind, cast ? 'CAST(' : '(', sub(r.pick<Kind>(['float', 'numeric'])), cast ? ' AS int4)' : ')::int4'); }
           case 0: return node(kind, '(', sub(), ' + ', sub(), ')');
           case 1: return node(kind, '(', sub(), ' - ', sub(), ')');
           case 2: return node(kind, '(', sub(), ' * ', String(r.int(-3, 3)), ')');
