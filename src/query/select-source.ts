@@ -18,6 +18,8 @@ import { buildRow } from '../store/row.js';
 import type { Relation } from '../pg/relation.js';
 import type { TableState } from '../store/store.js';
 import { expiryOf, formatTimestamptz, jsonOf, NO_EXPIRY, nowMicros, type MemstoreKeys } from '../store/memstore.js';
+import { isCollatable } from './bind/collate.js';
+import { tableCollationProblem } from './types/collation.js';
 import { isTextType } from './compare.js';
 import { positionOf, undefinedTable } from './errors.js';
 import { byteaBytes } from './input.js';
@@ -59,6 +61,9 @@ export const FLOAT_TYPES = new Set<number>([Oid.float4, Oid.float8]);
 
 export function tableSource(env: EngineEnv, t: TableState, refName: string): Source {
   const rel: Relation = t.relation;
+  const collations = env.store.collations;
+  const problem = tableCollationProblem(collations, rel, isCollatable);
+  if (problem !== undefined) throw problem;
   const oid = rel.oid;
   const keyTypes = [...t.keyTypeOids];
   const single = [0];
@@ -94,7 +99,7 @@ export function tableSource(env: EngineEnv, t: TableState, refName: string): Sou
       }
       if (t.status === 'syncing') throw syncingError(t);
     },
-    valid: () => env.store.tables.get(oid) === t && t.relation === rel,
+    valid: () => env.store.tables.get(oid) === t && t.relation === rel && env.store.collations === collations,
   };
 }
 

@@ -25,7 +25,9 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import { buildRow } from '../store/row.js';
 import { isIntegerType, isTextType, type Domain } from './compare.js';
 import { missingFromEntry, notSupported, readOnly, undefinedColumn } from './errors.js';
-import { analyzePred, conjuncts, type ColumnScope, type Pred } from './expr.js';
+import { analyzePred, conjuncts, type ColumnScope, type Operand, type Pred } from './expr.js';
+import { DEFAULT_COLLATION } from '../store/collations.js';
+import { isByteOrder } from './types/collation.js';
 import { locationOf, nodeKind, stringList, type Node } from './parse.js';
 import { alwaysValid, computedField, selectTag, type EngineEnv, type Plan } from './plan.js';
 import { analyzeScalar, searchPath, type ScalarExpr } from './scalar.js';
@@ -148,6 +150,35 @@ function memstoreList(ctx: BuildContext, rf: RangeFunction): { listPrefix: Value
 
 const SORTABLE_CODEC_TYPES = new Set<number>([Oid.bool, Oid.uuid, Oid.bytea, Oid.date, Oid.timestamp, Oid.timestamptz]);
 
+/**
+ * This planner compares text as bytes (compare.ts, the key codec). Text of another collation on
+ * the primary (store.collations) goes to the executor pipeline, which orders it by that
+ * collation or refuses: only equality, which every accepted collation decides by bytes, stays.
+ */
+function byteOrderedColumn(env: EngineEnv, source: Source, index: number): boolean {
+  const cat = env.store.collations;
+  if (cat === undefined || source.tableOid === 0) return true; // the memstore key space: no collation
+  return isByteOrder(cat, cat.columnCollation(source.tableOid, source.columns[index]!.name));
+}
+
+function refuseNonCOrder(env: EngineEnv, source: Source, preds: readonly Pred[]): void {
+  const cat = env.store.collations;
+  if (cat === undefined) return;
+  const ok = (o: Operand): boolean => (o.k === 'col' ? byteOrderedColumn(env, source, o.index) : isByteOrder(cat, DEFAULT_COLLATION));
+  const walk = (p: Pred): void => {
+    if (p.k === 'and' || p.k === 'or') p.args.forEach(walk);
+    else if (p.k === 'not') walk(p.arg);
+    else if (p.k === 'booltest') walk(p.arg);
+    else if ((p.k === 'cmp' || p.k === 'any') && p.domain.kind === 'text' && p.op !== '=' && p.op !== '<>') {
+      const sides = p.k === 'cmp' ? [p.left, p.right] : [p.left, ...(p.array.k === 'list' ? p.array.items : [])];
+      if (!sides.every(ok) || (p.k === 'any' && p.array.k === 'text' && !isByteOrder(cat, DEFAULT_COLLATION))) {
+        throw notSupported('comparing text of a non-C collation in the single-table planner');
+      }
+    }
+  };
+  preds.forEach(walk);
+}
+
 function domainForSort(ctx: BuildContext, type: number, location: number): Domain {
   if (isIntegerType(type) || type === Oid.numeric) return { kind: 'numeric', typeOid: Oid.numeric };
   if (FLOAT_TYPES.has(type)) return { kind: 'float', typeOid: Oid.float8 };
@@ -258,6 +289,7 @@ function analyzeTableSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): {
     throw new SqlError(SQLSTATE.grouping_error, `column "${source.refName}.${firstColumn ?? '?'}" must appear in the GROUP BY clause or be used in an aggregate function`);
   }
   const preds = where === null ? [] : conjuncts(where);
+  refuseNonCOrder(env, source, preds);
   const access = planKeyAccess(source, preds);
   // ORDER BY.
   const sortItems: { index: number; desc: boolean; nullsFirst: boolean; location: number }[] = [];
@@ -291,6 +323,7 @@ function analyzeTableSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): {
     } else {
       throw notSupported('ORDER BY takes column names or positions in memstore', at(ctx, location));
     }
+    if (isTextType(source.columns[index]!.typeOid) && !byteOrderedColumn(env, source, index)) throw notSupported('ordering text of a non-C collation in the single-table planner', at(ctx, location));
     sortItems.push({ index, desc, nullsFirst, location });
   }
   if (count !== null && sortItems.length > 0) {

@@ -23,6 +23,8 @@ import { PG_EPOCH_UNIX_US } from '../pg/time.js';
 import { Oid, typeSize } from '../pg/types.js';
 import type { TableState } from '../store/store.js';
 import { ensureBuiltins } from './builtins.js';
+import { builtinCollation, isCollatable } from './bind/collate.js';
+import { tableCollationProblem } from './types/collation.js';
 import type { BindCatalog, CatalogTable } from './bind/context.js';
 import { bindQuery } from './bind/query.js';
 import { notSupported } from './errors.js';
@@ -53,21 +55,31 @@ export function statementClock(session: SessionState): { transactionStart: bigin
 export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState> } {
   const path = searchPath(ctx);
   const used = new Map<number, TableState>();
+  const collations = env.store.collations;
   const describe = (t: TableState): CatalogTable => {
     if (t.status === 'skipped') throw skippedError(t);
     const rel = t.relation;
+    const problem = tableCollationProblem(collations, rel, isCollatable);
+    if (problem !== undefined) throw problem;
     used.set(rel.oid, t);
     return {
       oid: rel.oid,
       schema: rel.schema,
       name: rel.name,
-      columns: rel.columns.map((c, i) => ({ name: c.name, type: c.typeOid, typmod: c.typeMod, attnum: i + 1 })),
+      columns: rel.columns.map((c, i) => {
+        const col = { name: c.name, type: c.typeOid, typmod: c.typeMod, attnum: i + 1 };
+        if (collations === undefined || !isCollatable(c.typeOid)) return col;
+        return { ...col, collation: collations.columnCollation(rel.oid, c.name) };
+      }),
       keyColumns: [...t.keyIndexes],
     };
   };
   return {
     searchPath: path,
     used,
+    collation(schema, name) {
+      return collations === undefined ? builtinCollation(schema, name) : collations.byName(schema, name);
+    },
     table(schema, name) {
       if (schema !== null) {
         const t = env.store.tableByName(schema, name);
@@ -124,11 +136,12 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
   for (let i = 0; i < bound.paramTypes.length; i++) ctx.paramTypes[i] = bound.paramTypes[i]!;
   const read = [...catalog.used.values()].map((t) => ({ t, rel: t.relation }));
   const path = ctx.session.parameters.get('search_path');
+  const collations = env.store.collations;
   return {
     fields: fieldsOf(bound.plan.columns),
     paramTypes: bound.paramTypes,
     phys: physicalPlan(bound.plan, env.store),
-    valid: (session) => session.parameters.get('search_path') === path && read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel),
+    valid: (session) => session.parameters.get('search_path') === path && env.store.collations === collations && read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel),
   };
 }
 

@@ -26,6 +26,7 @@ import { Snapshotter } from '../snapshot/snapshotter.js';
 import { ChangeLog } from '../snapshot/change-log.js';
 import { RadixTree } from '../store/art.js';
 import { Store } from '../store/store.js';
+import { CollationLoader } from './collations.js';
 import { Follower, type FollowerOptions } from './follower.js';
 import { PgWireServer, type PgWireServerOptions } from '../pgwire/server.js';
 import { QueryEngine } from '../query/engine.js';
@@ -116,8 +117,11 @@ export class Sidecar {
   readonly forgery: ForgeryState = { possible: null, checkedAt: null, error: null };
   private forgeryTimer: NodeJS.Timeout | undefined;
   private compactionTimer: NodeJS.Timeout | undefined;
+  /** The primary's collations of the held text columns (store.collations). */
+  private readonly collations: CollationLoader;
 
   constructor(private readonly o: SidecarOptions) {
+    this.collations = new CollationLoader({ source: o.source, store: this.store, log: o.log });
     const dumps = (o.snapshotInterval ?? 0) > 0;
     if (dumps && !o.dataDir) throw new Error('dumps need a data directory');
     this.snapshotter = dumps
@@ -154,7 +158,10 @@ export class Sidecar {
         // The change log restarts from the copy and counts once a dump covers it: write one now.
         if (this.phase !== 'starting') void this.snapshotter?.dump('checkpoint after a fresh copy').catch(() => undefined);
       },
-      onTableSynced: () => this.snapshotter?.invalidate(),
+      onTableSynced: () => {
+        this.snapshotter?.invalidate();
+        void this.collations.load();
+      },
       ...(this.changeLog ? { changeLog: this.changeLog } : {}),
       spill: { ...(o.txnMemoryLimit !== undefined ? { memoryLimit: o.txnMemoryLimit } : {}), ...(o.dataDir !== undefined ? { dir: o.dataDir } : {}) },
       ...(o.failoverSlot ? { failoverSlot: true } : {}),
@@ -232,6 +239,8 @@ export class Sidecar {
       }
     }
     await this.follower.start({ resume });
+    // Before any query: text is ordered by the primary's collations, or refused (collations.ts).
+    await this.collations.load();
     if (this.snapshotter && this.changeLog?.needsCheckpoint) {
       // The log starts from a fresh copy no dump holds: until one does, only a dump is durable.
       await this.snapshotter.dump('checkpoint of a fresh copy').catch(() => undefined); // logged; retried by the interval

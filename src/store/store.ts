@@ -11,6 +11,7 @@
  * WAL end when the stream was idle (records never overlap, so this is the same rule as "commit
  * LSN ≤ last applied commit LSN" in DESIGN.md, but it also covers the idle advance).
  */
+import type { CollationCatalog } from './collations.js';
 import type { DdlRelation } from '../decode/ddl-message.js';
 import type { PgoutputMessage } from '../decode/pgoutput.js';
 import type { Lsn } from '../lsn.js';
@@ -119,6 +120,11 @@ export type MemstoreOpKind = 'set' | 'delete' | 'clear' | 'set_many' | 'delete_p
 
 export class Store {
   readonly tables = new Map<number, TableState>();
+  /**
+   * The primary's collations of the held text columns (collations.ts), set by the sidecar;
+   * undefined for a store no primary described (all text in C order).
+   */
+  collations: CollationCatalog | undefined;
   /** The memstore key space with its expiry index (memstore.ts). */
   readonly kv: MemstoreKeys;
   /**

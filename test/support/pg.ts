@@ -36,12 +36,13 @@ export async function dropSlotWhenInactive(client: pg.Client, slot: string, time
   await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
 }
 
-export async function testDatabase(prefix = 't'): Promise<TestDatabase> {
+/** `options`: extra CREATE DATABASE options, e.g. `TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C'`. */
+export async function testDatabase(prefix = 't', options = ''): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${name} ${options}`);
   } finally {
     await admin.end();
   }

@@ -22,6 +22,7 @@ import { notSupported } from '../errors.js';
 import type { AggCall, LogicalPlan, OutColumn, WindowCall } from '../logical/plan.js';
 import { locationOf } from '../parse.js';
 import type { ColumnExpr, Expr } from './bound.js';
+import { callCollation, outputCollation, withCollation } from './collate.js';
 import { columnRef, exprEqual, mapChildren, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { mapOuterPlan } from './planwalk.js';
@@ -195,7 +196,7 @@ export function aboveAgg(lv: Level, spec: GroupSpec, e: Expr): Expr {
   const rw = (x: Expr): Expr => {
     const m = lv.marks.get(x);
     if (m !== undefined) {
-      if (m.kind === 'agg') return columnRef(G + m.k, x.type, -1, (x as ColumnExpr).name);
+      if (m.kind === 'agg') return columnRef(G + m.k, x.type, -1, (x as ColumnExpr).name, 0, callCollation(x.type, lv.aggs[m.k]!.args));
       if (m.kind === 'grouping') {
         const refs = m.args.map((a) => spec.exprs.findIndex((g) => exprEqual(g, a)));
         return { kind: 'grouping', type: Oid.int4, typmod: -1, index: G + A, refs };
@@ -207,7 +208,7 @@ export function aboveAgg(lv: Level, spec: GroupSpec, e: Expr): Expr {
       markStatic(lv.stmt, x);
       markStatic(lv.stmt, spec.exprs[i]!);
     }
-    if (i >= 0) return columnRef(i, x.type, x.typmod, x.kind === 'column' ? x.name : `group ${i + 1}`);
+    if (i >= 0) return keepCollate(x, columnRef(i, x.type, x.typmod, x.kind === 'column' ? x.name : `group ${i + 1}`, 0, outputCollation(spec.exprs[i]!)));
     if (x.kind === 'subquery' && x.correlated) {
       const m = mapChildren(x, rw) as typeof x;
       const plan = mapOuterPlan(x.plan, 1, (c) => {
@@ -222,9 +223,9 @@ export function aboveAgg(lv: Level, spec: GroupSpec, e: Expr): Expr {
 }
 
 export function aggregateNode(lv: Level, input: LogicalPlan, spec: GroupSpec): LogicalPlan {
-  const columns: OutColumn[] = spec.exprs.map((g, i) => ({ name: g.kind === 'column' ? g.name : `group${i + 1}`, type: g.type, typmod: g.typmod, tableOid: 0, attnum: 0 }));
+  const columns: OutColumn[] = spec.exprs.map((g, i) => withCollation({ name: g.kind === 'column' ? g.name : `group${i + 1}`, type: g.type, typmod: g.typmod, tableOid: 0, attnum: 0 }, outputCollation(g)));
   const aggs: AggCall[] = lv.aggs;
-  for (const a of aggs) columns.push({ name: a.def.name, type: a.resultType, typmod: -1, tableOid: 0, attnum: 0 });
+  for (const a of aggs) columns.push(withCollation({ name: a.def.name, type: a.resultType, typmod: -1, tableOid: 0, attnum: 0 }, callCollation(a.resultType, a.args)));
   if (spec.sets !== null) columns.push({ name: 'grouping', type: Oid.int4, typmod: -1, tableOid: 0, attnum: 0 });
   return { kind: 'aggregate', input, groupBy: spec.exprs, groupingSets: spec.sets, aggs, columns };
 }
@@ -244,7 +245,7 @@ export function windowAboveAgg(lv: Level, spec: GroupSpec, w: WindowCall): Windo
 export function aboveWindow(lv: Level, width: number, e: Expr): Expr {
   const rw = (x: Expr): Expr => {
     const m = lv.marks.get(x);
-    if (m?.kind === 'window') return columnRef(width + m.k, x.type, -1, (x as ColumnExpr).name);
+    if (m?.kind === 'window') return columnRef(width + m.k, x.type, -1, (x as ColumnExpr).name, 0, callCollation(x.type, lv.windows[m.k]!.args));
     return mapChildren(x, rw);
   };
   return rw(e);
@@ -259,3 +260,8 @@ export function hasMarks(lv: Level, e: Expr, kind: 'agg' | 'window'): boolean {
 }
 
 export { locationOf };
+
+/** A column reference standing for x keeps x's explicit COLLATE (it is x, computed below). */
+function keepCollate(x: Expr, c: ColumnExpr): Expr {
+  return x.collate === undefined ? c : { ...c, collate: x.collate };
+}

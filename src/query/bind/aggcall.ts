@@ -77,7 +77,7 @@ export function bindAggCall(lv: Level, fc: FuncCall, name: string): Expr {
     if (within) {
       const nd = def.orderedSet!.directArgs.length;
       call = {
-        def, args: c.args.slice(nd), argTypes: c.argTypes.slice(nd), resultType: resultType(def, c.argTypes),
+        def, args: c.args.slice(nd), argTypes: c.argTypes.slice(nd), resultType: resultType(def, c.argTypes.slice(nd)),
         distinct: false, filter, orderBy: orderBy.map((k, i) => ({ ...k, expr: c.args[nd + i]! })), directArgs: c.args.slice(0, nd),
       };
     } else {

@@ -24,6 +24,11 @@ import type { LogicalPlan } from '../logical/plan.js';
 interface Typed {
   readonly type: number;
   readonly typmod: number;
+  /**
+   * `expr COLLATE "x"`: the collation this node was given explicitly (pg_collation OID). The node
+   * is otherwise its argument; bind/collate.ts derives every other node's collation.
+   */
+  readonly collate?: number;
 }
 
 export type Expr =
@@ -71,6 +76,12 @@ export interface ColumnExpr extends Typed {
   readonly levelsUp: number;
   /** For messages and EXPLAIN ("t.a"). */
   readonly name: string;
+  /**
+   * Collation of a collatable column (implicit): the table column's attcollation, or the
+   * collation derived for the expression that produced it; 0 = conflicting (none). Absent: the
+   * type's default collation.
+   */
+  readonly collation?: number;
 }
 
 /** A function or operator call (overload chosen). `def.strict` ⇒ NULL in any argument is NULL out. */

@@ -14,6 +14,8 @@ export interface CatalogColumn {
   readonly typmod: number;
   /** 1-based position in the table (pg_attribute.attnum as the store numbers columns). */
   readonly attnum: number;
+  /** attcollation of a collatable column (store/collations.ts); absent: the type's default. */
+  readonly collation?: number;
 }
 
 export interface CatalogTable {
@@ -30,6 +32,11 @@ export interface BindCatalog {
   table(schema: string | null, name: string): CatalogTable | undefined;
   /** The session's effective search_path (pg_catalog first when it is not listed). */
   readonly searchPath: readonly string[];
+  /**
+   * A collation by name for COLLATE (schema null: any schema, pg_catalog first); undefined when
+   * the primary has none of that name (42704). Absent: only C, POSIX, ucs_basic and default exist.
+   */
+  collation?(schema: string | null, name: string): { readonly oid: number; readonly deterministic: boolean } | undefined;
 }
 
 export interface BindOptions {

@@ -22,6 +22,7 @@ import { bindAggCall, bindGroupingFunc } from './aggcall.js';
 import type { CallExpr, CaseExpr, ConstExpr, Expr } from './bound.js';
 import { slotAt } from './slots.js';
 import { bindFuncCall, bindNamedCall, bindOperator } from './call.js';
+import { builtinCollation, isCollatable, rememberCollationName } from './collate.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { arrayOf, BIND_SETTINGS, constOf, elemOf, exprEqual, typeSqlName } from './exprutil.js';
 import { bindAExprMisc } from './aexpr.js';
@@ -87,10 +88,20 @@ export function bindExpr(lv: Level, node: Node): Expr {
   if ('SQLValueFunction' in node) return bindSqlValue(lv, node.SQLValueFunction);
   if ('CollateClause' in node) {
     const c = node.CollateClause;
-    const name = stringList(c.collname).filter((n) => n !== 'pg_catalog').join('.');
-    if (name !== 'C' && name !== 'POSIX' && name !== 'default' && name !== 'ucs_basic') throw notSupported(`COLLATE "${name}" (memstore compares text in C order only)`, { sql: st.sql, location: c.location });
-    const arg = bindExpr(lv, c.arg!);
-    return arg.type === Oid.unknown ? coerceTo(st, arg, Oid.text, -1, 'i', c.location ?? -1) : arg;
+    const parts = stringList(c.collname);
+    let arg = bindExpr(lv, c.arg!);
+    if (arg.type !== Oid.unknown && !isCollatable(arg.type)) throw err(st, SQLSTATE.datatype_mismatch, `collations are not supported by type ${typeSqlName(arg.type)}`, c.location);
+    const name = parts[parts.length - 1]!;
+    const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
+    const found = st.catalog.collation !== undefined ? st.catalog.collation(schema, name) : builtinCollation(schema, name);
+    if (found === undefined) {
+      if (st.catalog.collation === undefined) throw notSupported(`COLLATE "${parts.join('.')}" (memstore compares text in C order only)`, { sql: st.sql, location: c.location });
+      throw err(st, SQLSTATE.undefined_object, `collation "${parts.join('.')}" for encoding "UTF8" does not exist`, c.location);
+    }
+    rememberCollationName(found.oid, name);
+    if (!found.deterministic) throw notSupported(`COLLATE "${parts.join('.')}": a nondeterministic collation (memstore compares bytes for equality)`, { sql: st.sql, location: c.location });
+    if (arg.type === Oid.unknown) arg = coerceTo(st, arg, Oid.text, -1, 'i', c.location ?? -1);
+    return { ...arg, collate: found.oid };
   }
   if ('FuncCall' in node) return bindFunc(lv, node.FuncCall);
   if ('SubLink' in node) return bindSubLink(lv, node.SubLink);

@@ -62,8 +62,8 @@ export function constOf(type: number, value: Datum, typmod = -1): ConstExpr {
 
 export const NULL_UNKNOWN: ConstExpr = constOf(Oid.unknown, null);
 
-export function columnRef(index: number, type: number, typmod: number, name: string, levelsUp = 0): ColumnExpr {
-  return { kind: 'column', index, levelsUp, type, typmod, name };
+export function columnRef(index: number, type: number, typmod: number, name: string, levelsUp = 0, collation?: number): ColumnExpr {
+  return collation === undefined ? { kind: 'column', index, levelsUp, type, typmod, name } : { kind: 'column', index, levelsUp, type, typmod, name, collation };
 }
 
 /** The node with each direct child expression replaced by f(child). Subquery plans are not entered. */
@@ -101,7 +101,7 @@ export function walkExpr(e: Expr, f: (e: Expr) => void): void {
 /** Structural equality, as PostgreSQL's equal() on two transformed expressions (GROUP BY matching). */
 export function exprEqual(a: Expr, b: Expr): boolean {
   if (a === b) return true;
-  if (a.kind !== b.kind || a.type !== b.type || a.typmod !== b.typmod) return false;
+  if (a.kind !== b.kind || a.type !== b.type || a.typmod !== b.typmod || a.collate !== b.collate) return false;
   if (a.kind === 'const') {
     const bv = (b as ConstExpr).value;
     if (a.value === bv) return true;
@@ -110,7 +110,7 @@ export function exprEqual(a: Expr, b: Expr): boolean {
     return j(a.value) === j(bv);
   }
   if (a.kind === 'param') return a.index === (b as typeof a).index;
-  if (a.kind === 'column') return a.index === (b as typeof a).index && a.levelsUp === (b as typeof a).levelsUp;
+  if (a.kind === 'column') return a.index === (b as typeof a).index && a.levelsUp === (b as typeof a).levelsUp && a.collation === (b as typeof a).collation;
   // Same parse tree at the same level: bound alike (the test operands are compared below too).
   if (a.kind === 'subquery' && (a.key === undefined || a.key !== (b as typeof a).key || a.sublink !== (b as typeof a).sublink)) return false;
   const ca: Expr[] = [];

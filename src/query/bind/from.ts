@@ -20,6 +20,7 @@ import type { JoinKind, LogicalPlan, OutColumn } from '../logical/plan.js';
 import { locationOf, stringList } from '../parse.js';
 import type { Expr } from './bound.js';
 import { bindOperator } from './call.js';
+import { collationOf, withCollation } from './collate.js';
 import { coerceToBoolean, coerceToCommon, selectCommonType } from './coerce.js';
 import { columnRef, mapChildren, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
@@ -51,7 +52,7 @@ function aliasNames(st: Level['stmt'], alias: Alias | undefined, names: readonly
 }
 
 function itemFor(refName: string | null, plan: LogicalPlan, names: readonly string[]): NsItem {
-  const cols: ScopeColumn[] = plan.columns.map((c, i) => ({ name: names[i]!, expr: columnRef(i, c.type, c.typmod, `${refName ?? ''}${refName === null ? '' : '.'}${names[i]!}`), tableOid: c.tableOid, attnum: c.attnum }));
+  const cols: ScopeColumn[] = plan.columns.map((c, i) => ({ name: names[i]!, expr: columnRef(i, c.type, c.typmod, `${refName ?? ''}${refName === null ? '' : '.'}${names[i]!}`, 0, c.collation), tableOid: c.tableOid, attnum: c.attnum }));
   return { refName, relVisible: refName !== null, colsVisible: true, cols };
 }
 
@@ -130,7 +131,7 @@ function bindRangeVar(lv: Level, rv: RangeVar): FromResult {
   st.tables.add(t.oid);
   const sorted = [...t.columns].sort((a, b) => a.attnum - b.attnum);
   const names = aliasNames(st, rv.alias, sorted.map((c) => c.name), name, location);
-  const columns: OutColumn[] = sorted.map((c, i) => ({ name: names[i]!, type: c.type, typmod: c.typmod, tableOid: t.oid, attnum: c.attnum }));
+  const columns: OutColumn[] = sorted.map((c, i) => withCollation({ name: names[i]!, type: c.type, typmod: c.typmod, tableOid: t.oid, attnum: c.attnum }, c.collation));
   const plan: LogicalPlan = {
     kind: 'scan', tableOid: t.oid, schema: t.schema, table: t.name, refName, columns,
     keyColumns: t.keyColumns.map((k) => sorted.indexOf(t.columns[k]!)),
@@ -182,7 +183,7 @@ function bindRangeFunction(lv: Level, rf: RangeFunction, left: FromResult | null
   const alias = rf.alias;
   let cols: OutColumn[];
   if (def.setColumns !== undefined) cols = def.setColumns.map((c) => ({ name: c.name, type: c.type, typmod: -1, tableOid: 0, attnum: 0 }));
-  else cols = [{ name: OUT_NAMES[fname] ?? alias?.aliasname ?? fname, type: call.type, typmod: -1, tableOid: 0, attnum: 0 }];
+  else cols = [withCollation({ name: OUT_NAMES[fname] ?? alias?.aliasname ?? fname, type: call.type, typmod: -1, tableOid: 0, attnum: 0 }, collationOf(call).coll)];
   if (rf.ordinality === true) cols.push({ name: 'ordinality', type: Oid.int8, typmod: -1, tableOid: 0, attnum: 0 });
   const names = aliasNames(st, alias, cols.map((c) => c.name), fname, location);
   const plan: LogicalPlan = { kind: 'function', def, args, argTypes: call.argTypes, ordinality: rf.ordinality === true, columns: renamed(cols, names) };

@@ -17,6 +17,7 @@ import type { LogicalPlan, OutColumn, SortKey } from '../logical/plan.js';
 import { locationOf, stringList } from '../parse.js';
 import { aboveAgg, aboveWindow, aggregateNode, bindGroupBy, checkUngrouped, targetByRef, windowAboveAgg, type GroupSpec, type Target } from './agg.js';
 import type { Expr } from './bound.js';
+import { callCollation, outputCollation, withCollation } from './collate.js';
 import { coerceTo, coerceToBoolean, resolveUnknown } from './coerce.js';
 import { columnRef, exprEqual } from './exprutil.js';
 import { bindExpr } from './expr.js';
@@ -113,11 +114,11 @@ function sortKeyOf(s: SortBy, index: number, t: Target): SortKey {
   if (s.useOp !== undefined) throw notSupported('ORDER BY … USING');
   const desc = s.sortby_dir === 'SORTBY_DESC';
   const nullsFirst = s.sortby_nulls === 'SORTBY_NULLS_FIRST' ? true : s.sortby_nulls === 'SORTBY_NULLS_LAST' ? false : desc;
-  return { expr: columnRef(index, t.expr.type, t.expr.typmod, t.name), desc, nullsFirst };
+  return { expr: columnRef(index, t.expr.type, t.expr.typmod, t.name, 0, outputCollation(t.expr)), desc, nullsFirst };
 }
 
 function outColumns(targets: readonly Target[]): OutColumn[] {
-  return targets.map((t) => ({ name: t.name, type: t.expr.type, typmod: t.expr.typmod, tableOid: t.tableOid, attnum: t.attnum }));
+  return targets.map((t) => withCollation({ name: t.name, type: t.expr.type, typmod: t.expr.typmod, tableOid: t.tableOid, attnum: t.attnum }, outputCollation(t.expr)));
 }
 
 function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): LogicalPlan {
@@ -167,7 +168,7 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
   }
   if (lv.windows.length > 0) {
     const width = plan.columns.length;
-    const cols = [...plan.columns, ...lv.windows.map((w, k) => ({ name: `window${k + 1}`, type: w.resultType, typmod: -1, tableOid: 0, attnum: 0 }))];
+    const cols = [...plan.columns, ...lv.windows.map((w, k) => withCollation({ name: `window${k + 1}`, type: w.resultType, typmod: -1, tableOid: 0, attnum: 0 }, callCollation(w.resultType, w.args)))];
     plan = { kind: 'window', input: plan, calls: lv.windows, columns: cols };
     for (const t of targets) t.expr = aboveWindow(lv, width, t.expr);
   }
@@ -183,17 +184,17 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
       if (!onIdx.includes(sortIdx[i]!)) throw err(st, SQLSTATE.invalid_column_reference, 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', locationOf(distinct[i]));
     }
     if (keys.length < onIdx.length) {
-      for (const i of onIdx) if (!sortIdx.includes(i)) keys.push({ expr: columnRef(i, targets[i]!.expr.type, targets[i]!.expr.typmod, targets[i]!.name), desc: false, nullsFirst: false });
+      for (const i of onIdx) if (!sortIdx.includes(i)) keys.push({ expr: columnRef(i, targets[i]!.expr.type, targets[i]!.expr.typmod, targets[i]!.name, 0, outputCollation(targets[i]!.expr)), desc: false, nullsFirst: false });
     }
     plan = { kind: 'sort', input: plan, keys, columns: plan.columns };
-    plan = { kind: 'distinct', input: plan, on: onIdx.map((i) => columnRef(i, targets[i]!.expr.type, targets[i]!.expr.typmod, targets[i]!.name)), columns: plan.columns };
+    plan = { kind: 'distinct', input: plan, on: onIdx.map((i) => columnRef(i, targets[i]!.expr.type, targets[i]!.expr.typmod, targets[i]!.name, 0, outputCollation(targets[i]!.expr))), columns: plan.columns };
   } else {
     if (isDistinct) plan = { kind: 'distinct', input: plan, on: null, columns: plan.columns };
     if (keys.length > 0) plan = { kind: 'sort', input: plan, keys, columns: plan.columns };
   }
   if (targets.length > nOut) {
     const keep = targets.slice(0, nOut);
-    plan = { kind: 'project', input: plan, exprs: keep.map((t, i) => columnRef(i, t.expr.type, t.expr.typmod, t.name)), columns: outColumns(keep) };
+    plan = { kind: 'project', input: plan, exprs: keep.map((t, i) => columnRef(i, t.expr.type, t.expr.typmod, t.name, 0, outputCollation(t.expr))), columns: outColumns(keep) };
   }
   return bindLimit(lv, s, plan);
 }

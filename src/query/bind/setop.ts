@@ -11,6 +11,7 @@ import { notSupported } from '../errors.js';
 import type { LogicalPlan, OutColumn, SortKey } from '../logical/plan.js';
 import { locationOf, stringList } from '../parse.js';
 import type { Expr } from './bound.js';
+import { callCollation, commonCollation, withCollation } from './collate.js';
 import { coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { columnRef, typeSqlName } from './exprutil.js';
 import { bindExpr } from './expr.js';
@@ -32,7 +33,7 @@ function coerceLeaf(lv: Level, plan: LogicalPlan, types: readonly number[], typm
     const rows = plan.rows.map((r) => r.map((e, i) => coerceToCommon(lv.stmt, e, types[i]!, what, -1)));
     return { ...plan, rows, columns: plan.columns.map((c, i) => ({ ...c, type: types[i]!, typmod: -1 })) };
   }
-  const exprs = plan.columns.map((c, i) => coerceToCommon(lv.stmt, columnRef(i, c.type, c.typmod, c.name), types[i]!, what, -1));
+  const exprs = plan.columns.map((c, i) => coerceToCommon(lv.stmt, columnRef(i, c.type, c.typmod, c.name, 0, c.collation), types[i]!, what, -1));
   return { kind: 'project', input: plan, exprs, columns: plan.columns.map((c, i) => ({ ...c, type: types[i]!, typmod: exprs[i]!.typmod })) };
 }
 
@@ -53,7 +54,7 @@ function bindValues(lv: Level, s: SelectStmt, keepUnknown: boolean): LogicalPlan
     if (keepUnknown && col.every((e) => e.type === Oid.unknown)) t = Oid.unknown;
     const tm = commonTypmod(col, t);
     col.forEach((e, i) => out[i]!.push(t === Oid.unknown ? e : coerceToCommon(st, e, t, 'VALUES', locationOf(rowsRaw[i]![c]))));
-    columns.push({ name: `column${c + 1}`, type: t, typmod: tm, tableOid: 0, attnum: 0 });
+    columns.push(withCollation({ name: `column${c + 1}`, type: t, typmod: tm, tableOid: 0, attnum: 0 }, callCollation(t, out.map((r) => r[c]!))));
   }
   return { kind: 'values', rows: out, columns };
 }
@@ -82,7 +83,7 @@ function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
   const typmods = left.columns.map((c, i) => (c.type === types[i] && right.columns[i]!.type === types[i] && c.typmod === right.columns[i]!.typmod ? c.typmod : -1));
   const l = coerceLeaf(lv, left, types, typmods, what);
   const r = coerceLeaf(lv, right, types, typmods, what);
-  const columns = l.columns.map((c, i) => ({ name: c.name, type: types[i]!, typmod: typmods[i]!, tableOid: 0, attnum: 0 }));
+  const columns = l.columns.map((c, i) => withCollation({ name: c.name, type: types[i]!, typmod: typmods[i]!, tableOid: 0, attnum: 0 }, commonCollation(types[i]!, c.collation, r.columns[i]!.collation)));
   return { kind: 'setop', op, all: s.all === true, left: l, right: r, columns };
 }
 
@@ -108,7 +109,7 @@ function outputSort(lv: Level, plan: LogicalPlan, items: readonly { SortBy: Sort
     const c = cols[idx]!;
     const desc = sb.sortby_dir === 'SORTBY_DESC';
     const nullsFirst = sb.sortby_nulls === 'SORTBY_NULLS_FIRST' ? true : sb.sortby_nulls === 'SORTBY_NULLS_LAST' ? false : desc;
-    return { expr: columnRef(idx, c.type, c.typmod, c.name), desc, nullsFirst };
+    return { expr: columnRef(idx, c.type, c.typmod, c.name, 0, c.collation), desc, nullsFirst };
   });
   return { kind: 'sort', input: plan, keys, columns: plan.columns };
 }

@@ -12,6 +12,7 @@ import type { LogicalPlan } from '../logical/plan.js';
 import { locationOf, stringList } from '../parse.js';
 import type { Expr, SubqueryExpr } from './bound.js';
 import { bindOperator } from './call.js';
+import { outputCollation, withCollation } from './collate.js';
 import { coerceTo } from './coerce.js';
 import { arrayOf, columnRef, typeSqlName } from './exprutil.js';
 import { bindExpr } from './expr.js';
@@ -51,7 +52,7 @@ export function bindSubLink(lv: Level, s: SubLink): Expr {
       let needProject = false;
       tests.forEach((t, i) => {
         const c = cols[i]!;
-        const inner = columnRef(i, c.type, c.typmod, c.name);
+        const inner = columnRef(i, c.type, c.typmod, c.name, 0, c.collation);
         const call = bindOperator(st, opName, bindExpr(lv, t), inner, location, [locationOf(t), -1]);
         if (call.type !== Oid.bool) throw err(st, SQLSTATE.datatype_mismatch, `operator ${opName} must return type boolean, not type ${typeSqlName(call.type)}`, location);
         test.push(call.args[0]!);
@@ -62,7 +63,7 @@ export function bindSubLink(lv: Level, s: SubLink): Expr {
         casts.push(rhs === inner ? inner : coerceTo(st, inner, call.argTypes[1]!, -1, 'i', -1, false));
       });
       const p: LogicalPlan = needProject
-        ? { kind: 'project', input: plan, exprs: casts, columns: casts.map((e, i) => ({ name: cols[i]!.name, type: e.type, typmod: e.typmod, tableOid: 0, attnum: 0 })) }
+        ? { kind: 'project', input: plan, exprs: casts, columns: casts.map((e, i) => withCollation({ name: cols[i]!.name, type: e.type, typmod: e.typmod, tableOid: 0, attnum: 0 }, outputCollation(e))) }
         : plan;
       const out: SubqueryExpr = { kind: 'subquery', sublink: s.subLinkType === 'ANY_SUBLINK' ? 'any' : 'all', type: Oid.bool, typmod: -1, plan: p, correlated, test, ops, opArgTypes, key };
       return out;

@@ -21,6 +21,11 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { Expr, SubqueryExpr } from '../bind/bound.js';
+import { collationOf, inputCollation, mergeCollations, Strength, typeCollation, type Derived } from '../bind/collate.js';
+import type { CollationCatalog, CollationInfo } from '../../store/collations.js';
+import { like } from '../functions/pattern.js';
+import { textOrderOf, type TextOrder } from '../types/collation.js';
+import { BPCHAR, NAME, TEXT, VARCHAR, bpcharTrim } from '../types/text.js';
 import type { FuncDef } from '../functions/registry.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import type { ArrayValue, Datum, RecordValue } from '../types/datum.js';
@@ -36,6 +41,8 @@ export interface CompileEnv {
   sub(plan: LogicalPlan): { run(rt: Runtime): Rows };
   /** Settings used when a function runs outside an execution (constant folding). */
   readonly fallback: EvalSettings;
+  /** The primary's collations (store.collations); undefined: all text in byte order. */
+  readonly collations?: CollationCatalog;
 }
 
 const isRecord = (d: Datum): d is RecordValue => typeof d === 'object' && d !== null && 'fields' in d && 'types' in d;
@@ -56,8 +63,10 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
       if (up === 0) return (row) => row[i] ?? null;
       return (_row, rt) => rt.outer[rt.outer.length - up]![i] ?? null;
     }
-    case 'call':
-      return compileCall(e.def, e.args.map((a) => compileExpr(a, env)), e.argTypes, e.type, env);
+    case 'call': {
+      const def = ctypeGuarded(e.def, e.args, env);
+      return compileCall(def, e.args.map((a) => compileExpr(a, env)), e.argTypes, e.type, env, def.collated === true ? orderOf(inputCollation(e.args), env) : undefined);
+    }
     case 'cast': {
       const arg = compileExpr(e.arg, env);
       const convert = e.cast.convert;
@@ -136,7 +145,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
     case 'greatest':
     case 'least': {
       const args = e.args.map((a) => compileExpr(a, env));
-      const cmp = comparator(e.type);
+      const cmp = comparator(e.type, orderOf(collationOf(e), env));
       const sign = e.kind === 'greatest' ? 1 : -1;
       return (row, rt) => {
         let best: Datum = null;
@@ -193,7 +202,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
       };
     }
     case 'scalararrayop':
-      return compileArrayOp(e.op, e.opArgTypes, e.useOr, compileExpr(e.left, env), compileExpr(e.right, env), env);
+      return compileArrayOp(e.op, e.opArgTypes, e.useOr, compileExpr(e.left, env), compileExpr(e.right, env), env, e.op.collated === true ? orderOf(inputCollation([e.left, e.right]), env) : undefined);
     case 'array':
       return compileArray(e.items.map((i) => compileExpr(i, env)), e.elemType, e.items.length > 0 && e.items.every((i) => i.type === e.type));
     case 'row': {
@@ -244,7 +253,98 @@ function subscriptValue(d: Datum): number | null {
   return d === null ? null : Number(d);
 }
 
-export function comparator(type: number): (a: Datum, b: Datum) => number {
+/**
+ * Functions whose result depends on the collation's LC_CTYPE: case mapping, ILIKE, regular
+ * expressions (character classes, case-insensitive matching). memstore implements them as
+ * PostgreSQL does under "C" (ASCII letters only), which every locale agrees with on ASCII text
+ * except Turkish and Azeri (dotted and dotless i).
+ */
+const CTYPE_SENSITIVE = new Set([
+  'lower', 'upper', 'initcap', '~~*', '!~~*', '~', '!~', '~*', '!~*',
+  'regexp_replace', 'regexp_match', 'regexp_matches', 'regexp_like', 'regexp_count', 'regexp_instr', 'regexp_substr',
+  'regexp_split_to_array', 'regexp_split_to_table', 'substring',
+]);
+
+/**
+ * def, or def checking its string arguments at each call when the input collation is not a
+ * byte-ordered one: non-ASCII text (or, for tr/az locales, any i or I) is refused with 0A000
+ * instead of being folded or classified as "C" would.
+ */
+function ctypeGuarded(def: FuncDef, args: readonly Expr[], env: CompileEnv): FuncDef {
+  const cat = env.collations;
+  if (cat === undefined || !CTYPE_SENSITIVE.has(def.name)) return def;
+  const d = inputCollation(args);
+  if (d.strength === Strength.None) return def;
+  const info = d.strength === Strength.Conflict ? undefined : cat.collations.get(d.coll);
+  if (info?.ctypeIsC === true) return def;
+  const icu = icuCaseMapped(def, info);
+  if (icu !== undefined) return icu;
+  const turkic = info !== undefined && /^(tr|az)([-_]|$)/i.test(info.locale);
+  const check = (values: readonly Datum[]): void => {
+    for (const v of values) {
+      if (typeof v !== 'string') continue;
+      if (d.strength === Strength.Conflict) throw new SqlError(SQLSTATE.indeterminate_collation, `could not determine which collation to use for ${def.kind === 'op' ? 'ILIKE / regular expression' : `${def.name}() function`}`, { hint: 'Use the COLLATE clause to set the collation explicitly.' });
+      // eslint-disable-next-line no-control-regex
+      if (/[^\x00-\x7f]/.test(v) || (turkic && /[iI]/.test(v))) {
+        throw notSupported(`${def.kind === 'op' ? `operator ${def.name}` : `${def.name}()`} on non-ASCII text of collation "${info?.name ?? '?'}" (memstore maps case and classes characters as the C locale does)`);
+      }
+    }
+  };
+  const call = def.call;
+  const set = def.set;
+  return {
+    ...def,
+    ...(call !== undefined ? { call: (v: readonly Datum[], cx: Parameters<typeof call>[1]) => (check(v), call(v, cx)) } : {}),
+    ...(set !== undefined ? { set: (v: readonly Datum[], cx: Parameters<typeof set>[1]) => (check(v), set(v, cx)) } : {}),
+  };
+}
+
+/**
+ * lower / upper / ILIKE under an ICU collation, as PostgreSQL does them there: u_strToLower /
+ * u_strToUpper with the collation's locale (full case mapping: JavaScript's toLocale*Case is the
+ * same ICU call), and ILIKE as LIKE over both sides lowered (Generic_Text_IC_like).
+ */
+function icuCaseMapped(def: FuncDef, info: CollationInfo | undefined): FuncDef | undefined {
+  if (info?.provider !== 'i') return undefined;
+  const locale = info.locale;
+  const low = (v: Datum): string => (v as string).toLocaleLowerCase(locale);
+  switch (def.name) {
+    case 'lower':
+      return { ...def, call: (v) => low(v[0]!) };
+    case 'upper':
+      return { ...def, call: (v) => (v[0] as string).toLocaleUpperCase(locale) };
+    case '~~*':
+    case '!~~*': {
+      const negate = def.name === '!~~*';
+      return { ...def, call: (v) => like(low(v[0]!), low(v[1]!)) !== negate };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The text order for a derived collation (undefined: bytes). A conflict (no collation) gives an
+ * order that raises 42P22 when it is first used, as PostgreSQL's varstr_cmp does at run time.
+ */
+export function orderOf(d: Derived, env: CompileEnv): TextOrder | undefined {
+  if (d.strength === Strength.None || env.collations === undefined) return undefined;
+  return textOrderOf(env.collations, d.strength === Strength.Conflict ? 0 : d.coll);
+}
+
+/**
+ * The btree order of `type`; `order` (a collation's text order, undefined for bytes) applies to
+ * the string types. Other types holding text (arrays, records) are ordered by bytes only, so
+ * they are refused under any other order rather than answered in a different order.
+ */
+export function comparator(type: number, order?: TextOrder): (a: Datum, b: Datum) => number {
+  if (order !== undefined) {
+    if (type === TEXT || type === VARCHAR || type === NAME) return (a, b) => order(a as string, b as string);
+    if (type === BPCHAR) return (a, b) => order(bpcharTrim(a as string), bpcharTrim(b as string));
+    return () => {
+      throw notSupported(`ordering values of type ${typeInfo(type).sqlName} that hold text of a non-C collation`);
+    };
+  }
   const t = typeInfo(type);
   if (t.compare === undefined) {
     return () => {
@@ -254,7 +354,7 @@ export function comparator(type: number): (a: Datum, b: Datum) => number {
   return t.compare;
 }
 
-export function compileCall(def: FuncDef, args: readonly Fn[], argTypes: readonly number[], type: number, env: CompileEnv): Fn {
+export function compileCall(def: FuncDef, args: readonly Fn[], argTypes: readonly number[], type: number, env: CompileEnv, order?: TextOrder): Fn {
   const call = def.call;
   if (call === undefined) {
     return () => {
@@ -262,6 +362,7 @@ export function compileCall(def: FuncDef, args: readonly Fn[], argTypes: readonl
     };
   }
   const site = new CallSite(argTypes, type, env.fallback);
+  site.textOrder = order;
   const strict = def.strict;
   if (args.length === 0) {
     const none: Datum[] = [];
@@ -307,8 +408,9 @@ export function compileCall(def: FuncDef, args: readonly Fn[], argTypes: readonl
 }
 
 /** Combines per-element results of ANY (useOr) / ALL with SQL's NULL rules. */
-function compileArrayOp(op: FuncDef, argTypes: readonly number[], useOr: boolean, left: Fn, right: Fn, env: CompileEnv): Fn {
+function compileArrayOp(op: FuncDef, argTypes: readonly number[], useOr: boolean, left: Fn, right: Fn, env: CompileEnv, order: TextOrder | undefined): Fn {
   const site = new CallSite(argTypes, 16, env.fallback);
+  site.textOrder = order;
   const pair: Datum[] = [null, null];
   const call = op.call!;
   const strict = op.strict;
@@ -416,7 +518,14 @@ function compileSubquery(e: SubqueryExpr, env: CompileEnv): Fn {
       const useOr = e.sublink === 'any';
       const tests = (e.test ?? []).map((t) => compileExpr(t, env));
       const ops = e.ops ?? [];
-      const sites = ops.map((_o, i) => new CallSite(e.opArgTypes![i]!, 16, env.fallback));
+      const sites = ops.map((o, i) => {
+        const site = new CallSite(e.opArgTypes![i]!, 16, env.fallback);
+        // The subquery's column is implicit, as a Var of the subquery would be.
+        const col = e.plan.columns[i]!;
+        const own = typeCollation(col.type);
+        if (o.collated === true && own !== 0) site.textOrder = orderOf(mergeCollations(collationOf(e.test![i]!), { coll: col.collation ?? own, strength: Strength.Implicit }), env);
+        return site;
+      });
       const pair: Datum[] = [null, null];
       const t0 = e.opArgTypes?.[0];
       const hashable = useOr && tests.length === 1 && ops[0]!.name === '=' && t0 !== undefined && t0[0] === t0[1] && typeInfo(t0[0]).hashKey !== undefined;

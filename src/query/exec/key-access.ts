@@ -67,7 +67,12 @@ export function rowFree(e: Expr): boolean {
   return false;
 }
 
-export function planKeyAccess(conjuncts: readonly Expr[], keyColumns: readonly number[], keyTypes: readonly number[], compile: (e: Expr) => Fn): KeyAccess | null {
+/**
+ * `byteOrdered(call)`: whether a range comparison orders text as the key codec does (bytes). Text
+ * keys are stored in byte order, so a range under a linguistic collation cannot bound the walk
+ * (equality can: every accepted collation is deterministic).
+ */
+export function planKeyAccess(conjuncts: readonly Expr[], keyColumns: readonly number[], keyTypes: readonly number[], compile: (e: Expr) => Fn, byteOrdered: (call: Expr) => boolean = () => true): KeyAccess | null {
   const n = keyColumns.length;
   const eqs: KeyValue[][] = Array.from({ length: n }, () => []);
   const ranges: { op: CmpOp; value: KeyValue }[][] = Array.from({ length: n }, () => []);
@@ -83,6 +88,7 @@ export function planKeyAccess(conjuncts: readonly Expr[], keyColumns: readonly n
       if (col.kind !== 'column' || col.levelsUp !== 0 || !rowFree(val)) continue;
       const pos = keyColumns.indexOf(col.index);
       if (pos < 0 || !usableKey(keyTypes[pos]!, val.type, op)) continue;
+      if (op !== '=' && !byteOrdered(c)) continue;
       const kv = { fn: compile(val), type: val.type, array: false };
       if (op === '=') eqs[pos]!.push(kv);
       else ranges[pos]!.push({ op, value: kv });

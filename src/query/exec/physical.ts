@@ -19,7 +19,10 @@ import type { Store } from '../../store/store.js';
 import type { Expr } from '../bind/bound.js';
 import type { AggregateNode, JoinNode, LogicalPlan, ScanNode, SortKey } from '../logical/plan.js';
 import { typeInfo } from '../types/registry.js';
-import { compileExpr, type CompileEnv, type Fn } from './eval.js';
+import { collationOf, inputCollation, Strength, type Derived } from '../bind/collate.js';
+import type { CollationCatalog } from '../../store/collations.js';
+import { isByteOrder } from '../types/collation.js';
+import { compileExpr, orderOf, type CompileEnv, type Fn } from './eval.js';
 import { deparse } from './deparse.js';
 import { planKeyAccess, usableKey } from './key-access.js';
 import type { PhysNode } from './node.js';
@@ -30,7 +33,7 @@ import { decoder, ScanOp } from './ops/scan.js';
 import { CteScanOp, DistinctOp, FunctionScanOp, RecursiveUnionOp, SetOpOp, WorkTableOp } from './ops/sets.js';
 import { SortOp, type CompiledKey } from './ops/sort.js';
 import { WindowOp } from './ops/window.js';
-import { CallSite } from './runtime.js';
+import { CallSite, orderedSite } from './runtime.js';
 import { FALLBACK_SETTINGS } from './settings.js';
 
 export { FALLBACK_SETTINGS };
@@ -62,6 +65,7 @@ export class Planner {
         return node;
       },
       fallback: FALLBACK_SETTINGS,
+      ...(store.collations !== undefined ? { collations: store.collations } : {}),
     };
   }
 
@@ -73,7 +77,8 @@ export class Planner {
   }
 
   private key(k: SortKey): CompiledKey {
-    return { fn: this.fn(k.expr), col: k.expr.kind === 'column' && k.expr.levelsUp === 0 ? k.expr.index : -1, type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst };
+    const order = orderOf(collationOf(k.expr), this.env);
+    return { fn: this.fn(k.expr), col: k.expr.kind === 'column' && k.expr.levelsUp === 0 ? k.expr.index : -1, type: k.expr.type, desc: k.desc, nullsFirst: k.nullsFirst, ...(order !== undefined ? { order } : {}) };
   }
 
   plan(p: LogicalPlan, req: Req, order: Order): PhysNode {
@@ -156,7 +161,8 @@ export class Planner {
     const needed = req === null ? new Set(s.columns.map((_c, i) => i)) : new Set(req);
     for (const c of conds) exprRefs(c, needed);
     const keyTypes = s.keyColumns.map((i) => s.columns[i]!.type);
-    const access = planKeyAccess(conds, s.keyColumns, keyTypes, (e) => this.fn(e));
+    const cat = this.env.collations;
+    const access = planKeyAccess(conds, s.keyColumns, keyTypes, (e) => this.fn(e), (c) => c.kind !== 'call' || byteOrdered(cat, inputCollation(c.args)));
     const filter = and(conds);
     const details: string[] = [];
     if (access !== null) details.push(`Key Cond: ${conds.filter((c) => keyCond(c, s.keyColumns)).map(deparse).join(' AND ') || '(none)'}`);
@@ -178,7 +184,7 @@ export class Planner {
 
   /** Sort, or nothing when the input already comes in key order. */
   private sort(input: LogicalPlan, keys: readonly SortKey[], req: Req, limit: { limit: Fn | null; offset: Fn | null } | null): PhysNode {
-    const walk = keyOrder(input, keys);
+    const walk = keyOrder(input, keys, this.env.collations);
     if (walk !== null) return this.plan(input, reqOf(keys.map((k) => k.expr), req), walk);
     const details = [`Sort Key: ${keys.map((k) => `${deparse(k.expr)}${k.desc ? ' DESC' : ''}${k.nullsFirst !== k.desc ? (k.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST') : ''}`).join(', ')}`];
     return new SortOp(this.plan(input, reqOf(keys.map((k) => k.expr), req), null), keys.map((k) => this.key(k)), details, limit);
@@ -320,7 +326,7 @@ export class Planner {
       def: c.def,
       args: c.args.map((x) => this.fn(x)),
       argTypes: c.argTypes,
-      site: new CallSite(c.argTypes, c.resultType, FALLBACK_SETTINGS),
+      site: orderedSite(new CallSite(c.argTypes, c.resultType, FALLBACK_SETTINGS), orderOf(inputCollation(c.args), this.env)),
       distinct: c.distinct,
       filter: c.filter === null ? null : this.fn(c.filter),
       order: c.orderBy.map((k) => this.key(k)),
@@ -348,10 +354,12 @@ function equiSides(a: Expr, b: Expr, L: number, W: number): { l: Expr; r: Expr }
  * Whether `input` already delivers rows in the order of `keys` by walking a table's key tree
  * forward ('fwd') or backward ('rev'); null when a Sort is needed.
  */
-export function keyOrder(input: LogicalPlan, keys: readonly SortKey[]): Order {
+export function keyOrder(input: LogicalPlan, keys: readonly SortKey[], collations?: CollationCatalog): Order {
   let cols: number[] = [];
   for (const k of keys) {
     if (k.expr.kind !== 'column' || k.expr.levelsUp !== 0) return null;
+    // Text keys are stored in byte order: only a byte-ordered collation is that order.
+    if (!byteOrdered(collations, collationOf(k.expr))) return null;
     cols.push(k.expr.index);
   }
   let p = input;
@@ -388,4 +396,10 @@ export function keyOrder(input: LogicalPlan, keys: readonly SortKey[]): Order {
     else if (!fixed.has(pos)) return null;
   }
   return k === cols.length || pos === p.keyColumns.length ? (desc ? 'rev' : 'fwd') : null;
+}
+
+/** Whether text under the derived collation d is ordered as bytes (true for non-text). */
+function byteOrdered(cat: CollationCatalog | undefined, d: Derived): boolean {
+  if (d.strength === Strength.None) return true;
+  return d.strength !== Strength.Conflict && isByteOrder(cat, d.coll);
 }

@@ -170,6 +170,8 @@ export function rowBytes(row: Row): number {
  */
 export class CallSite implements CallContext {
   rt: Runtime | null = null;
+  /** The text order of a collation-sensitive call (undefined: bytes). */
+  textOrder: ((a: string, b: string) => number) | undefined = undefined;
   constructor(
     readonly argTypes: readonly number[],
     readonly resultType: number,
@@ -183,6 +185,12 @@ export class CallSite implements CallContext {
   checkInterrupts(): void {
     this.rt?.checkInterrupts();
   }
+}
+
+/** site with the text order of its call's input collation (aggregates: min/max order by it). */
+export function orderedSite(site: CallSite, order: ((a: string, b: string) => number) | undefined): CallSite {
+  site.textOrder = order;
+  return site;
 }
 
 /** Runs a plan to completion synchronously (subqueries), checking interrupts at its pauses. */

@@ -10,6 +10,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { Datum } from '../types/datum.js';
+import { BPCHAR, TEXT, bpcharTrim } from '../types/text.js';
 import { typeInfo } from '../types/registry.js';
 import { Pseudo, type AggDef, type CallContext } from './registry.js';
 
@@ -46,7 +47,14 @@ interface Best {
 }
 
 function compareOf(cx: CallContext): (a: Datum, b: Datum) => number {
-  const t = typeInfo(cx.argTypes[0]!);
+  const type = cx.argTypes[0]!;
+  const order = cx.textOrder;
+  // min/max(text) compare by the argument's collation (text_larger / text_smaller).
+  if (order !== undefined && (type === TEXT || type === BPCHAR)) {
+    return type === TEXT ? (a, b) => order(a as string, b as string) : (a, b) => order(bpcharTrim(a as string), bpcharTrim(b as string));
+  }
+  if (order !== undefined && typeInfo(type).elem !== 0) throw notSupported('min/max over arrays of text of a non-C collation');
+  const t = typeInfo(type);
   if (t.compare === undefined) throw notSupported(`min/max over type ${t.sqlName}`);
   return t.compare;
 }

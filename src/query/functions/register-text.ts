@@ -10,7 +10,7 @@ import type { Datum } from '../types/datum.js';
 import { registerType, typeInfo } from '../types/registry.js';
 import { BYTEA, byteaType, compareBytea, concatBytes } from '../types/bytea.js';
 import { registerTextCasts } from '../types/misc.js';
-import { BPCHAR, CHAR, NAME, TEXT, bpcharSignificant, charLength, compareBpchar, compareChar, compareText, textTypes, utf8Length } from '../types/text.js';
+import { BPCHAR, CHAR, NAME, TEXT, bpcharSignificant, bpcharTrim, charLength, compareBpchar, compareChar, compareText, textTypes, utf8Length } from '../types/text.js';
 import { UUID, randomUuid, uuidType } from '../types/uuid.js';
 import { stringAggBytea, stringAggText } from './agg-text.js';
 import * as B from './bytea.js';
@@ -67,13 +67,32 @@ function comparisons(left: number, right: number, cmp: (a: Datum, b: Datum) => n
   }
 }
 
+/**
+ * The string comparisons: equality is byte equality (every collation memstore accepts is
+ * deterministic), ordering follows the call's collation (cx.textOrder; bytes when undefined).
+ */
+function textComparisons(left: number, right: number, trim: (v: string) => string): void {
+  for (const [name, commutator, negator, test] of COMPARISONS) {
+    const ordering = name !== '=' && name !== '<>';
+    const bytes = trim === bpcharTrim ? (a: Datum, c: Datum): number => compareBpchar(s(a), s(c)) : (a: Datum, c: Datum): number => compareText(s(a), s(c));
+    const call: Call = ordering
+      ? (a, cx) => {
+          const o = cx.textOrder;
+          return test(o === undefined ? bytes(a[0]!, a[1]!) : o(trim(s(a[0]!)), trim(s(a[1]!))));
+        }
+      : (a) => test(bytes(a[0]!, a[1]!));
+    op(name, left, right, BOOL, call, ordering ? { commutator, negator, collated: true } : { commutator, negator });
+  }
+}
+
 function registerOperators(): void {
   const text = (a: Datum, c: Datum): number => compareText(s(a), s(c));
-  comparisons(TEXT, TEXT, text);
-  comparisons(NAME, NAME, text);
-  comparisons(NAME, TEXT, text);
-  comparisons(TEXT, NAME, text);
-  comparisons(BPCHAR, BPCHAR, (a, c) => compareBpchar(s(a), s(c)));
+  const same = (v: string): string => v;
+  textComparisons(TEXT, TEXT, same);
+  textComparisons(NAME, NAME, same);
+  textComparisons(NAME, TEXT, same);
+  textComparisons(TEXT, NAME, same);
+  textComparisons(BPCHAR, BPCHAR, bpcharTrim);
   comparisons(CHAR, CHAR, compareChar);
   comparisons(BYTEA, BYTEA, (a, c) => compareBytea(b(a), b(c)));
   comparisons(UUID, UUID, text);

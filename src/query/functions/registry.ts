@@ -52,6 +52,11 @@ export interface CallContext {
   readonly resultType: number;
   /** Check for cancel / statement_timeout inside long loops (generate_series over millions). */
   checkInterrupts(): void;
+  /**
+   * For a call that orders text (FuncDef.collated, min/max): the order of the call's input
+   * collation (query/types/collation.ts); undefined = bytes (the C collation).
+   */
+  readonly textOrder?: (a: string, b: string) => number;
 }
 
 export interface FuncDef {
@@ -79,6 +84,8 @@ export interface FuncDef {
   readonly returns: number | ((argTypes: readonly number[]) => number);
   readonly strict: boolean;
   readonly volatility: Volatility;
+  /** Orders text by the call's input collation (cx.textOrder), as varstr_cmp does. */
+  readonly collated?: boolean;
   /** Scalar implementation. For set-returning functions, `set` instead. */
   readonly call?: (args: readonly Datum[], cx: CallContext) => Datum;
   /** Set-returning: yields one value per row (a RecordValue's fields for multi-column results). */

@@ -35,6 +35,8 @@ export interface OutColumn {
   readonly typmod: number;
   readonly tableOid: number;
   readonly attnum: number;
+  /** Collation of a collatable column (see ColumnExpr.collation); absent: the type's default. */
+  readonly collation?: number;
 }
 
 /** Sort key: the comparator is the type's (registry compare), NULLs placed as asked. */

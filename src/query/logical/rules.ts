@@ -18,7 +18,8 @@
  * Invariant: every rewrite keeps the result (rows and columns) of the plan it rewrites.
  */
 import type { CallExpr, Expr } from '../bind/bound.js';
-import { DEFAULT_OUTPUT } from '../types/datum.js';
+import { collationOf, Strength } from '../bind/collate.js';
+import { DEFAULT_OUTPUT, type Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
 import { typeInfo } from '../types/registry.js';
 import type { CallContext } from '../functions/registry.js';
@@ -42,6 +43,13 @@ function volatile(e: Expr): boolean {
   return childExprs(e).some(volatile);
 }
 
+/** The constant e folds to, keeping an explicit collation e had (a COLLATE among its inputs). */
+function folded(e: Expr, value: Datum): Expr {
+  const d = collationOf(e);
+  const c: Expr = { kind: 'const', type: e.type, typmod: e.typmod, value };
+  return d.strength === Strength.Explicit ? { ...c, collate: d.coll } : c;
+}
+
 export function fold(e: Expr): Expr {
   switch (e.kind) {
     case 'const':
@@ -54,12 +62,13 @@ export function fold(e: Expr): Expr {
     case 'call': {
       const args = e.args.map(fold);
       const call: CallExpr = { ...e, args };
-      if (e.def.volatility === 'i' && e.def.call !== undefined && args.every(isConst)) {
+      // A call that orders text is left to the executor, which knows the collations' orders.
+      if (e.def.volatility === 'i' && e.def.call !== undefined && e.def.collated !== true && args.every(isConst)) {
         const values = args.map((a) => a.value);
-        if (e.def.strict && values.some((v) => v === null)) return { kind: 'const', type: e.type, typmod: e.typmod, value: null };
+        if (e.def.strict && values.some((v) => v === null)) return folded(e, null);
         try {
           const cx: CallContext = { settings: FOLD_SETTINGS, argTypes: e.argTypes, resultType: e.type, checkInterrupts: () => undefined };
-          return { kind: 'const', type: e.type, typmod: e.typmod, value: e.def.call(values, cx) };
+          return folded(e, e.def.call(values, cx));
         } catch {
           return call;
         }
@@ -70,11 +79,11 @@ export function fold(e: Expr): Expr {
       const arg = fold(e.arg);
       if (isConst(arg) && FOLDABLE_CATEGORIES.has(typeInfo(e.type).category) && FOLDABLE_CATEGORIES.has(typeInfo(arg.type).category)) {
         try {
-          if (arg.value === null) return { kind: 'const', type: e.type, typmod: e.typmod, value: null };
+          if (arg.value === null) return folded(e, null);
           let v = e.cast.convert(arg.value, FOLD_SETTINGS);
           const apply = typeInfo(e.type).applyTypmod;
           if (e.typmod >= 0 && apply !== undefined) v = apply(v, e.typmod, e.explicit);
-          return { kind: 'const', type: e.type, typmod: e.typmod, value: v };
+          return folded(e, v);
         } catch {
           return { ...e, arg };
         }

@@ -49,8 +49,9 @@ class TappedWaiters extends LsnWaiters {
   }
 }
 
-export async function startHarness(prefix: string, setupSql: string): Promise<Harness> {
-  const db = await testDatabase(prefix);
+/** `dbOptions`: extra CREATE DATABASE options (a database default collation, …). */
+export async function startHarness(prefix: string, setupSql: string, dbOptions = ''): Promise<Harness> {
+  const db = await testDatabase(prefix, dbOptions);
   await prepareSource(db, setupSql);
   const sidecar = await startSidecar(db);
   const waiters = new TappedWaiters(sidecar.follower.waiters);
@@ -66,6 +67,7 @@ export async function startHarness(prefix: string, setupSql: string): Promise<Ha
       auth: { method: 'trust' },
       log: (level, msg, fields) => {
         if (level === 'warn' || level === 'error') problems.push(`${level}: ${msg} ${JSON.stringify(fields)}`);
+        if (process.env.MEMSTORE_TEST_LOG === '1') process.stderr.write(`${level}: ${msg} ${JSON.stringify(fields)}\n`);
       },
     });
     const { port } = await server.listen();

@@ -10,6 +10,7 @@
  * cost is O(rows · log N) and memory O(N). Both count their buffer against work_mem (53200, no
  * spilling: XXX).
  */
+import type { TextOrder } from '../../types/collation.js';
 import type { Datum } from '../../types/datum.js';
 import { comparator, type Fn } from '../eval.js';
 import type { PhysNode } from '../node.js';
@@ -23,11 +24,13 @@ export interface CompiledKey {
   readonly type: number;
   readonly desc: boolean;
   readonly nullsFirst: boolean;
+  /** The key's collation order when it is not bytes (query/types/collation.ts). */
+  readonly order?: TextOrder;
 }
 
 /** Compares two key-value vectors with the keys' directions and NULL placement. */
 export function keyComparator(keys: readonly CompiledKey[]): (a: readonly Datum[], b: readonly Datum[]) => number {
-  const cmps = keys.map((k) => comparator(k.type));
+  const cmps = keys.map((k) => comparator(k.type, k.order));
   return (a, b) => {
     for (let i = 0; i < cmps.length; i++) {
       const x = a[i]!;
@@ -50,7 +53,7 @@ export function rowSorter(keys: readonly CompiledKey[]): { decorate: (r: Row, rt
   const cmpKeys = keyComparator(keys);
   if (direct) {
     const cols = keys.map((k) => k.col);
-    const cmps = keys.map((k) => comparator(k.type));
+    const cmps = keys.map((k) => comparator(k.type, k.order));
     const compare = (a: Row, b: Row): number => {
       for (let i = 0; i < cols.length; i++) {
         const x = a[cols[i]!]!;

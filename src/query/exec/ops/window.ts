@@ -21,10 +21,11 @@ import { SQLSTATE } from '../../../pgwire/sqlstate.js';
 import type { SortKey, WindowCall, FrameBound } from '../../logical/plan.js';
 import type { WindowFrameView } from '../../functions/registry.js';
 import type { Datum } from '../../types/datum.js';
-import { compileExpr, NO_ROW, type CompileEnv, type Fn } from '../eval.js';
+import { compileExpr, NO_ROW, orderOf, type CompileEnv, type Fn } from '../eval.js';
+import { inputCollation } from '../../bind/collate.js';
 import { keyMaker, type Key } from '../hash-key.js';
 import type { PhysNode } from '../node.js';
-import { CallSite, MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
+import { CallSite, MemBudget, orderedSite, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
 import { keyComparator, type CompiledKey } from './sort.js';
 import { notSupported } from '../../errors.js';
 import { funcsNamed } from '../../functions/registry.js';
@@ -92,7 +93,7 @@ export class WindowOp implements PhysNode {
       order: c.orderBy.map(key),
       start: bound(c.frame.start),
       end: bound(c.frame.end),
-      site: new CallSite(c.argTypes, c.resultType, env.fallback),
+      site: orderedSite(new CallSite(c.argTypes, c.resultType, env.fallback), orderOf(inputCollation(c.args), env)),
     }));
   }
 
