@@ -220,6 +220,12 @@ export interface SubqueryExpr extends Typed {
   readonly test?: readonly Expr[];
   readonly ops?: readonly FuncDef[];
   readonly opArgTypes?: readonly (readonly [number, number])[];
+  /**
+   * The subquery's parse tree without locations: two subqueries of one level with the same key
+   * bind alike, so `GROUP BY (SELECT …)` matches the same text in the select list (PostgreSQL's
+   * equal() on SubLinks compares the analysed subselects).
+   */
+  readonly key?: string;
 }
 
 /**

@@ -19,9 +19,9 @@ import { aggsNamed, funcsNamed, windowsNamed } from '../functions/registry.js';
 import { locationOf, nodeKind, stringList } from '../parse.js';
 import { typeInfo } from '../types/registry.js';
 import { bindAggCall, bindGroupingFunc } from './aggcall.js';
-import type { CaseExpr, ConstExpr, Expr } from './bound.js';
+import type { CallExpr, CaseExpr, ConstExpr, Expr } from './bound.js';
 import { slotAt } from './slots.js';
-import { bindFuncCall, bindOperator } from './call.js';
+import { bindFuncCall, bindNamedCall, bindOperator } from './call.js';
 import { builtinCollation, isCollatable, rememberCollationName } from './collate.js';
 import { coerceTo, coerceToBoolean, coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { arrayOf, BIND_SETTINGS, constOf, elemOf, exprEqual, typeSqlName } from './exprutil.js';
@@ -286,9 +286,7 @@ function bindFunc(lv: Level, fc: FuncCall): Expr {
   if (windowsNamed(name).length > 0) throw err(st, SQLSTATE.wrong_object_type, `window function ${name} requires an OVER clause`, location);
   if (fc.func_variadic === true) throw notSupported('VARIADIC in a function call', { sql: st.sql, location });
   const rawArgs = fc.args ?? [];
-  if (rawArgs.some((a) => 'NamedArgExpr' in a)) throw notSupported('named function arguments', { sql: st.sql, location });
-  const args = rawArgs.map((a) => bindExpr(lv, a));
-  const call = bindFuncCall(st, name, args, rawArgs.map((a) => locationOf(a)), location);
+  const call = rawArgs.some((a) => 'NamedArgExpr' in a) ? bindNamed(lv, name, rawArgs, location) : bindFuncCall(st, name, rawArgs.map((a) => bindExpr(lv, a)), rawArgs.map((a) => locationOf(a)), location);
   if (call.def.set !== undefined) {
     if (lv.kind === 'from') return call;
     if (lv.kind !== 'select') throw err(st, SQLSTATE.feature_not_supported, `set-returning functions are not allowed in ${kindText(lv.kind)}`, location);
@@ -305,6 +303,27 @@ function memstoreName(lv: Level, name: string, parts: number): string {
   if (parts !== 1 || !lv.stmt.catalog.searchPath.includes('memstore')) return name;
   if (funcsNamed(name, 'func').length > 0 || aggsNamed(name).length > 0 || windowsNamed(name).length > 0) return name;
   return funcsNamed(`memstore.${name}`, 'func').length > 0 ? `memstore.${name}` : name;
+}
+
+/** `f(a, b => x)`: ParseFuncOrColumn's checks (42601), then bind/call.ts. */
+function bindNamed(lv: Level, name: string, rawArgs: readonly Node[], location: number): CallExpr {
+  const st = lv.stmt;
+  const names: (string | null)[] = [];
+  const values: Node[] = [];
+  for (const a of rawArgs) {
+    if ('NamedArgExpr' in a) {
+      const na = a.NamedArgExpr;
+      const n = na.name ?? '';
+      if (names.includes(n)) throw err(st, SQLSTATE.syntax_error, `argument name "${n}" used more than once`, na.location ?? -1);
+      names.push(n);
+      values.push(na.arg!);
+    } else {
+      if (names.some((n) => n !== null)) throw err(st, SQLSTATE.syntax_error, 'positional argument cannot follow named argument', locationOf(a));
+      names.push(null);
+      values.push(a);
+    }
+  }
+  return bindNamedCall(st, name, values.map((v) => bindExpr(lv, v)), names, values.map((v) => locationOf(v)), location);
 }
 
 /** The clause name PostgreSQL's "… are not allowed in X" messages use. */

@@ -111,7 +111,8 @@ export function exprEqual(a: Expr, b: Expr): boolean {
   }
   if (a.kind === 'param') return a.index === (b as typeof a).index;
   if (a.kind === 'column') return a.index === (b as typeof a).index && a.levelsUp === (b as typeof a).levelsUp && a.collation === (b as typeof a).collation;
-  if (a.kind === 'subquery') return false;
+  // Same parse tree at the same level: bound alike (the test operands are compared below too).
+  if (a.kind === 'subquery' && (a.key === undefined || a.key !== (b as typeof a).key || a.sublink !== (b as typeof a).sublink)) return false;
   const ca: Expr[] = [];
   const cb: Expr[] = [];
   mapChildren(a, (c) => (ca.push(c), c));

@@ -25,17 +25,18 @@ export function bindSubLink(lv: Level, s: SubLink): Expr {
   const sel = (s.subselect as { SelectStmt: SelectStmt }).SelectStmt;
   const { plan, correlated } = bindSelect(st, sel, lv, lv.ctes);
   const cols = plan.columns;
+  const key = JSON.stringify(s, (k, v: unknown) => (k === 'location' ? undefined : v));
   switch (s.subLinkType) {
     case 'EXISTS_SUBLINK':
-      return { kind: 'subquery', sublink: 'exists', type: Oid.bool, typmod: -1, plan, correlated };
+      return { kind: 'subquery', sublink: 'exists', type: Oid.bool, typmod: -1, plan, correlated, key };
     case 'EXPR_SUBLINK':
     case 'ARRAY_SUBLINK': {
       if (cols.length !== 1) throw err(st, SQLSTATE.syntax_error, 'subquery must return only one column', location);
       const c = cols[0]!;
-      if (s.subLinkType === 'EXPR_SUBLINK') return { kind: 'subquery', sublink: 'scalar', type: c.type, typmod: c.typmod, plan, correlated };
+      if (s.subLinkType === 'EXPR_SUBLINK') return { kind: 'subquery', sublink: 'scalar', type: c.type, typmod: c.typmod, plan, correlated, key };
       const at = arrayOf(c.type);
       if (at === 0) throw err(st, SQLSTATE.undefined_object, `could not find array type for data type ${typeSqlName(c.type)}`, location);
-      return { kind: 'subquery', sublink: 'array', type: at, typmod: -1, plan, correlated };
+      return { kind: 'subquery', sublink: 'array', type: at, typmod: -1, plan, correlated, key };
     }
     case 'ANY_SUBLINK':
     case 'ALL_SUBLINK': {
@@ -64,7 +65,7 @@ export function bindSubLink(lv: Level, s: SubLink): Expr {
       const p: LogicalPlan = needProject
         ? { kind: 'project', input: plan, exprs: casts, columns: casts.map((e, i) => withCollation({ name: cols[i]!.name, type: e.type, typmod: e.typmod, tableOid: 0, attnum: 0 }, outputCollation(e))) }
         : plan;
-      const out: SubqueryExpr = { kind: 'subquery', sublink: s.subLinkType === 'ANY_SUBLINK' ? 'any' : 'all', type: Oid.bool, typmod: -1, plan: p, correlated, test, ops, opArgTypes };
+      const out: SubqueryExpr = { kind: 'subquery', sublink: s.subLinkType === 'ANY_SUBLINK' ? 'any' : 'all', type: Oid.bool, typmod: -1, plan: p, correlated, test, ops, opArgTypes, key };
       return out;
     }
     case 'CTE_SUBLINK':

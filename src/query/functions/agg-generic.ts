@@ -67,8 +67,15 @@ const MINMAX_TYPES: readonly number[] = [
   Pseudo.anyarray, 20, 1042, 1082, 701, 869, 23, 1186, 790, 1700, 26, 3220, 700, 21, 25, 27, 1083, 1266, 1114, 1184, 5069,
 ];
 
+/**
+ * Of equal values (1.5 and 1.50, 0 and -0, '1 day' and '24 hours') PostgreSQL's min/max keep the
+ * last one stepped: their transition functions (numeric_larger, float8smaller, interval_larger …)
+ * return the new value unless the state compares strictly better. Only bpchar_larger/smaller keep
+ * the state on ties.
+ */
 function extreme(name: 'min' | 'max', type: number): AggDef<Best> {
   const sign = name === 'max' ? 1 : -1;
+  const keepFirst = type === 1042;
   return {
     name,
     args: [type],
@@ -80,7 +87,10 @@ function extreme(name: 'min' | 'max', type: number): AggDef<Best> {
       if (s.v === null) {
         s.v = d;
         s.cmp = compareOf(cx);
-      } else if (sign * s.cmp!(d, s.v) > 0) s.v = d;
+      } else {
+        const c = sign * s.cmp!(d, s.v);
+        if (c > 0 || (c === 0 && !keepFirst)) s.v = d;
+      }
       return s;
     },
     final: (s) => s.v,

@@ -58,16 +58,21 @@ function makeTimestamp(a: readonly Datum[]): bigint {
   return us;
 }
 
-function fn(name: string, args: readonly number[], returns: number, call: (a: readonly Datum[], cx: CallContext) => Datum, volatility: 'i' | 's' = 'i', optional = 0): void {
-  registerFunc({ name, kind: 'func', args, returns, strict: true, volatility, call, optional });
+function fn(name: string, args: readonly number[], returns: number, call: (a: readonly Datum[], cx: CallContext) => Datum, volatility: 'i' | 's' = 'i', optional = 0, argNames?: readonly string[], argDefaults?: readonly Datum[]): void {
+  registerFunc({ name, kind: 'func', args, returns, strict: true, volatility, call, optional, argNames, argDefaults });
 }
 
+// pg_proc.proargnames (named notation: make_interval(days => 10)).
+const DATE_NAMES = ['year', 'month', 'day'];
+const TIME_NAMES = ['hour', 'min', 'sec'];
+const TS_NAMES = ['year', 'month', 'mday', 'hour', 'min', 'sec'];
+
 export function registerDatetimeMake(): void {
-  fn('make_date', [T.int4, T.int4, T.int4], T.date, (a) => makeDays(num(a[0]!), num(a[1]!), num(a[2]!)));
-  fn('make_time', [T.int4, T.int4, T.float8], T.time, (a) => makeTimeUs(num(a[0]!), num(a[1]!), num(a[2]!)));
-  fn('make_timestamp', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8], T.ts, (a) => makeTimestamp(a));
-  fn('make_timestamptz', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8], T.tstz, (a, cx) => localToUtcUs(makeTimestamp(a), sessionZone(cx.settings.timeZone)), 's');
-  fn('make_timestamptz', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8, T.text], T.tstz, (a) => localToUtcUs(makeTimestamp(a), zoneArg(a[6] as string)));
+  fn('make_date', [T.int4, T.int4, T.int4], T.date, (a) => makeDays(num(a[0]!), num(a[1]!), num(a[2]!)), 'i', 0, DATE_NAMES);
+  fn('make_time', [T.int4, T.int4, T.float8], T.time, (a) => makeTimeUs(num(a[0]!), num(a[1]!), num(a[2]!)), 'i', 0, TIME_NAMES);
+  fn('make_timestamp', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8], T.ts, (a) => makeTimestamp(a), 'i', 0, TS_NAMES);
+  fn('make_timestamptz', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8], T.tstz, (a, cx) => localToUtcUs(makeTimestamp(a), sessionZone(cx.settings.timeZone)), 's', 0, TS_NAMES);
+  fn('make_timestamptz', [T.int4, T.int4, T.int4, T.int4, T.int4, T.float8, T.text], T.tstz, (a) => localToUtcUs(makeTimestamp(a), zoneArg(a[6] as string)), 's', 0, [...TS_NAMES, 'timezone']);
   fn(
     'make_interval',
     [T.int4, T.int4, T.int4, T.int4, T.int4, T.int4, T.float8],
@@ -81,6 +86,8 @@ export function registerDatetimeMake(): void {
     },
     'i',
     7,
+    ['years', 'months', 'weeks', 'days', 'hours', 'mins', 'secs'],
+    [0, 0, 0, 0, 0, 0, 0],
   );
   fn('to_timestamp', [T.float8], T.tstz, (a) => {
     const x = num(a[0]!);

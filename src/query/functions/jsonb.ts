@@ -44,7 +44,9 @@ function fn(name: string, args: number[], returns: number | ((t: readonly number
 
 function srf(name: string, args: number[], returns: number, set: (args: readonly Datum[], cx: CallContext) => Iterable<Datum>, columns?: FuncDef['setColumns'] | string): void {
   const extra = typeof columns === 'string' ? { setColumnName: columns } : columns ? { setColumns: columns } : {};
-  registerFunc({ name, kind: 'func', args, returns, strict: true, volatility: 'i', set, ...extra });
+  // The json(b)_each / _array_elements family names its one input from_json (pg_proc.proargnames).
+  const named = /^jsonb?_(each|array_elements)(_text)?$/.test(name) ? { argNames: ['from_json'] } : {};
+  registerFunc({ name, kind: 'func', args, returns, strict: true, volatility: 'i', set, ...extra, ...named });
 }
 
 const J = (d: Datum): JsonNode => d as JsonNode;
@@ -289,8 +291,8 @@ function registerJsonbOps(): void {
   });
   fn('jsonb_strip_nulls', [JSONB], JSONB, ([j]) => ops.stripNulls(J(j!)));
   fn('jsonb_pretty', [JSONB], TEXT, ([j]) => ops.jsonbPretty(J(j!)));
-  fn('jsonb_set', [JSONB, TEXT_ARRAY, JSONB, BOOL], JSONB, ([j, p, v, c]) => ops.jsonbSet(J(j!), A(p!), J(v!), c === undefined ? true : (c as boolean)), { optional: 1 });
-  fn('jsonb_insert', [JSONB, TEXT_ARRAY, JSONB, BOOL], JSONB, ([j, p, v, a]) => ops.jsonbInsert(J(j!), A(p!), J(v!), a === undefined ? false : (a as boolean)), { optional: 1 });
+  fn('jsonb_set', [JSONB, TEXT_ARRAY, JSONB, BOOL], JSONB, ([j, p, v, c]) => ops.jsonbSet(J(j!), A(p!), J(v!), c === undefined ? true : (c as boolean)), { optional: 1, argNames: ['jsonb_in', 'path', 'replacement', 'create_if_missing'], argDefaults: [true] });
+  fn('jsonb_insert', [JSONB, TEXT_ARRAY, JSONB, BOOL], JSONB, ([j, p, v, a]) => ops.jsonbInsert(J(j!), A(p!), J(v!), a === undefined ? false : (a as boolean)), { optional: 1, argNames: ['jsonb_in', 'path', 'replacement', 'insert_after'], argDefaults: [false] });
   srf('jsonb_array_elements', [JSONB], JSONB, ([j]) => elements(J(j!), 'jsonb_array_elements', false), 'value');
   srf('jsonb_array_elements_text', [JSONB], TEXT, ([j]) => elements(J(j!), 'jsonb_array_elements_text', true), 'value');
   srf('jsonb_object_keys', [JSONB], TEXT, ([j]) => objectKeys(J(j!)));

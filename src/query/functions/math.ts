@@ -204,7 +204,7 @@ export function registerMathFunctions(): void {
   for (const [name, f] of FLOAT_TRIG) fn(name, [float8], float8, (a) => f(F(a[0]!)));
   fn('atan2', [float8, float8], float8, (a) => Math.atan2(F(a[0]!), F(a[1]!)));
   fn('random', [], float8, () => Math.random(), 'v');
-  fn('random', [int4, int4], int4, (a) => randomInt(F(a[0]!), F(a[1]!)), 'v');
+  registerFunc({ name: 'random', kind: 'func', args: [int4, int4], returns: int4, strict: true, volatility: 'v', call: (a) => randomInt(F(a[0]!), F(a[1]!)), argNames: ['min', 'max'] });
 
   fn('width_bucket', [float8, float8, float8, int4], int4, (a) => widthBucket(F(a[0]!), F(a[1]!), F(a[2]!), F(a[3]!)));
   fn('width_bucket', [numeric, numeric, numeric, int4], int4, (a) => widthBucketNumeric(N(a[0]!), N(a[1]!), N(a[2]!), F(a[3]!)));

@@ -74,6 +74,18 @@ export interface FuncDef {
   readonly variadic?: number;
   /** Number of trailing arguments that may be omitted (defaults), e.g. round(numeric[, int]). */
   readonly optional?: number;
+  /**
+   * pg_proc.proargnames of the input parameters, for calls in named notation
+   * (`make_interval(days => 10)`, bind/call.ts). Absent: PostgreSQL's function has no argument
+   * names either, and a named call is 42883 there too.
+   */
+  readonly argNames?: readonly string[];
+  /**
+   * The defaults of the `optional` trailing parameters, in order: a named call may skip one and
+   * give a later one (`make_interval(days => 10)` skips years, months, weeks). Absent: a call
+   * must leave out only a trailing run (the implementation then sees fewer arguments).
+   */
+  readonly argDefaults?: readonly Datum[];
   /** Result type, or computed from the resolved argument types for polymorphic entries. */
   readonly returns: number | ((argTypes: readonly number[]) => number);
   readonly strict: boolean;

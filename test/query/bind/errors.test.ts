@@ -77,6 +77,14 @@ const CORPUS: readonly string[] = [
   'SELECT * FROM t NATURAL JOIN u USING (id)',
   'SELECT t.* FROM t AS x',
   'SELECT a, (SELECT count(*) FROM u WHERE u.t_id = t.b) FROM t GROUP BY a',
+  'SELECT make_interval(dayz => 10)',
+  'SELECT make_interval(days => 1, days => 2)',
+  'SELECT make_interval(days => 1, 2)',
+  'SELECT make_interval(1, years => 2)',
+  'SELECT make_date(year => 2020, month => 2)',
+  'SELECT make_interval("Days" => 1)',
+  'SELECT upper(x => b) FROM t',
+  'SELECT make_timestamptz(2020, 1, 1, 0, 0, 0, zone => \'UTC\')',
 ];
 
 let db: TestDatabase;

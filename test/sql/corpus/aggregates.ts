@@ -78,4 +78,12 @@ export const AGGREGATES: DiffQuery[] = [
   o('SELECT regr_count(i4, i2), corr(i4::float8, i2::float8) IS NOT NULL, covar_pop(qty, line) FROM numbers, (SELECT 1 AS qty, 2 AS line) z WHERE id > 10'),
   o('SELECT bit_and(i4), bit_or(i4), bit_xor(i2) FROM numbers WHERE id > 10'),
   o('SELECT count(*) AS n, country FROM customers GROUP BY country HAVING country > \'f\' ORDER BY country'),
+  // Of equal values min/max keep the last one stepped (numeric_larger, float8smaller … return the
+  // new value on ties), bpchar the first: visible when equal values print differently.
+  o("SELECT max(x), min(x) FROM (VALUES (1.5), (1.50), (1.500)) v(x)"),
+  o("SELECT max(x), min(x) FROM (VALUES ('-0'::float8), (0::float8)) v(x)"),
+  o("SELECT max(x), min(x) FROM (VALUES (0::float4), ('-0'::float4)) v(x)"),
+  o("SELECT max(x), min(x) FROM (VALUES ('1 day'::interval), ('24 hours'), ('1 mon'), ('30 days')) v(x)"),
+  o("SELECT max(x), min(x) FROM (VALUES ('a'::char(2)), ('a'::char(1))) v(x)"),
+  o("SELECT max(x), min(x) FROM (VALUES (ARRAY[1.5]), (ARRAY[1.50])) v(x)"),
 ];

@@ -35,6 +35,12 @@ export const DATETIME: DiffQuery[] = [
   o("SELECT to_char(1234.5, '9999.99'), to_char(-12, '999'), to_char(0.5, 'FM0.00'), to_char(1234567.891, '9,999,999.99'), to_char(12, 'FM9999th')"),
   o("SELECT to_char(interval '1 day 02:03:04', 'HH24:MI:SS'), to_char(interval '15 hours', 'HH12'), to_char(date '2024-02-29', 'FMDay FMMonth')"),
   o("SELECT make_date(2024, 2, 29), make_date(-44, 3, 15), make_time(12, 30, 15.5), make_timestamp(2024, 1, 2, 3, 4, 5.5), make_interval(days => 10, hours => 2)"),
+  // Named and mixed notation (pg_proc.proargnames), defaults filled for skipped parameters.
+  o("SELECT make_interval(secs => 2.5, years => 3), make_interval(1, 2, mins => 30), make_interval(), make_interval(weeks => id) FROM customers WHERE id < 4 ORDER BY id"),
+  o("SELECT make_timestamptz(2024, 1, 2, 3, 4, 5.5, timezone => 'Europe/Paris'), make_timestamptz(sec => 1, min => 2, hour => 3, mday => 4, month => 5, year => 2020)"),
+  o("SELECT make_date(year => 2020, month => 2, day => 29), make_time(hour => 1, min => 2, sec => 3.25), make_timestamp(2000, 1, 1, sec => 0, min => 0, hour => 12)"),
+  e('SELECT make_interval(days => 1, days => 2)', '42601'),
+  e('SELECT make_interval(days => 1, 2)', '42601'),
   e('SELECT make_date(2023, 2, 29)', '22008'),
   e("SELECT '2024-02-30'::date", '22008'),
   e("SELECT '25:00'::time", '22008'),

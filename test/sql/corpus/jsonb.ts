@@ -43,6 +43,8 @@ export const JSONB: DiffQuery[] = [
   u("SELECT id, value FROM docs, jsonb_array_elements_text(j) WHERE jsonb_typeof(j) = 'array'"),
   u("SELECT id, jsonb_object_keys(j) FROM docs WHERE jsonb_typeof(j) = 'object'"),
   o("SELECT * FROM jsonb_each('{\"a\": 1, \"b\": [true], \"c\": null}') ORDER BY key"),
+  o("SELECT jsonb_set('{\"a\": 1}', '{b}', '2', create_if_missing => false), jsonb_set(jsonb_in => '{\"a\": 1}', path => '{b}', replacement => '2'), jsonb_insert('[1]', '{0}', '2', insert_after => true)"),
+  o("SELECT * FROM jsonb_each(from_json => '{\"a\": 1}'), jsonb_array_elements_text(from_json => '[\"x\"]')"),
   o("SELECT * FROM jsonb_array_elements('[1, \"two\", {\"three\": 3}, null]') WITH ORDINALITY ORDER BY ordinality"),
   o("SELECT * FROM jsonb_to_record('{\"a\": 1, \"b\": \"x\"}') AS r(a int, b text)"),
   o("SELECT jsonb_path_query_first(j, '$.a'), jsonb_path_exists(j, '$.tags[*] ? (@ == \"fox\")') FROM docs WHERE id = 1"),

@@ -67,4 +67,10 @@ export const SUBQUERIES: DiffQuery[] = [
   e('WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT (n * 10000)::int2 FROM t', '22003'),
   u('WITH d AS (SELECT DISTINCT country FROM customers) SELECT country FROM d'),
   o('WITH x AS (SELECT id FROM customers) SELECT count(*) FROM x WHERE id IN (SELECT customer_id FROM orders)'),
+  // A GROUP BY expression holding a subquery matches the same text in the select list (found by
+  // the random generator, seed 1933168570).
+  o('SELECT (priority >= (SELECT count(*) FROM orders s)) AS c, count(*) FROM orders o GROUP BY (priority >= (SELECT count(*) FROM orders s)) ORDER BY 1'),
+  o('SELECT (o.priority >= (SELECT count(s.customer_id) FROM orders s WHERE o.coupon = o.coupon)) AS c, count(*) FROM orders o GROUP BY (o.priority >= (SELECT count(s.customer_id) FROM orders s WHERE o.coupon = o.coupon)) ORDER BY 1'),
+  o('SELECT customer_id IN (SELECT id FROM customers WHERE id < 50), count(*) FROM orders GROUP BY customer_id IN (SELECT id FROM customers WHERE id < 50) ORDER BY 1'),
+  e('SELECT priority IN (SELECT 1), count(*) FROM orders GROUP BY priority IN (SELECT 2)', '42803'),
 ];

@@ -5,7 +5,7 @@
  * order-sensitive function ends in a key, so both sides must agree row by row.
  */
 import type { DiffQuery } from '../../support/diff.js';
-import { e, o } from './q.js';
+import { e, o, u } from './q.js';
 
 export const WINDOWS: DiffQuery[] = [
   o('SELECT id, row_number() OVER (ORDER BY id) FROM customers ORDER BY id'),
@@ -49,4 +49,7 @@ export const WINDOWS: DiffQuery[] = [
   o('SELECT id, lag(id, -1) OVER (ORDER BY id), lead(id, 0) OVER (ORDER BY id) FROM customers WHERE id < 10 ORDER BY id'),
   e('SELECT nth_value(id, 0) OVER (ORDER BY id) FROM customers', '22016'),
   e('SELECT sum(id) OVER (ORDER BY id ROWS -1 PRECEDING) FROM customers', '22013'),
+  // min/max windows step rows in partition order and keep the last of equal values, as the aggregates.
+  u("SELECT x, max(x) OVER (), min(x) OVER () FROM (VALUES (1.50), (1.5), (2.0)) v(x)"),
+  u("SELECT x, max(x) OVER (ORDER BY x::text DESC), min(x) OVER (ORDER BY x::text) FROM (VALUES ('-0'::float8), (0::float8), (1::float8)) v(x)"),
 ];
