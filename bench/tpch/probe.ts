@@ -23,6 +23,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { unixMicrosFromPg } from '../../src/pg/time.js';
+import { resetSliceStats, sliceStats } from '../../src/query/exec/runtime.js';
 import type { Store } from '../../src/store/store.js';
 
 const run = promisify(execFile);
@@ -44,6 +45,11 @@ export interface ProbeResult {
   readonly applied: number;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
+  /** The executor's work slices between yields to the event loop (runtime.ts sliceStats). */
+  readonly slices: number;
+  readonly sliceMaxMs: number;
+  /** Slices of 10 ms or more. */
+  readonly longSlices: number;
   /** Heavy queries completed during the probe. */
   readonly heavyRuns: number;
   /** The heavy query's error, when it failed (the probe then ran without load from then on). */
@@ -114,6 +120,7 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
   });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  resetSliceStats();
 
   let heavyRuns = 0;
   let heavyError: string | null = null;
@@ -151,6 +158,9 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
     applied: lags.length,
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     loopDelayMaxMs: loop.max / 1e6,
+    slices: sliceStats.slices,
+    sliceMaxMs: sliceStats.maxMs,
+    longSlices: sliceStats.long,
     heavyRuns,
     heavyError,
   };

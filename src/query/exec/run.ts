@@ -81,9 +81,13 @@ async function drive(c: Compiled, rt: Runtime): Promise<Uint8Array[] | typeof RE
   const it = c.root.run(rt);
   for (;;) {
     const n = it.next();
-    if (n.done === true) break;
+    if (n.done === true) {
+      rt.sliceEnded();
+      break;
+    }
     const row = n.value;
     if (row === PAUSE) {
+      rt.sliceEnded();
       await new Promise<void>((resolve) => setImmediate(resolve));
       rt.checkInterrupts();
       if (rt.changed()) {

@@ -36,6 +36,20 @@ export type Rows = Generator<Step, void, undefined>;
 /** How long a statement works before it lets the event loop run. */
 const SLICE_MS = 5;
 
+/**
+ * Slices the executor ran between two yields to the event loop, process-wide (bench and tests:
+ * a long synchronous stretch shows as a large maxMs; `long` counts slices of 2 × SLICE_MS or
+ * more). Counting costs one clock read per PAUSE.
+ */
+export const sliceStats = { slices: 0, totalMs: 0, maxMs: 0, long: 0 };
+
+export function resetSliceStats(): void {
+  sliceStats.slices = 0;
+  sliceStats.totalMs = 0;
+  sliceStats.maxMs = 0;
+  sliceStats.long = 0;
+}
+
 export interface TableRead {
   readonly state: TableState;
   readonly rows: ByteMap;
@@ -78,6 +92,15 @@ export class Runtime {
   resumed(): void {
     this.sliceStart = performance.now();
     this.ticks = 0;
+  }
+
+  /** The statement stops working for now (a PAUSE, or its end): the slice is counted. */
+  sliceEnded(): void {
+    const ms = performance.now() - this.sliceStart;
+    sliceStats.slices++;
+    sliceStats.totalMs += ms;
+    if (ms > sliceStats.maxMs) sliceStats.maxMs = ms;
+    if (ms >= 2 * SLICE_MS) sliceStats.long++;
   }
 
   /** Cancel and statement_timeout; for synchronous loops (subqueries, sorts, SRFs). */
