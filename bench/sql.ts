@@ -170,16 +170,16 @@ function report(rows: Row[], probes: { idle: ProbeResult; loaded: ProbeResult | 
   lines.push(`Geometric mean of sidecar ÷ PostgreSQL over the ${ratios.length} of ${rows.length} queries the sidecar answered identically: **${Number.isNaN(geo) ? '—' : geo.toFixed(2)}** (target ≤ 1.0).`);
   lines.push('');
   const p = (x: ProbeResult): string =>
-    `| ${x.reads} | ${(x.readP50Us / 1000).toFixed(2)} | ${(x.readP99Us / 1000).toFixed(2)} | ${(x.readMaxUs / 1000).toFixed(1)} | ${x.applied} | ${x.lagP50Ms.toFixed(1)} | ${x.lagP99Ms.toFixed(1)} | ${x.lagMaxMs.toFixed(1)} | ${x.loopDelayP99Ms.toFixed(1)} / ${x.loopDelayMaxMs.toFixed(1)} | ${x.slices} / ${x.longSlices} / ${x.sliceMaxMs.toFixed(1)} |`;
+    `| ${x.reads} | ${(x.readP50Us / 1000).toFixed(2)} | ${(x.readP99Us / 1000).toFixed(2)} | ${(x.readMaxUs / 1000).toFixed(1)} | ${x.applied} | ${x.lagP50Ms.toFixed(1)} | ${x.lagP99Ms.toFixed(1)} | ${x.lagMaxMs.toFixed(1)} | ${x.loopDelayP99Ms.toFixed(1)} / ${x.loopDelayMaxMs.toFixed(1)} | ${x.turnCpuP99Ms.toFixed(1)} / ${x.turnCpuMaxMs.toFixed(1)} | ${x.slices} / ${x.longSlices} / ${x.sliceMaxMs.toFixed(1)} |`;
   lines.push(
     `Apply lag and point reads (${PROBE_SECONDS} s; writer: pgbench UPDATE on the primary, 100/s; reader: pgbench prepared point SELECT on the sidecar, 200/s; lag = applied − commit time):`,
   );
   lines.push('');
-  lines.push('| sidecar | point reads | read p50 ms | read p99 ms | read max ms | txns applied | lag p50 ms | lag p99 ms | lag max ms | event-loop delay p99 / max ms | executor slices / ≥ 10 ms / max ms |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| sidecar | point reads | read p50 ms | read p99 ms | read max ms | txns applied | lag p50 ms | lag p99 ms | lag max ms | event-loop delay p99 / max ms | CPU per loop turn p99 / max ms | statement slices / ≥ 10 ms / max ms |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   lines.push(`| idle ${p(probes.idle)}`);
   if (probes.loaded !== null) lines.push(`| running ${PROBE_NAME} in a loop (${probes.loaded.heavyRuns} runs${probes.loaded.heavyError ? `; stopped: ${probes.loaded.heavyError}` : ''}) ${p(probes.loaded)}`);
-  else lines.push(`| running ${PROBE_NAME}: not measured (${probes.why ?? '?'}) | | | | | | | | | | |`);
+  else lines.push(`| running ${PROBE_NAME}: not measured (${probes.why ?? '?'}) | | | | | | | | | | | |`);
   lines.push('');
   lines.push('Command: `npm run bench:sql`' + (SF !== 0.05 ? ` with MEMSTORE_BENCH_SF=${SF}` : '') + '.');
   return lines.join('\n') + '\n';
@@ -273,7 +273,7 @@ async function main(): Promise<void> {
 
 const emptyProbe: ProbeResult = {
   readP50Us: NaN, readP99Us: NaN, readMaxUs: NaN, reads: 0, lagP50Ms: NaN, lagP99Ms: NaN, lagMaxMs: NaN, applied: 0,
-  loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, slices: 0, sliceMaxMs: NaN, longSlices: 0, heavyRuns: 0, heavyError: null,
+  loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, slices: 0, sliceMaxMs: NaN, longSlices: 0, turnCpuP99Ms: NaN, turnCpuMaxMs: NaN, heavyRuns: 0, heavyError: null,
 };
 
 await main();

@@ -23,7 +23,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { unixMicrosFromPg } from '../../src/pg/time.js';
-import { resetSliceStats, sliceStats } from '../../src/query/exec/runtime.js';
+import { resetSliceStats, sliceStats } from '../../src/query/exec/slice-clock.js';
 import type { Store } from '../../src/store/store.js';
 
 const run = promisify(execFile);
@@ -45,11 +45,18 @@ export interface ProbeResult {
   readonly applied: number;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
-  /** The executor's work slices between yields to the event loop (runtime.ts sliceStats). */
+  /** Statements' work slices between yields to the event loop (slice-clock.ts sliceStats). */
   readonly slices: number;
   readonly sliceMaxMs: number;
   /** Slices of 10 ms or more. */
   readonly longSlices: number;
+  /**
+   * Event-loop turns (setImmediate to setImmediate): p99 and max of the CPU time the process used
+   * in one turn. Beside the wall-clock delay it tells work that did not yield (CPU) from the
+   * process waiting for a core on a busy machine (wall only).
+   */
+  readonly turnCpuP99Ms: number;
+  readonly turnCpuMaxMs: number;
   /** Heavy queries completed during the probe. */
   readonly heavyRuns: number;
   /** The heavy query's error, when it failed (the probe then ran without load from then on). */
@@ -93,6 +100,26 @@ export interface ProbeSetup {
   readonly seconds: number;
 }
 
+/** CPU milliseconds of each event-loop turn, measured from one setImmediate to the next. */
+function turnMonitor(): { readonly cpuMs: number[]; stop(): void } {
+  const cpuMs: number[] = [];
+  let stopped = false;
+  let last = process.cpuUsage();
+  const tick = (): void => {
+    const now = process.cpuUsage();
+    cpuMs.push((now.user - last.user + now.system - last.system) / 1000);
+    last = now;
+    if (!stopped) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    cpuMs,
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
 /** One probe: with `heavy` (a client of the sidecar and a query), the query loops meanwhile. */
 export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: string } | null): Promise<ProbeResult> {
   const dir = path.join(s.work, 'probe');
@@ -121,6 +148,7 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   resetSliceStats();
+  const turns = turnMonitor();
 
   let heavyRuns = 0;
   let heavyError: string | null = null;
@@ -144,6 +172,7 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
     await heavyLoop;
     Object.defineProperty(s.store, 'lastCommitTime', { configurable: true, enumerable: true, writable: true, value: commitTime });
     loop.disable();
+    turns.stop();
   }
   const reads = latencies(readLogs);
   lags.sort((a, b) => a - b);
@@ -161,6 +190,8 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
     slices: sliceStats.slices,
     sliceMaxMs: sliceStats.maxMs,
     longSlices: sliceStats.long,
+    turnCpuP99Ms: percentile(turns.cpuMs.sort((a, b) => a - b), 99),
+    turnCpuMaxMs: turns.cpuMs[turns.cpuMs.length - 1] ?? NaN,
     heavyRuns,
     heavyError,
   };

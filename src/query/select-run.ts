@@ -24,7 +24,7 @@ import { getSetting } from './session.js';
 import { type Source } from './select-source.js';
 import { bindKeyAccess, pointKey, type KeyAccess, type Segment } from './key-access.js';
 import { Oid } from '../pg/types.js';
-import { SLICE_MS } from './exec/runtime.js';
+import { SliceClock } from './exec/slice-clock.js';
 import { sortInSlices } from './exec/sort-slices.js';
 import { castText, valueText, valueType, type Args, type Value } from './values.js';
 
@@ -202,23 +202,16 @@ async function sortRows(ctx: ExecContext, rows: Uint8Array[], keys: readonly Sor
   return decorated.map((d) => d.row);
 }
 
-/**
- * A time slice of a statement run here (the executor's SLICE_MS): over() reads the clock every
- * 64 calls; yield() lets the event loop run once and throws when the statement was cancelled.
- */
-class Slice {
-  private start = performance.now();
-  private calls = 0;
-  over(): boolean {
-    return (++this.calls & 63) === 0 && performance.now() - this.start >= SLICE_MS;
-  }
+/** A time slice (exec/slice-clock.ts) whose yield lets the event loop run once and honours cancel. */
+class Slice extends SliceClock {
   async yield(ctx: ExecContext, iter?: Iterator<Uint8Array>): Promise<void> {
+    this.end();
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (ctx.signal.aborted) {
       iter?.return?.();
       throw ctx.signal.reason;
     }
-    this.start = performance.now();
+    this.restart();
   }
 }
 

@@ -2,12 +2,17 @@
  * run.ts — the executor's entry: physical planning of a LogicalPlan, execution, EXPLAIN.
  *
  * Execution drives the root operator's generator. When an operator yields PAUSE (it worked about
- * SLICE_MS, 2 ms), the driver awaits setImmediate, so the apply loop and other connections run, then checks
- * cancel (signal.reason) and statement_timeout (57014), and whether a table the statement read
- * changed meanwhile (TableState.changes, or the table was replaced): then the statement starts
- * over (nothing was sent: results are buffered), at most 3 times, and the 4th run reads private
- * copies of its tables (ByteMap.clone() of each, taken together in one synchronous step), which
- * nothing can change. So one statement sees one state of the store.
+ * SLICE_MS, 2 ms: slice-clock.ts), the driver awaits setImmediate, so the apply loop and other
+ * connections run, then checks cancel (signal.reason) and statement_timeout (57014), and whether
+ * a table the statement read changed meanwhile (TableState.changes, or the table was replaced):
+ * then the statement starts over (nothing was sent: results are buffered), at most 3 times, and
+ * the 4th run reads private copies of its tables (ByteMap.clone() of each, taken together in one
+ * synchronous step), which nothing can change. So one statement sees one state of the store.
+ *
+ * Uncorrelated subqueries (PostgreSQL's init plans) are run ahead of the root in the same slices
+ * (prefetch): evaluated where they appear they would run whole inside one expression, which
+ * cannot yield. Correlated subqueries still run synchronously per evaluation (XXX), and so does
+ * the clone step (at memcpy speed, proportional to the tables' size).
  *
  * The buffered result counts against work_mem (53200). Rows are encoded as text-format DataRow
  * bodies with each type's output function under the session's settings.

@@ -2,9 +2,9 @@
  * runtime.ts — the state of one execution of a physical plan, shared by all its operators.
  *
  * Operators are generators of rows (Row = Datum[]) that also yield PAUSE when the statement has
- * worked for about a time slice (SLICE_MS): the driver (run.ts) then awaits setImmediate so the
- * apply loop and other connections run, and checks cancel, statement_timeout and the consistency of the
- * tables read before resuming. A PAUSE from a child is always forwarded up unchanged.
+ * worked for about a time slice (slice-clock.ts): the driver (run.ts) then awaits setImmediate
+ * so the apply loop and other connections run, and checks cancel, statement_timeout and the
+ * consistency of the tables read before resuming. A PAUSE from a child is always forwarded up unchanged.
  *
  * Invariants:
  *   - closures compiled from expressions are per plan; everything that varies per execution
@@ -27,35 +27,12 @@ import { syncingError } from '../select-source.js';
 import type { CallContext } from '../functions/registry.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
+import { SliceClock } from './slice-clock.js';
 
 export type Row = Datum[];
 export const PAUSE: unique symbol = Symbol('pause');
 export type Step = Row | typeof PAUSE;
 export type Rows = Generator<Step, void, undefined>;
-
-/**
- * How long a statement works before it lets the event loop run. Another connection's statement
- * waits up to this long, once per round trip: a client that sends its next query when the last
- * one's answer arrives gets at most one answer per slice (5 ms allowed only 190 point reads a
- * second beside a TPC-H query, bench:sql). A yield costs a few µs.
- */
-export const SLICE_MS = 2;
-/** A slice this long counts as `long` in sliceStats (something did not yield). */
-const LONG_SLICE_MS = 10;
-
-/**
- * Slices the executor ran between two yields to the event loop, process-wide (bench and tests:
- * a long synchronous stretch shows as a large maxMs; `long` counts slices of LONG_SLICE_MS or
- * more). Counting costs one clock read per PAUSE.
- */
-export const sliceStats = { slices: 0, totalMs: 0, maxMs: 0, long: 0 };
-
-export function resetSliceStats(): void {
-  sliceStats.slices = 0;
-  sliceStats.totalMs = 0;
-  sliceStats.maxMs = 0;
-  sliceStats.long = 0;
-}
 
 export interface TableRead {
   readonly state: TableState;
@@ -74,11 +51,7 @@ export class Runtime {
   readonly prefetched = new Map<object, Row[]>();
   private readonly read = new Map<number, { state: TableState; changes: number; rows: ByteMap }>();
   private ticks = 0;
-  private sliceStart = performance.now();
-  /** shouldPause() reads the clock every `every` calls (countdown); see there. */
-  private every = 16;
-  private countdown = 16;
-  private lastCheck = this.sliceStart;
+  private readonly slice = new SliceClock();
   /** 0 = none */
   readonly deadline: number;
 
@@ -96,38 +69,19 @@ export class Runtime {
     this.deadline = timeoutMs > 0 ? startedAt + timeoutMs : 0;
   }
 
-  /**
-   * True about every SLICE_MS of work: the caller yields PAUSE. Cheap enough to call per row: the
-   * clock is read every `every` calls, and `every` adapts so that a read comes about every
-   * SLICE_MS / 16 whatever a call costs (a key walk's row takes well under a µs, a row that runs
-   * a correlated subquery milliseconds). A fixed count overshot the slice by what that many
-   * expensive rows cost (128 rows of TPC-H Q1 took ~4 ms).
-   */
+  /** True about every SLICE_MS of work: the caller yields PAUSE. Cheap enough to call per row. */
   shouldPause(): boolean {
-    if (--this.countdown > 0) return false;
-    const now = performance.now();
-    const gap = now - this.lastCheck;
-    this.lastCheck = now;
-    if (gap > SLICE_MS / 8) this.every = this.every > 1 ? this.every >> 1 : 1;
-    else if (gap < SLICE_MS / 32 && this.every < 4096) this.every <<= 1;
-    this.countdown = this.every;
-    return now - this.sliceStart >= SLICE_MS;
+    return this.slice.over();
   }
 
   resumed(): void {
-    this.sliceStart = performance.now();
-    this.lastCheck = this.sliceStart;
-    this.countdown = this.every;
+    this.slice.restart();
     this.ticks = 0;
   }
 
   /** The statement stops working for now (a PAUSE, or its end): the slice is counted. */
   sliceEnded(): void {
-    const ms = performance.now() - this.sliceStart;
-    sliceStats.slices++;
-    sliceStats.totalMs += ms;
-    if (ms > sliceStats.maxMs) sliceStats.maxMs = ms;
-    if (ms >= LONG_SLICE_MS) sliceStats.long++;
+    this.slice.end();
   }
 
   /** Cancel and statement_timeout; for synchronous loops (subqueries, sorts, SRFs). */
