@@ -22,7 +22,9 @@
  * Environment: MEMSTORE_BENCH_SF (0.05), MEMSTORE_BENCH_QUERIES (e.g. "1,3,6"; all by default),
  * MEMSTORE_BENCH_SEED (1), BENCH_REPEAT (3), MEMSTORE_BENCH_TIMEOUT_S (300, statement_timeout on
  * both), MEMSTORE_BENCH_PROBE_QUERY (1; 0 skips the probe), MEMSTORE_BENCH_PROBE_SECONDS (10),
- * MEMSTORE_BENCH_PROBE_SQL (a statement to load the sidecar with instead of a TPC-H query).
+ * MEMSTORE_BENCH_PROBE_SQL (a statement to load the sidecar with instead of a TPC-H query),
+ * MEMSTORE_BENCH_PROBE_CLIENT (`process`: that statement runs from pgbench, not from a client in
+ * the bench process).
  *
  * Run: npm run bench:sql   (MEMSTORE_BENCH_SF=0.01 for a quick look)
  */
@@ -51,7 +53,9 @@ const PROBE_SECONDS = Number(process.env.MEMSTORE_BENCH_PROBE_SECONDS ?? 10);
 /** Another heavy statement for the probe instead of a TPC-H query (e.g. a full scan). */
 const PROBE_SQL = process.env.MEMSTORE_BENCH_PROBE_SQL;
 const ONLY = process.env.MEMSTORE_BENCH_QUERIES ? new Set(process.env.MEMSTORE_BENCH_QUERIES.split(',').map(Number)) : null;
-const PROBE_NAME = PROBE_SQL === undefined ? `Q${PROBE_QUERY}` : `\`${PROBE_SQL}\``;
+/** `process`: the heavy query runs from pgbench in its own process instead of a client in this one. */
+const PROBE_CLIENT = process.env.MEMSTORE_BENCH_PROBE_CLIENT === 'process' ? 'process' : 'inproc';
+const PROBE_NAME = (PROBE_SQL === undefined ? `Q${PROBE_QUERY}` : `\`${PROBE_SQL}\``) + (PROBE_CLIENT === 'process' ? ' (pgbench client)' : '');
 /** A warm-up run this long is the measurement (no repeats). */
 const SLOW_MS = 10_000;
 
@@ -252,7 +256,7 @@ async function main(): Promise<void> {
     let loaded: ProbeResult | null = null;
     if (check === null) {
       log(`probe: ${PROBE_NAME} in a loop, ${PROBE_SECONDS} s …`);
-      loaded = await probe(setup, { client, sql: heavy.sql });
+      loaded = await probe(setup, PROBE_CLIENT === 'process' ? { process: true, sql: heavy.sql } : { client, sql: heavy.sql });
     }
     await client.end();
     probes = { idle, loaded, why: check };

@@ -8,7 +8,10 @@
  *            process), latencies from its per-transaction log;
  *   lag      in the sidecar's process, each transaction the applier applies (it sets
  *            store.lastCommitTime) records now − its commit time on the primary.
- * The heavy query, when given, runs in a loop on a client of the sidecar in the same process.
+ * The heavy query, when given, runs in a loop on a client of the sidecar: in the same process
+ * (node-postgres; its parsing of a large result then shares the sidecar's event loop: reading a
+ * socket takes up to 32 × 64 KiB in one turn), or in its own process (pgbench, no rate limit),
+ * as a remote client would.
  *
  * Apply lag is the commit-to-applied delay PostgreSQL's commit timestamp allows measuring (same
  * machine, same clock): it includes the WAL flush and the walsender's send (the primary must run
@@ -77,6 +80,14 @@ async function pgbench(t: PgbenchTarget, script: string, mode: 'simple' | 'prepa
   if (failed !== null && failed[1] !== '0') throw new Error(`pgbench: ${failed[1]} failed transactions:\n${stdout}`);
 }
 
+/** Runs `script` back to back for `seconds` (one client, no rate limit); returns how many ran. */
+async function pgbenchLoop(t: PgbenchTarget, script: string, seconds: number): Promise<number> {
+  const args = ['-n', '-M', 'simple', '-f', script, '-c', '1', '-T', String(seconds), t.conn];
+  const { stdout } = await run('/usr/bin/pgbench', args, { env: { ...process.env, ...t.env }, maxBuffer: 1 << 24 });
+  const n = /number of transactions actually processed: (\d+)/.exec(stdout);
+  return n === null ? 0 : Number(n[1]);
+}
+
 /** Latencies (µs) from pgbench's per-transaction logs in `dir`. */
 function latencies(dir: string): number[] {
   const out: number[] = [];
@@ -120,8 +131,11 @@ function turnMonitor(): { readonly cpuMs: number[]; stop(): void } {
   };
 }
 
-/** One probe: with `heavy` (a client of the sidecar and a query), the query loops meanwhile. */
-export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: string } | null): Promise<ProbeResult> {
+/** The heavy query's loop: on a node-postgres client in this process, or pgbench in its own. */
+export type HeavyLoad = { readonly client: pg.Client; readonly sql: string } | { readonly process: true; readonly sql: string };
+
+/** One probe: with `heavy`, the query loops meanwhile. */
+export async function probe(s: ProbeSetup, heavy: HeavyLoad | null): Promise<ProbeResult> {
   const dir = path.join(s.work, 'probe');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -155,6 +169,16 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
   let stop = false;
   const heavyLoop = (async () => {
     if (heavy === null) return;
+    if ('process' in heavy) {
+      const heavySql = path.join(dir, 'heavy.sql');
+      writeFileSync(heavySql, heavy.sql.replace(/\s+/g, ' ').trim() + ';\n');
+      try {
+        heavyRuns = await pgbenchLoop(s.sidecar, heavySql, s.seconds);
+      } catch (err) {
+        heavyError = (err as Error).message.split('\n')[0] ?? 'pgbench failed';
+      }
+      return;
+    }
     while (!stop) {
       try {
         await heavy.client.query(heavy.sql);
