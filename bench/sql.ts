@@ -22,7 +22,9 @@
  * Environment: MEMSTORE_BENCH_SF (0.05), MEMSTORE_BENCH_QUERIES (e.g. "1,3,6"; all by default),
  * MEMSTORE_BENCH_SEED (1), BENCH_REPEAT (3), MEMSTORE_BENCH_TIMEOUT_S (300, statement_timeout on
  * both), MEMSTORE_BENCH_PROBE_QUERY (1; 0 skips the probe), MEMSTORE_BENCH_PROBE_SECONDS (10),
- * MEMSTORE_BENCH_PROBE_SQL (a statement to load the sidecar with instead of a TPC-H query).
+ * MEMSTORE_BENCH_PROBE_SQL (a statement to load the sidecar with instead of a TPC-H query),
+ * MEMSTORE_BENCH_PROBE_CLIENT (`process`: that statement runs from pgbench, not from a client in
+ * the bench process).
  *
  * Run: npm run bench:sql   (MEMSTORE_BENCH_SF=0.01 for a quick look)
  */
@@ -51,7 +53,9 @@ const PROBE_SECONDS = Number(process.env.MEMSTORE_BENCH_PROBE_SECONDS ?? 10);
 /** Another heavy statement for the probe instead of a TPC-H query (e.g. a full scan). */
 const PROBE_SQL = process.env.MEMSTORE_BENCH_PROBE_SQL;
 const ONLY = process.env.MEMSTORE_BENCH_QUERIES ? new Set(process.env.MEMSTORE_BENCH_QUERIES.split(',').map(Number)) : null;
-const PROBE_NAME = PROBE_SQL === undefined ? `Q${PROBE_QUERY}` : `\`${PROBE_SQL}\``;
+/** `process`: the heavy query runs from pgbench in its own process instead of a client in this one. */
+const PROBE_CLIENT = process.env.MEMSTORE_BENCH_PROBE_CLIENT === 'process' ? 'process' : 'inproc';
+const PROBE_NAME = (PROBE_SQL === undefined ? `Q${PROBE_QUERY}` : `\`${PROBE_SQL}\``) + (PROBE_CLIENT === 'process' ? ' (pgbench client)' : '');
 /** A warm-up run this long is the measurement (no repeats). */
 const SLOW_MS = 10_000;
 
@@ -170,16 +174,16 @@ function report(rows: Row[], probes: { idle: ProbeResult; loaded: ProbeResult | 
   lines.push(`Geometric mean of sidecar ÷ PostgreSQL over the ${ratios.length} of ${rows.length} queries the sidecar answered identically: **${Number.isNaN(geo) ? '—' : geo.toFixed(2)}** (target ≤ 1.0).`);
   lines.push('');
   const p = (x: ProbeResult): string =>
-    `| ${x.reads} | ${(x.readP50Us / 1000).toFixed(2)} | ${(x.readP99Us / 1000).toFixed(2)} | ${(x.readMaxUs / 1000).toFixed(1)} | ${x.applied} | ${x.lagP50Ms.toFixed(1)} | ${x.lagP99Ms.toFixed(1)} | ${x.lagMaxMs.toFixed(1)} | ${x.loopDelayP99Ms.toFixed(1)} / ${x.loopDelayMaxMs.toFixed(1)} |`;
+    `| ${x.reads} | ${(x.readP50Us / 1000).toFixed(2)} | ${(x.readP99Us / 1000).toFixed(2)} | ${(x.readMaxUs / 1000).toFixed(1)} | ${x.applied} | ${x.lagP50Ms.toFixed(1)} | ${x.lagP99Ms.toFixed(1)} | ${x.lagMaxMs.toFixed(1)} | ${x.loopDelayP99Ms.toFixed(1)} / ${x.loopDelayMaxMs.toFixed(1)} | ${x.turnCpuP99Ms.toFixed(1)} / ${x.turnCpuMaxMs.toFixed(1)} | ${x.slices} / ${x.longSlices} / ${x.sliceMaxMs.toFixed(1)} |`;
   lines.push(
     `Apply lag and point reads (${PROBE_SECONDS} s; writer: pgbench UPDATE on the primary, 100/s; reader: pgbench prepared point SELECT on the sidecar, 200/s; lag = applied − commit time):`,
   );
   lines.push('');
-  lines.push('| sidecar | point reads | read p50 ms | read p99 ms | read max ms | txns applied | lag p50 ms | lag p99 ms | lag max ms | event-loop delay p99 / max ms |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| sidecar | point reads | read p50 ms | read p99 ms | read max ms | txns applied | lag p50 ms | lag p99 ms | lag max ms | event-loop delay p99 / max ms | CPU per loop turn p99 / max ms | statement slices / ≥ 10 ms / max ms |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   lines.push(`| idle ${p(probes.idle)}`);
   if (probes.loaded !== null) lines.push(`| running ${PROBE_NAME} in a loop (${probes.loaded.heavyRuns} runs${probes.loaded.heavyError ? `; stopped: ${probes.loaded.heavyError}` : ''}) ${p(probes.loaded)}`);
-  else lines.push(`| running ${PROBE_NAME}: not measured (${probes.why ?? '?'}) | | | | | | | | | |`);
+  else lines.push(`| running ${PROBE_NAME}: not measured (${probes.why ?? '?'}) | | | | | | | | | | | |`);
   lines.push('');
   lines.push('Command: `npm run bench:sql`' + (SF !== 0.05 ? ` with MEMSTORE_BENCH_SF=${SF}` : '') + '.');
   return lines.join('\n') + '\n';
@@ -252,7 +256,7 @@ async function main(): Promise<void> {
     let loaded: ProbeResult | null = null;
     if (check === null) {
       log(`probe: ${PROBE_NAME} in a loop, ${PROBE_SECONDS} s …`);
-      loaded = await probe(setup, { client, sql: heavy.sql });
+      loaded = await probe(setup, PROBE_CLIENT === 'process' ? { process: true, sql: heavy.sql } : { client, sql: heavy.sql });
     }
     await client.end();
     probes = { idle, loaded, why: check };
@@ -273,7 +277,7 @@ async function main(): Promise<void> {
 
 const emptyProbe: ProbeResult = {
   readP50Us: NaN, readP99Us: NaN, readMaxUs: NaN, reads: 0, lagP50Ms: NaN, lagP99Ms: NaN, lagMaxMs: NaN, applied: 0,
-  loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, heavyRuns: 0, heavyError: null,
+  loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, slices: 0, sliceMaxMs: NaN, longSlices: 0, turnCpuP99Ms: NaN, turnCpuMaxMs: NaN, heavyRuns: 0, heavyError: null,
 };
 
 await main();

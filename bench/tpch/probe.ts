@@ -8,7 +8,10 @@
  *            process), latencies from its per-transaction log;
  *   lag      in the sidecar's process, each transaction the applier applies (it sets
  *            store.lastCommitTime) records now − its commit time on the primary.
- * The heavy query, when given, runs in a loop on a client of the sidecar in the same process.
+ * The heavy query, when given, runs in a loop on a client of the sidecar: in the same process
+ * (node-postgres; its parsing of a large result then shares the sidecar's event loop: reading a
+ * socket takes up to 32 × 64 KiB in one turn), or in its own process (pgbench, no rate limit),
+ * as a remote client would.
  *
  * Apply lag is the commit-to-applied delay PostgreSQL's commit timestamp allows measuring (same
  * machine, same clock): it includes the WAL flush and the walsender's send (the primary must run
@@ -23,6 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { unixMicrosFromPg } from '../../src/pg/time.js';
+import { resetSliceStats, sliceStats } from '../../src/query/exec/slice-clock.js';
 import type { Store } from '../../src/store/store.js';
 
 const run = promisify(execFile);
@@ -44,6 +48,18 @@ export interface ProbeResult {
   readonly applied: number;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
+  /** Statements' work slices between yields to the event loop (slice-clock.ts sliceStats). */
+  readonly slices: number;
+  readonly sliceMaxMs: number;
+  /** Slices of 10 ms or more. */
+  readonly longSlices: number;
+  /**
+   * Event-loop turns (setImmediate to setImmediate): p99 and max of the CPU time the process used
+   * in one turn. Beside the wall-clock delay it tells work that did not yield (CPU) from the
+   * process waiting for a core on a busy machine (wall only).
+   */
+  readonly turnCpuP99Ms: number;
+  readonly turnCpuMaxMs: number;
   /** Heavy queries completed during the probe. */
   readonly heavyRuns: number;
   /** The heavy query's error, when it failed (the probe then ran without load from then on). */
@@ -62,6 +78,14 @@ async function pgbench(t: PgbenchTarget, script: string, mode: 'simple' | 'prepa
   const { stdout } = await run('/usr/bin/pgbench', args, { env: { ...process.env, ...t.env }, cwd: logDir ?? undefined, maxBuffer: 1 << 24 });
   const failed = /number of failed transactions: (\d+)/.exec(stdout);
   if (failed !== null && failed[1] !== '0') throw new Error(`pgbench: ${failed[1]} failed transactions:\n${stdout}`);
+}
+
+/** Runs `script` back to back for `seconds` (one client, no rate limit); returns how many ran. */
+async function pgbenchLoop(t: PgbenchTarget, script: string, seconds: number): Promise<number> {
+  const args = ['-n', '-M', 'simple', '-f', script, '-c', '1', '-T', String(seconds), t.conn];
+  const { stdout } = await run('/usr/bin/pgbench', args, { env: { ...process.env, ...t.env }, maxBuffer: 1 << 24 });
+  const n = /number of transactions actually processed: (\d+)/.exec(stdout);
+  return n === null ? 0 : Number(n[1]);
 }
 
 /** Latencies (µs) from pgbench's per-transaction logs in `dir`. */
@@ -87,8 +111,31 @@ export interface ProbeSetup {
   readonly seconds: number;
 }
 
-/** One probe: with `heavy` (a client of the sidecar and a query), the query loops meanwhile. */
-export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: string } | null): Promise<ProbeResult> {
+/** CPU milliseconds of each event-loop turn, measured from one setImmediate to the next. */
+function turnMonitor(): { readonly cpuMs: number[]; stop(): void } {
+  const cpuMs: number[] = [];
+  let stopped = false;
+  let last = process.cpuUsage();
+  const tick = (): void => {
+    const now = process.cpuUsage();
+    cpuMs.push((now.user - last.user + now.system - last.system) / 1000);
+    last = now;
+    if (!stopped) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    cpuMs,
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
+/** The heavy query's loop: on a node-postgres client in this process, or pgbench in its own. */
+export type HeavyLoad = { readonly client: pg.Client; readonly sql: string } | { readonly process: true; readonly sql: string };
+
+/** One probe: with `heavy`, the query loops meanwhile. */
+export async function probe(s: ProbeSetup, heavy: HeavyLoad | null): Promise<ProbeResult> {
   const dir = path.join(s.work, 'probe');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -114,12 +161,24 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
   });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  resetSliceStats();
+  const turns = turnMonitor();
 
   let heavyRuns = 0;
   let heavyError: string | null = null;
   let stop = false;
   const heavyLoop = (async () => {
     if (heavy === null) return;
+    if ('process' in heavy) {
+      const heavySql = path.join(dir, 'heavy.sql');
+      writeFileSync(heavySql, heavy.sql.replace(/\s+/g, ' ').trim() + ';\n');
+      try {
+        heavyRuns = await pgbenchLoop(s.sidecar, heavySql, s.seconds);
+      } catch (err) {
+        heavyError = (err as Error).message.split('\n')[0] ?? 'pgbench failed';
+      }
+      return;
+    }
     while (!stop) {
       try {
         await heavy.client.query(heavy.sql);
@@ -137,6 +196,7 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
     await heavyLoop;
     Object.defineProperty(s.store, 'lastCommitTime', { configurable: true, enumerable: true, writable: true, value: commitTime });
     loop.disable();
+    turns.stop();
   }
   const reads = latencies(readLogs);
   lags.sort((a, b) => a - b);
@@ -151,6 +211,11 @@ export async function probe(s: ProbeSetup, heavy: { client: pg.Client; sql: stri
     applied: lags.length,
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     loopDelayMaxMs: loop.max / 1e6,
+    slices: sliceStats.slices,
+    sliceMaxMs: sliceStats.maxMs,
+    longSlices: sliceStats.long,
+    turnCpuP99Ms: percentile(turns.cpuMs.sort((a, b) => a - b), 99),
+    turnCpuMaxMs: turns.cpuMs[turns.cpuMs.length - 1] ?? NaN,
     heavyRuns,
     heavyError,
   };

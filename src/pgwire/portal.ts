@@ -8,7 +8,7 @@
  *   │ deliver │ rows ─────► [RowDescription if simple] ─┐
  *   └─────────┘ copy-out ─► CopyOutResponse ────────────┤
  *                                                       ▼
- *                      ┌──────┐  socket full / ~1 MiB written  ┌─────────────┐
+ *                      ┌──────┐  socket full / SLICE_MS used   ┌─────────────┐
  *                      │ pump │ ─────────────────────────────► │ streamAsync │
  *                      │      │ ◄───────── 'drain' / setImmediate (abort? close?)
  *                      └──┬───┘                                └─────────────┘
@@ -20,7 +20,9 @@
  * iterator only while the socket accepts writes; when socket.write returns false the pull stops
  * until 'drain'. Buffered output per connection is thus bounded by about one flush (FLUSH_AT)
  * plus the socket's high-water mark, not by the size of the result. A long result also yields to
- * the event loop every ~1 MiB, so cancel requests and other connections are served meanwhile.
+ * the event loop after SLICE_MS of pulling and encoding, so cancel requests and other connections
+ * are served meanwhile (XXX: one next() of the engine's iterator is not bounded: a lazy scan
+ * whose filter rejects every row runs whole inside it).
  *
  * The common case stays synchronous: a point SELECT is execute → deliver → pump → finish with no
  * promise. Only a result that must wait becomes async (streamAsync), returned as Pending.
@@ -68,8 +70,13 @@ export interface RunnerPeer {
 
 /** Output is handed to the socket whenever this much is encoded. */
 export const FLUSH_AT = 32 * 1024;
-/** A long result yields to the event loop after this many socket writes (~1 MiB). */
-const YIELD_EVERY_FLUSHES = 32;
+/**
+ * A long result yields to the event loop after this long (ms): another connection's query waits
+ * at most about this (the executor's slice is the same, query/exec/runtime.ts).
+ */
+const SLICE_MS = 2;
+/** Rows pulled between two reads of the clock (a point SELECT reads none). */
+const CLOCK_EVERY_ROWS = 64;
 
 const MODE_TEXT = 0;
 const MODE_ENCODED = 1;
@@ -104,8 +111,8 @@ export class PortalRunner {
   // Progress of the result being streamed (one at a time per connection).
   private rowCount = 0;
   private suspended = false;
-  /** out.writes value at which a long result yields to the event loop. */
-  private yieldAt = 0;
+  /** When the current slice of a long result began (performance.now()). */
+  private sliceStart = 0;
 
   constructor(
     private readonly peer: RunnerPeer,
@@ -205,7 +212,7 @@ export class PortalRunner {
 
   private stream(portal: Portal, iter: Iterator<Uint8Array>, mode: number, limit: number): Pending {
     this.rowCount = 0;
-    this.yieldAt = this.out.writes + YIELD_EVERY_FLUSHES;
+    this.sliceStart = performance.now();
     if (this.pump(iter, mode, portal.encoder, limit)) {
       this.finish(portal);
       return undefined;
@@ -220,7 +227,7 @@ export class PortalRunner {
         else await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.peer.state === 'closed') throw new ConnectionClosed('connection closed');
         if (this.controller.signal.aborted) throw this.controller.signal.reason;
-        this.yieldAt = this.out.writes + YIELD_EVERY_FLUSHES;
+        this.sliceStart = performance.now();
         if (this.pump(iter, mode, portal.encoder, limit)) break;
       }
     } catch (e) {
@@ -237,6 +244,7 @@ export class PortalRunner {
   private pump(iter: Iterator<Uint8Array>, mode: number, encoder: RowEncoder | null, limit: number): boolean {
     const out = this.out;
     let n = this.rowCount;
+    let pulled = 0;
     for (;;) {
       if (limit !== 0 && n >= limit) {
         this.rowCount = n;
@@ -245,7 +253,7 @@ export class PortalRunner {
       }
       if (out.pendingBytes >= FLUSH_AT) out.flush();
       // Slab changes flush too, so the socket's verdict is checked on every row (a field read).
-      if (out.blocked || out.writes >= this.yieldAt) {
+      if (out.blocked || (++pulled % CLOCK_EVERY_ROWS === 0 && performance.now() - this.sliceStart >= SLICE_MS)) {
         this.rowCount = n;
         return false;
       }

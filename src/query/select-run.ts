@@ -24,6 +24,8 @@ import { getSetting } from './session.js';
 import { type Source } from './select-source.js';
 import { bindKeyAccess, pointKey, type KeyAccess, type Segment } from './key-access.js';
 import { Oid } from '../pg/types.js';
+import { SliceClock } from './exec/slice-clock.js';
+import { sortInSlices } from './exec/sort-slices.js';
 import { castText, valueText, valueType, type Args, type Value } from './values.js';
 
 // --- output items ---------------------------------------------------------------------------------
@@ -65,7 +67,6 @@ export interface TableSelect {
 
 export const EMPTY: Iterator<Uint8Array> = [][Symbol.iterator]();
 const NO_VALUES: (string | null)[] = [];
-const CHUNK = 16_384;
 
 export function timeZone(ctx: ExecContext): string {
   return getSetting(ctx.session, 'timezone') ?? 'UTC';
@@ -169,15 +170,21 @@ function* limited(rows: Iterator<Uint8Array>, offset: number, limit: number, pro
   }
 }
 
-function sortRows(rows: Uint8Array[], keys: readonly SortKey[]): Uint8Array[] {
-  const decorated = rows.map((row) => ({
-    row,
-    keys: keys.map((k) => {
-      const b = columnValue(row, k.index);
-      return b === null || b === undefined ? null : encodeFor(k.domain, k.type, b);
-    }),
-  }));
-  decorated.sort((a, b) => {
+/** Sorts in slices (sort-slices.ts), yielding to the event loop between them; honours cancel. */
+async function sortRows(ctx: ExecContext, rows: Uint8Array[], keys: readonly SortKey[]): Promise<Uint8Array[]> {
+  const slice = new Slice();
+  const decorated: { row: Uint8Array; keys: (Uint8Array | null)[] }[] = [];
+  for (const row of rows) {
+    decorated.push({
+      row,
+      keys: keys.map((k) => {
+        const b = columnValue(row, k.index);
+        return b === null || b === undefined ? null : encodeFor(k.domain, k.type, b);
+      }),
+    });
+    if (slice.over()) await slice.yield(ctx);
+  }
+  const compare = (a: (typeof decorated)[number], b: (typeof decorated)[number]): number => {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const x = a.keys[i]!;
@@ -190,23 +197,32 @@ function sortRows(rows: Uint8Array[], keys: readonly SortKey[]): Uint8Array[] {
       if (c !== 0) return k.desc ? -c : c;
     }
     return 0;
-  });
+  };
+  for (const _ of sortInSlices(decorated, compare, () => slice.over())) await slice.yield(ctx);
   return decorated.map((d) => d.row);
 }
 
-/** Pulls an iterator to the end in chunks, yielding to the event loop and honouring cancel. */
-async function drain(ctx: ExecContext, iter: Iterator<Uint8Array>, each: (row: Uint8Array) => void): Promise<void> {
-  for (;;) {
-    for (let i = 0; i < CHUNK; i++) {
-      const r = iter.next();
-      if (r.done === true) return;
-      each(r.value);
-    }
+/** A time slice (exec/slice-clock.ts) whose yield lets the event loop run once and honours cancel. */
+class Slice extends SliceClock {
+  async yield(ctx: ExecContext, iter?: Iterator<Uint8Array>): Promise<void> {
+    this.end();
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (ctx.signal.aborted) {
-      iter.return?.();
+      iter?.return?.();
       throw ctx.signal.reason;
     }
+    this.restart();
+  }
+}
+
+/** Pulls an iterator to the end in time slices, yielding to the event loop and honouring cancel. */
+async function drain(ctx: ExecContext, iter: Iterator<Uint8Array>, each: (row: Uint8Array) => void): Promise<void> {
+  const slice = new Slice();
+  for (;;) {
+    const r = iter.next();
+    if (r.done === true) return;
+    each(r.value);
+    if (slice.over()) await slice.yield(ctx, iter);
   }
 }
 
@@ -260,9 +276,9 @@ export function runTableSelect(sel: TableSelect, ctx: ExecContext, args: Args): 
     if (sel.order !== null && sel.order.kind === 'sort') {
       const keys = sel.order.keys;
       const all: Uint8Array[] = [];
-      return drain(ctx, matching(source, segments, filter, listPrefix), (row) => all.push(row)).then(() =>
-        limited(sortRows(all, keys)[Symbol.iterator](), offset, limit, project),
-      );
+      return drain(ctx, matching(source, segments, filter, listPrefix), (row) => all.push(row))
+        .then(() => sortRows(ctx, all, keys))
+        .then((sorted) => limited(sorted[Symbol.iterator](), offset, limit, project));
     }
     // Point read: no generator.
     if (segments.length === 1 && segments[0]!.point !== null && listPrefix === null && offset === 0 && limit >= 1) {

@@ -10,8 +10,10 @@
  *   - `x op ANY/ALL (array)`: NULL array → NULL; empty array → false (ANY) / true (ALL) even for a
  *     NULL x; otherwise true/false as soon as decided, NULL when a NULL element or x left it open;
  *   - IS [NOT] NULL on a row value tests every field (ROW(NULL, 1) is neither NULL nor NOT NULL);
- *   - subqueries: uncorrelated ones run once per execution (cached in the Runtime), correlated
- *     ones once per evaluation with the current row pushed on the outer-row stack.
+ *   - subqueries: uncorrelated ones run once per execution (cached in the Runtime; the driver
+ *     may have run them ahead in slices, rt.prefetched), correlated ones once per evaluation
+ *     with the current row pushed on the outer-row stack (synchronously: XXX a long one holds
+ *     the event loop).
  *
  * Call sites keep one argument array each (filled, then passed to the function synchronously), so
  * a call allocates nothing of its own. Left out: ConstExpr.slot (lifted literals are read from
@@ -39,6 +41,12 @@ export type Fn = (row: Row, rt: Runtime) => Datum;
 export interface CompileEnv {
   /** Compiles a subquery's plan; its run(rt) yields its rows. */
   sub(plan: LogicalPlan): { run(rt: Runtime): Rows };
+  /**
+   * An uncorrelated subquery's plan and how many rows its evaluation reads (1 for EXISTS, 2 for a
+   * scalar subquery): the driver may run it ahead, yielding, and leave the rows in
+   * rt.prefetched (run.ts). Optional: without it every subquery runs where it is evaluated.
+   */
+  initPlan?(node: { run(rt: Runtime): Rows }, max: number): void;
   /** Settings used when a function runs outside an execution (constant folding). */
   readonly fallback: EvalSettings;
   /** The primary's collations (store.collations); undefined: all text in byte order. */
@@ -498,7 +506,13 @@ function compileSubquery(e: SubqueryExpr, env: CompileEnv): Fn {
   const node = env.sub(e.plan);
   const correlated = e.correlated;
   const key = {};
+  if (!correlated) env.initPlan?.(node, e.sublink === 'exists' ? 1 : e.sublink === 'scalar' ? 2 : Infinity);
   const run = (row: Row, rt: Runtime, max?: number): Row[] => {
+    if (!correlated) {
+      // Run ahead by the driver, in slices (run.ts): the same rows drainSync would read now.
+      const pre = rt.prefetched.get(node);
+      if (pre !== undefined) return pre;
+    }
     rt.outer.push(row);
     try {
       return drainSync(node.run(rt), rt, max);

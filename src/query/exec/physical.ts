@@ -54,6 +54,8 @@ function reqOf(exprs: readonly Expr[], base: Req = new Set()): Set<number> {
 export class Planner {
   /** Tables the plan reads: oid → qualified name (for the statement's consistent view). */
   readonly tables = new Map<number, string>();
+  /** Uncorrelated subqueries in the order compiled, with the rows one evaluation reads. */
+  readonly initPlans: { readonly node: PhysNode; readonly max: number }[] = [];
   private readonly ctes = new Map<number, PhysNode>();
   readonly env: CompileEnv;
 
@@ -63,6 +65,9 @@ export class Planner {
         const node = this.plan(p, all(), null);
         this.pending.push(node);
         return node;
+      },
+      initPlan: (node, max) => {
+        this.initPlans.push({ node: node as PhysNode, max });
       },
       fallback: FALLBACK_SETTINGS,
       ...(store.collations !== undefined ? { collations: store.collations } : {}),

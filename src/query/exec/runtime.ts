@@ -2,9 +2,9 @@
  * runtime.ts — the state of one execution of a physical plan, shared by all its operators.
  *
  * Operators are generators of rows (Row = Datum[]) that also yield PAUSE when the statement has
- * worked for about a time slice: the driver (run.ts) then awaits setImmediate so the apply loop
- * and other connections run, and checks cancel, statement_timeout and the consistency of the
- * tables read before resuming. A PAUSE from a child is always forwarded up unchanged.
+ * worked for about a time slice (slice-clock.ts): the driver (run.ts) then awaits setImmediate
+ * so the apply loop and other connections run, and checks cancel, statement_timeout and the
+ * consistency of the tables read before resuming. A PAUSE from a child is always forwarded up unchanged.
  *
  * Invariants:
  *   - closures compiled from expressions are per plan; everything that varies per execution
@@ -31,14 +31,12 @@ import type { CallContext } from '../functions/registry.js';
 import { keySpaceMoved, kvRows, kvTableState, KV_TABLE_OID, takeKeySpace, type ExecHost, type KeySpace, type KeySpaceRead, type StatementAccess } from '../functions/memstore-keyspace.js';
 import type { Datum } from '../types/datum.js';
 import type { EvalSettings } from '../types/registry.js';
+import { SliceClock } from './slice-clock.js';
 
 export type Row = Datum[];
 export const PAUSE: unique symbol = Symbol('pause');
 export type Step = Row | typeof PAUSE;
 export type Rows = Generator<Step, void, undefined>;
-
-/** How long a statement works before it lets the event loop run. */
-const SLICE_MS = 5;
 
 export interface TableRead {
   readonly state: TableState;
@@ -53,13 +51,15 @@ export class Runtime implements StatementAccess {
   readonly worktables = new Map<number, Row[]>();
   /** Results of uncorrelated subqueries, by their compiled node. */
   readonly subqueries = new Map<object, unknown>();
+  /** Rows of uncorrelated subqueries the driver ran ahead (run.ts), by their plan node. */
+  readonly prefetched = new Map<object, Row[]>();
   private readonly read = new Map<number, { state: TableState; changes: number; rows: ByteMap }>();
   private keys: KeySpaceRead | null = null;
   private kv: TableRead | null = null;
   /** The engine and session around this execution (memstore.stats(), snapshot()); set by runPlan. */
   host: ExecHost | null = null;
   private ticks = 0;
-  private sliceStart = performance.now();
+  private readonly slice = new SliceClock();
   /** 0 = none */
   readonly deadline: number;
 
@@ -79,13 +79,17 @@ export class Runtime implements StatementAccess {
 
   /** True about every SLICE_MS of work: the caller yields PAUSE. Cheap enough to call per row. */
   shouldPause(): boolean {
-    if ((++this.ticks & 127) !== 0) return false;
-    return performance.now() - this.sliceStart >= SLICE_MS;
+    return this.slice.over();
   }
 
   resumed(): void {
-    this.sliceStart = performance.now();
+    this.slice.restart();
     this.ticks = 0;
+  }
+
+  /** The statement stops working for now (a PAUSE, or its end): the slice is counted. */
+  sliceEnded(): void {
+    this.slice.end();
   }
 
   /** Cancel and statement_timeout; for synchronous loops (subqueries, sorts, SRFs). */

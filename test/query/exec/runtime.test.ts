@@ -83,6 +83,39 @@ describe('consistency', () => {
   });
 });
 
+/** `s` passed through a volatile function that calls `seen` each time it is evaluated. */
+const tap = (s: Expr, seen: () => void): Expr => ({
+  kind: 'call',
+  def: { name: 'tap', kind: 'func', args: [TEXT], returns: TEXT, strict: false, volatility: 'v', call: ([d]) => (seen(), d ?? null) },
+  args: [s],
+  argTypes: [TEXT],
+  type: TEXT,
+  typmod: -1,
+});
+
+describe('time slices', () => {
+  it('lets the event loop run while a Sort sorts, between its last input row and its first output row', async () => {
+    let input = 0;
+    let output = 0;
+    const turns: [number, number][] = [];
+    let stop = false;
+    const tick = (): void => {
+      turns.push([input, output]);
+      if (!stop) setImmediate(tick);
+    };
+    const tapped = project(a.scan, [col(0), tap(col(1, TEXT), () => input++)]);
+    const sorted: LogicalPlan = { kind: 'sort', input: tapped, keys: [key(col(1, TEXT), true)], columns: tapped.columns };
+    setImmediate(tick);
+    const rows = await run(store, project(sorted, [col(0), tap(col(1, TEXT), () => output++)]));
+    stop = true;
+    expect(rows.length).toBe(input);
+    expect(output).toBe(input);
+    // Turns of the event loop that saw every input row read and no output row made: the sort.
+    const duringSort = turns.filter(([i, o]) => i === input && o === 0).length;
+    expect(duringSort).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('interrupts and limits', () => {
   it('cancel rejects with the signal reason', async () => {
     const ac = new AbortController();

@@ -3,7 +3,7 @@
  *
  * Sort reads its whole input (forwarding PAUSE), computes the key values of each row once (a row
  * whose keys are all plain columns is compared in place), sorts in memory with the types' btree
- * comparators, and replays the result. NULLs go where the key says (NULLS FIRST / LAST).
+ * comparators (in slices that yield PAUSE: sort-slices.ts), and replays the result. NULLs go where the key says (NULLS FIRST / LAST).
  * PostgreSQL's sort is not stable and only ORDER BY fixes the order; ours happens to be stable.
  *
  * Top-N keeps at most 2·N rows: when the buffer is full it is sorted and cut back to N, so the
@@ -15,6 +15,7 @@ import type { Datum } from '../../types/datum.js';
 import { comparator, type Fn } from '../eval.js';
 import type { PhysNode } from '../node.js';
 import { MemBudget, PAUSE, type Row, type Rows, type Runtime } from '../runtime.js';
+import { sortInSlices } from '../sort-slices.js';
 import { limitValues } from './basic.js';
 
 export interface CompiledKey {
@@ -98,6 +99,7 @@ export class SortOp implements PhysNode {
   *run(rt: Runtime): Rows {
     const { decorate, compare, direct } = rowSorter(this.keys);
     const mem = new MemBudget(rt, 'Sort');
+    const pause = (): boolean => rt.shouldPause();
     let cap = Infinity;
     if (this.limit !== null) {
       const l = limitValues(rt, this.limit.limit, this.limit.offset);
@@ -111,12 +113,12 @@ export class SortOp implements PhysNode {
       }
       buf.push(decorate(r, rt));
       if (buf.length >= 2 * cap && buf.length > 0) {
-        buf.sort(compare);
+        for (const _ of sortInSlices(buf, compare, pause)) yield PAUSE;
         buf.length = cap;
       } else if (cap === Infinity) mem.addRow(r, direct ? 0 : 16 + 8 * this.keys.length);
     }
     rt.checkInterrupts();
-    buf.sort(compare);
+    for (const _ of sortInSlices(buf, compare, pause)) yield PAUSE;
     if (buf.length > cap) buf.length = cap;
     rt.checkInterrupts();
     const last = this.keys.length;
