@@ -467,15 +467,31 @@ class Translator {
       if (this.peek() === 0x2d && this.peek(1) !== 0x5d && this.peek(1) >= 0) {
         this.i++;
         const hi = this.bracketItem();
-        // PostgreSQL reports an unbalanced bracket before a bad range inside it.
-        if (typeof hi === 'string' || hi < lo) badRange = true;
-        else body += rangeMembers(lo, hi, this.f.icase);
+        // PostgreSQL's brackpart() reads the token after a range's end before it checks the
+        // range: a bad range at the very end of the pattern is an unbalanced bracket, anywhere
+        // else an invalid range, at once. A class as the end is an invalid range at once.
+        if (typeof hi === 'string') throw invalid('invalid character range');
+        if (hi < lo) throw this.nextTokenError() ?? invalid('invalid character range');
+        body += rangeMembers(lo, hi, this.f.icase);
       } else {
         body += rangeMembers(lo, lo, this.f.icase);
       }
     }
     if (negate && this.f.newline) body += '\\n';
     this.out += body === '' ? (negate ? '[\\s\\S]' : '[^\\s\\S]') : `[${negate ? '^' : ''}${body}]`;
+  }
+
+  /** The error lexing the next token inside brackets raises (PostgreSQL's next() in L_BRACK), if any. */
+  private nextTokenError(): SqlError | undefined {
+    const c = this.peek();
+    if (c < 0) return invalid('brackets [] not balanced');
+    if (c === 0x5c && this.peek(1) < 0) return invalid('invalid escape \\ sequence');
+    if (c !== 0x5b) return undefined;
+    const d = this.peek(1);
+    if (d < 0) return invalid('brackets [] not balanced');
+    if (d !== 0x3a && d !== 0x3d && d !== 0x2e) return undefined;
+    for (let j = this.i + 2; j + 1 < this.cps.length; j++) if (this.cps[j] === d && this.cps[j + 1] === 0x5d) return undefined;
+    return invalid('brackets [] not balanced');
   }
 
   /** One bracket member: a code point, or a class already translated to JS members. */
