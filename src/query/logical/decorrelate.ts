@@ -31,6 +31,8 @@
  *     gives each outer row at most one matching group (the same equality as the hash key), and an
  *     outer row without a group would have compared with NULL: dropped either way.
  *
+ * A correlation `=` on the first key column of a table q scans keeps the SubPlan (probesKeyPrefix).
+ *
  * Left out: NOT IN over provably non-NULL sides, correlated subqueries outside WHERE (select
  * list, ON, HAVING), sublinks under OR or NOT other than NOT EXISTS, LIMIT inside EXISTS.
  */
@@ -45,8 +47,8 @@ import type { AggregateNode, JoinNode, LogicalPlan, OutColumn } from './plan.js'
 export type SublinkJoin = (input: LogicalPlan) => LogicalPlan;
 
 /**
- * The join that replaces conjunct `c` of a Filter over rows of `width` columns, or null when `c`
- * is not a sublink this file rewrites (the Filter then keeps it).
+ * The join that replaces conjunct `c` of a Filter, or null when `c` is not a sublink this file
+ * rewrites (the Filter then keeps it). `volatile` is the rules' test for volatile expressions.
  */
 export function sublinkJoin(c: Expr, volatile: (e: Expr) => boolean): SublinkJoin | null {
   if (c.kind === 'subquery' && c.sublink === 'exists') return existsJoin(c, 'semi', volatile);

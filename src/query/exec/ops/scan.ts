@@ -161,7 +161,11 @@ export function decoder(columns: readonly ScanColumn[], needed: readonly number[
   };
 }
 
-/** A reusable buffer the scan copies each stored row into (no allocation per row). */
+/**
+ * A reusable buffer the scans copy each stored row into (no allocation per row). One for all
+ * scans: a row is copied and decoded in one synchronous step and the decoded row holds no
+ * reference to the bytes, so a nested scan (a SubPlan run by the filter) may reuse it at once.
+ */
 class Scratch {
   bytes = new Uint8Array(4096);
   buf = Buffer.from(this.bytes.buffer, 0, this.bytes.byteLength);
@@ -171,6 +175,8 @@ class Scratch {
     this.buf = Buffer.from(this.bytes.buffer, 0, this.bytes.byteLength);
   }
 }
+
+const SCRATCH = new Scratch();
 
 export class ScanOp implements PhysNode {
   readonly name: string;
@@ -224,7 +230,7 @@ export class ScanOp implements PhysNode {
       }
       // The cursor re-seeks by itself when the tree changed during a PAUSE (art.ts).
       const cur = rows.cursor(seg.range);
-      const scratch = new Scratch();
+      const scratch = SCRATCH;
       while (cur.next()) {
         scratch.ensure(cur.valueLength);
         cur.copyValue(scratch.bytes, 0);
