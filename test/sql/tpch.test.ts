@@ -47,7 +47,7 @@ afterAll(async () => {
  * why. A wrong answer or any other error fails the test; only the timeout is tolerated here, and
  * an answer in time is compared like any other.
  */
-const SLOW: ReadonlyMap<number, string> = new Map([[20, 'its IN and correlated subqueries run once per outer row (no decorrelation yet)']]);
+const SLOW: ReadonlyMap<number, string> = new Map<number, string>([]);
 
 describe('TPC-H on the sidecar against PostgreSQL 17', () => {
   it('holds every row of the eight tables, as the primary has them', async () => {
@@ -68,7 +68,7 @@ describe('TPC-H on the sidecar against PostgreSQL 17', () => {
         const e = err as { code?: string; message?: string };
         const known = SLOW.get(q.n);
         if (known !== undefined && e.code === '57014') {
-          // A known open problem, loud and listed (Q20 takes ~17 s here: near the limit).
+          // A known open problem, loud and listed (none today: Q20 took ~17 s before decorrelation).
           console.log(`Q${q.n}: KNOWN: ${known}`);
           return;
         }

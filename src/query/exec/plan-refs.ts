@@ -165,44 +165,44 @@ export function shiftColumns(e: Expr, delta: number): Expr {
   return mapColumns(e, (c) => ({ ...c, index: c.index + delta }));
 }
 
-/** Rewrites own-row column references (levelsUp 0); subqueries are not entered. */
-export function mapColumns(e: Expr, f: (c: Expr & { kind: 'column' }) => Expr): Expr {
+/** Rewrites own-row column references (levelsUp 0; every level with `allLevels`); subqueries are not entered. */
+export function mapColumns(e: Expr, f: (c: Expr & { kind: 'column' }) => Expr, allLevels = false): Expr {
   switch (e.kind) {
     case 'column':
-      return e.levelsUp === 0 ? f(e) : e;
+      return e.levelsUp === 0 || allLevels ? f(e) : e;
     case 'const':
     case 'param':
     case 'grouping':
     case 'subquery':
       return e;
     case 'call':
-      return { ...e, args: e.args.map((a) => mapColumns(a, f)) };
+      return { ...e, args: e.args.map((a) => mapColumns(a, f, allLevels)) };
     case 'and':
     case 'or':
     case 'coalesce':
     case 'greatest':
     case 'least':
-      return { ...e, args: e.args.map((a) => mapColumns(a, f)) };
+      return { ...e, args: e.args.map((a) => mapColumns(a, f, allLevels)) };
     case 'row':
-      return { ...e, args: e.args.map((a) => mapColumns(a, f)) };
+      return { ...e, args: e.args.map((a) => mapColumns(a, f, allLevels)) };
     case 'cast':
     case 'not':
     case 'nulltest':
     case 'booltest':
     case 'field':
-      return { ...e, arg: mapColumns(e.arg, f) };
+      return { ...e, arg: mapColumns(e.arg, f, allLevels) };
     case 'case':
-      return { ...e, whens: e.whens.map((w) => ({ when: mapColumns(w.when, f), then: mapColumns(w.then, f) })), else: e.else === null ? null : mapColumns(e.else, f) };
+      return { ...e, whens: e.whens.map((w) => ({ when: mapColumns(w.when, f, allLevels), then: mapColumns(w.then, f, allLevels) })), else: e.else === null ? null : mapColumns(e.else, f, allLevels) };
     case 'nullif':
-      return { ...e, args: [mapColumns(e.args[0], f), mapColumns(e.args[1], f)] };
+      return { ...e, args: [mapColumns(e.args[0], f, allLevels), mapColumns(e.args[1], f, allLevels)] };
     case 'distinct':
-      return { ...e, args: [mapColumns(e.args[0], f), mapColumns(e.args[1], f)] };
+      return { ...e, args: [mapColumns(e.args[0], f, allLevels), mapColumns(e.args[1], f, allLevels)] };
     case 'scalararrayop':
-      return { ...e, left: mapColumns(e.left, f), right: mapColumns(e.right, f) };
+      return { ...e, left: mapColumns(e.left, f, allLevels), right: mapColumns(e.right, f, allLevels) };
     case 'array':
-      return { ...e, items: e.items.map((a) => mapColumns(a, f)) };
+      return { ...e, items: e.items.map((a) => mapColumns(a, f, allLevels)) };
     case 'subscript':
-      return { ...e, arg: mapColumns(e.arg, f), lower: e.lower.map((x) => (x === null ? null : mapColumns(x, f))), upper: e.upper === null ? null : e.upper.map((x) => (x === null ? null : mapColumns(x, f))) };
+      return { ...e, arg: mapColumns(e.arg, f, allLevels), lower: e.lower.map((x) => (x === null ? null : mapColumns(x, f, allLevels))), upper: e.upper === null ? null : e.upper.map((x) => (x === null ? null : mapColumns(x, f, allLevels))) };
   }
 }
 

@@ -25,6 +25,7 @@ import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { PgDecimal, type ArrayValue, type Datum, type NumericValue } from '../types/datum.js';
 import { floatOverflow } from '../types/float.js';
 import { checkInt8 } from '../types/int.js';
+import { SmallNumeric, up } from '../types/numeric-small.js';
 import { make, NUM_NAN, NUM_NINF, NUM_PINF, numDiv, numFromBigInt, roundTo, selectDivScale, divRound, withPrecision } from '../types/numeric.js';
 import { registerAgg } from './registry.js';
 
@@ -63,17 +64,67 @@ interface BigSum {
 
 interface NumState {
   n: number;
+  /** Σ of the inputs that are not SmallNumeric (or all of them, with squares). */
   sum: PgDecimal;
   sum2: PgDecimal;
   scale: number;
   nan: number;
   pinf: number;
   ninf: number;
+  /**
+   * Σ of SmallNumeric inputs (sum and avg): usmall + ubig, an integer at scale `us` (the largest
+   * dscale of those inputs). usmall stays a safe integer: when an addition would leave that
+   * range, it moves into ubig first. Exact, and no decimal.js object per row.
+   */
+  usmall: number;
+  ubig: bigint;
+  us: number;
 }
 
-const newNumState = (): NumState => ({ n: 0, sum: new PgDecimal(0), sum2: new PgDecimal(0), scale: 0, nan: 0, pinf: 0, ninf: 0 });
+const newNumState = (): NumState => ({ n: 0, sum: new PgDecimal(0), sum2: new PgDecimal(0), scale: 0, nan: 0, pinf: 0, ninf: 0, usmall: 0, ubig: 0n, us: 0 });
+
+const TEN = 10n;
+
+function smallStep(s: NumState, v: SmallNumeric): NumState {
+  s.n++;
+  if (v.dscale > s.scale) s.scale = v.dscale;
+  let u = v.u;
+  if (v.dscale > s.us) {
+    s.ubig = (s.ubig + BigInt(s.usmall)) * TEN ** BigInt(v.dscale - s.us);
+    s.usmall = 0;
+    s.us = v.dscale;
+  } else if (v.dscale < s.us) {
+    u = up(u, s.us - v.dscale);
+    if (Number.isNaN(u)) {
+      s.ubig += BigInt(v.u) * TEN ** BigInt(s.us - v.dscale);
+      return s;
+    }
+  }
+  const t = s.usmall + u;
+  if (Number.isSafeInteger(t)) s.usmall = t;
+  else {
+    s.ubig += BigInt(s.usmall);
+    s.usmall = u;
+  }
+  return s;
+}
+
+/** The exact sum of all finite inputs, at the largest input scale. */
+function finiteSum(s: NumState): NumericValue {
+  const total = s.ubig + BigInt(s.usmall);
+  const t = total < 0n ? -total : total;
+  const safe = t <= BigInt(Number.MAX_SAFE_INTEGER);
+  if (s.sum.isZero() && safe && s.us === s.scale) return new SmallNumeric(Number(total), s.us);
+  let digits = t.toString();
+  if (s.us > 0) {
+    digits = digits.padStart(s.us + 1, '0');
+    digits = `${digits.slice(0, digits.length - s.us)}.${digits.slice(digits.length - s.us)}`;
+  }
+  return make(s.sum.plus(new PgDecimal(total < 0n ? `-${digits}` : digits)), s.scale);
+}
 
 function numStep(s: NumState, v: NumericValue, squares: boolean): NumState {
+  if (!squares && v instanceof SmallNumeric) return smallStep(s, v);
   const d = v.d;
   if (!d.isFinite()) {
     if (d.isNaN()) s.nan++;
@@ -109,12 +160,12 @@ function specialResult(s: NumState): NumericValue | undefined {
 
 function numSumFinal(s: NumState): Datum {
   if (total(s) === 0) return null;
-  return specialResult(s) ?? make(s.sum, s.scale);
+  return specialResult(s) ?? finiteSum(s);
 }
 
 function numAvgFinal(s: NumState): Datum {
   if (total(s) === 0) return null;
-  return specialResult(s) ?? numDiv(make(s.sum, s.scale), make(new PgDecimal(s.n), 0));
+  return specialResult(s) ?? numDiv(finiteSum(s), make(new PgDecimal(s.n), 0));
 }
 
 /** numeric_stddev_internal. */

@@ -12,6 +12,11 @@
  *                      conjuncts reading both sides of an inner join join its ON (hash keys).
  *                      ON conjuncts of an inner join that read one side move into that side; of
  *                      a left / semi / anti join, those reading only the inner side move into it.
+ *   OR clauses         a conjunct common to every arm of an OR is factored out; an OR over both
+ *                      sides of an inner join also filters each side by what its arms say of
+ *                      that side alone (or-clauses.ts).
+ *   sublinks           EXISTS / NOT EXISTS / IN and correlated scalar aggregates in a WHERE
+ *                      conjunct become semi / anti / grouped joins (decorrelate.ts).
  * Conjuncts with subqueries or volatile functions never move (their row context or count of
  * evaluations would change).
  *
@@ -25,6 +30,8 @@ import { typeInfo } from '../types/registry.js';
 import type { CallContext } from '../functions/registry.js';
 import type { JoinNode, LogicalPlan } from './plan.js';
 import { and, childExprs, conjuncts, exprRefs, hasSubquery, mapColumns, shiftColumns } from '../exec/plan-refs.js';
+import { sublinkJoin, type SublinkJoin } from './decorrelate.js';
+import { factorOr, sideRestriction } from './or-clauses.js';
 
 const FOLD_SETTINGS: EvalSettings = { ...DEFAULT_OUTPUT, transactionStart: 0n, statementStart: 0n };
 
@@ -101,6 +108,7 @@ export function fold(e: Expr): Expr {
       }
       if (args.length === 0) return { kind: 'const', type: 16, typmod: -1, value: !stop };
       if (args.length === 1 && args[0]!.type === 16) return args[0]!;
+      if (stop && !args.some(volatile)) return factorOr(args) ?? { ...e, args };
       return { ...e, args };
     }
     case 'not':
@@ -173,12 +181,19 @@ function opt(p: LogicalPlan): LogicalPlan {
       const pred = fold(p.predicate);
       const input = opt(p.input);
       if (isConst(pred) && pred.value === true) return input;
-      return pushDown(input, conjuncts(pred));
+      const joins: SublinkJoin[] = [];
+      const rest: Expr[] = [];
+      for (const c of conjuncts(pred)) {
+        const j = sublinkJoin(c, volatile);
+        if (j === null) rest.push(c);
+        else joins.push(j);
+      }
+      return joins.reduce((plan, j) => j(plan), pushDown(input, rest));
     }
     case 'project':
       return { ...p, input: opt(p.input), exprs: p.exprs.map(fold) };
     case 'join':
-      return joinOn({ ...p, left: opt(p.left), right: opt(p.right), on: p.on === null ? null : fold(p.on) });
+      return joinOn({ ...p, left: opt(p.left), right: opt(p.right), on: p.on === null ? null : fold(p.on) }, true);
     case 'aggregate':
       return {
         ...p,
@@ -284,8 +299,14 @@ function pushIntoJoin(j: JoinNode, conds: readonly Expr[]): LogicalPlan {
     const rightOnly = within(refs, L, W);
     if (leftOnly && (j.join === 'inner' || j.join === 'left' || j.join === 'semi' || j.join === 'anti')) toLeft.push(c);
     else if (rightOnly && !j.lateral && (j.join === 'inner' || j.join === 'right')) toRight.push(shiftColumns(c, -L));
-    else if (j.join === 'inner' && !j.lateral) toOn.push(c);
-    else stay.push(c);
+    else if (j.join === 'inner' && !j.lateral) {
+      toOn.push(c);
+      // An OR over both sides still narrows each side ahead of the join (or-clauses.ts).
+      const l = sideRestriction(c, 0, L, movable);
+      const r = sideRestriction(c, L, W, movable);
+      if (l !== null) toLeft.push(l);
+      if (r !== null) toRight.push(shiftColumns(r, -L));
+    } else stay.push(c);
   }
   const on = toOn.length === 0 ? j.on : and([...conjuncts(j.on), ...toOn]);
   const joined = joinOn({ ...j, left: pushDown(j.left, toLeft), right: pushDown(j.right, toRight), on });
@@ -293,7 +314,7 @@ function pushIntoJoin(j: JoinNode, conds: readonly Expr[]): LogicalPlan {
 }
 
 /** Moves single-side ON conjuncts into the side they read, where that keeps the join's meaning. */
-function joinOn(j: JoinNode): JoinNode {
+function joinOn(j: JoinNode, derive = false): JoinNode {
   if (j.on === null || j.lateral) return j;
   const L = j.left.columns.length;
   const W = L + j.right.columns.length;
@@ -305,7 +326,15 @@ function joinOn(j: JoinNode): JoinNode {
     if (!movable(c) || refs.size === 0) keep.push(c);
     else if (within(refs, L, W) && (j.join === 'inner' || j.join === 'left' || j.join === 'semi' || j.join === 'anti')) toRight.push(shiftColumns(c, -L));
     else if (within(refs, 0, L) && (j.join === 'inner' || j.join === 'right')) toLeft.push(c);
-    else keep.push(c);
+    else {
+      keep.push(c);
+      if (j.join === 'inner' && derive) {
+        const l = sideRestriction(c, 0, L, movable);
+        const r = sideRestriction(c, L, W, movable);
+        if (l !== null) toLeft.push(l);
+        if (r !== null) toRight.push(shiftColumns(r, -L));
+      }
+    }
   }
   if (toLeft.length === 0 && toRight.length === 0) return j;
   return { ...j, left: pushDown(j.left, toLeft), right: pushDown(j.right, toRight), on: and(keep) };

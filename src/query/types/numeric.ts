@@ -22,6 +22,10 @@
  * XXX values with more than ~1100 significant digits (PostgreSQL allows 131072 before the
  * point) are rounded by decimal.js in + - *.
  *
+ * Small values: numericIn, numFromInt and numFromBigInt give a SmallNumeric (numeric-small.ts)
+ * when the unscaled value fits a double exactly; + - * compare hash output and typmod take the
+ * double path when both sides are small and the result stays exact, else decimal.js as above.
+ *
  * Interface:
  *   numericIn(text) / numericOut(v)     text I/O
  *   numericCompare / numericHash         btree order (NaN above +Infinity) and hash key
@@ -37,6 +41,7 @@ import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { PgDecimal, type Datum, type NumericValue } from './datum.js';
 import { divisionByZero, invalidInput, isSpace, parseInteger } from './int.js';
 import type { TypeInfo } from './registry.js';
+import { parseSmall, smallAddSub, smallCompare, smallHash, smallMul, SmallNumeric, smallRescale, smallText } from './numeric-small.js';
 
 export const NUMERIC_MIN_SIG_DIGITS = 16;
 export const NUMERIC_MAX_DISPLAY_SCALE = 1000;
@@ -85,6 +90,8 @@ const PLAIN_RE = /^-?[0-9]+(?:\.[0-9]+)?$/;
 
 export function numericIn(text: string): NumericValue {
   // Hot path: what numeric_out printed (the store's text) is read as is.
+  const fast = parseSmall(text);
+  if (fast !== null) return fast;
   if (PLAIN_RE.test(text)) {
     const dot = text.indexOf('.');
     return make(new PgDecimal(text), dot < 0 ? 0 : text.length - dot - 1);
@@ -121,6 +128,7 @@ export function numericIn(text: string): NumericValue {
 }
 
 export function numericOut(v: NumericValue): string {
+  if (v instanceof SmallNumeric) return smallText(v.u, v.dscale);
   const d = v.d;
   if (!d.isFinite()) return d.isNaN() ? 'NaN' : d.isNeg() ? '-Infinity' : 'Infinity';
   return d.toFixed(v.dscale);
@@ -130,6 +138,10 @@ export function numericOut(v: NumericValue): string {
 
 /** cmp_numerics: NaN equals NaN and sorts above everything, including +Infinity. */
 export function numericCompare(a: NumericValue, b: NumericValue): number {
+  if (a instanceof SmallNumeric && b instanceof SmallNumeric) {
+    const c = smallCompare(a, b);
+    if (!Number.isNaN(c)) return c;
+  }
   const an = a.d.isNaN();
   const bn = b.d.isNaN();
   if (an || bn) return an ? (bn ? 0 : 1) : -1;
@@ -138,6 +150,7 @@ export function numericCompare(a: NumericValue, b: NumericValue): number {
 
 /** 1.0 and 1.00 are equal, so the key is the value without its scale. */
 export function numericHash(v: NumericValue): string {
+  if (v instanceof SmallNumeric) return smallHash(v);
   return v.d.toString();
 }
 
@@ -158,6 +171,10 @@ export function applyNumericTypmod(v: NumericValue, typmod: number): NumericValu
   const precision = typmodPrecision(typmod);
   const scale = typmodScale(typmod);
   const maxdigits = precision - scale;
+  if (v instanceof SmallNumeric) {
+    const r = smallRescale(v, scale, precision);
+    if (r !== null) return r;
+  }
   if (!v.d.isFinite()) {
     if (v.d.isNaN()) return v;
     throw new SqlError(SQLSTATE.numeric_value_out_of_range, 'numeric field overflow', {
@@ -202,16 +219,28 @@ export function selectDivScale(a: NumericValue, b: NumericValue): number {
 // --- arithmetic -------------------------------------------------------------------------------------
 
 export function numAdd(a: NumericValue, b: NumericValue): NumericValue {
+  if (a instanceof SmallNumeric && b instanceof SmallNumeric) {
+    const r = smallAddSub(a, b, 1);
+    if (r !== null) return r;
+  }
   const r = a.d.plus(b.d);
   return r.isNaN() ? NUM_NAN : make(r, r.isFinite() ? Math.max(a.dscale, b.dscale) : 0);
 }
 
 export function numSub(a: NumericValue, b: NumericValue): NumericValue {
+  if (a instanceof SmallNumeric && b instanceof SmallNumeric) {
+    const r = smallAddSub(a, b, -1);
+    if (r !== null) return r;
+  }
   const r = a.d.minus(b.d);
   return r.isNaN() ? NUM_NAN : make(r, r.isFinite() ? Math.max(a.dscale, b.dscale) : 0);
 }
 
 export function numMul(a: NumericValue, b: NumericValue): NumericValue {
+  if (a instanceof SmallNumeric && b instanceof SmallNumeric) {
+    const r = smallMul(a, b);
+    if (r !== null) return r;
+  }
   const r = a.d.mul(b.d);
   if (r.isNaN()) return NUM_NAN;
   if (!r.isFinite()) return make(r, 0);
@@ -258,20 +287,26 @@ export function numMod(a: NumericValue, b: NumericValue): NumericValue {
 }
 
 export function numNeg(a: NumericValue): NumericValue {
+  if (a instanceof SmallNumeric) return a.u === 0 ? a : new SmallNumeric(-a.u, a.dscale);
   return a.d.isNaN() || a.d.isZero() ? a : { d: a.d.neg(), dscale: a.dscale };
 }
 
 export function numAbs(a: NumericValue): NumericValue {
+  if (a instanceof SmallNumeric) return a.u < 0 ? new SmallNumeric(-a.u, a.dscale) : a;
   return a.d.isNeg() ? { d: a.d.abs(), dscale: a.dscale } : a;
 }
 
 // --- integer conversions ------------------------------------------------------------------------------
 
 export function numFromInt(n: number): NumericValue {
+  if (Number.isSafeInteger(n)) return new SmallNumeric(n === 0 ? 0 : n, 0);
   return { d: new PgDecimal(n), dscale: 0 };
 }
 
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
 export function numFromBigInt(n: bigint): NumericValue {
+  if (n <= MAX_SAFE_BIG && n >= -MAX_SAFE_BIG) return new SmallNumeric(Number(n), 0);
   return { d: new PgDecimal(n.toString()), dscale: 0 };
 }
 

@@ -63,6 +63,9 @@ const QUERIES: readonly string[] = [
   'SELECT c.id, x.n FROM customers c, LATERAL (SELECT count(*) AS n FROM orders o WHERE o.customer_id = c.id) x WHERE c.id < 6 ORDER BY c.id',
   'SELECT city, max(credit) FROM customers GROUP BY city HAVING count(*) > 14 ORDER BY city',
   'SELECT o.id FROM orders o WHERE o.amount > (SELECT min(amount) + 500 FROM orders) AND o.id < 50 ORDER BY o.id',
+  'SELECT id FROM orders o WHERE amount > (SELECT avg(amount) FROM orders p WHERE p.customer_id = o.customer_id) ORDER BY id',
+  'SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = o.id AND i.price > 190) ORDER BY id',
+  "SELECT count(*) FROM orders o, customers c WHERE (o.customer_id = c.id AND o.qty = 1) OR (o.customer_id = c.id AND c.city = 'Paris')",
 ];
 
 function catalogOf(store: Store): BindCatalog {
@@ -139,5 +142,27 @@ describe('end to end against PostgreSQL 17', () => {
     expect(explain('SELECT * FROM items WHERE order_id = 3')).toContain('Key Range Scan on items');
     expect(explain('SELECT * FROM orders ORDER BY id DESC LIMIT 3')).not.toContain('Sort');
     expect(explain('SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id')).toContain('Key Lookup on c');
+  });
+
+  it('turns subqueries in WHERE into joins where that keeps the result', () => {
+    const store = h.sidecar.store;
+    const explain = (sql: string): string => explainPlan(physicalPlan(bindQuery(parseSql(sql)[0]!.stmt!, { sql, paramTypes: [], catalog: catalogOf(store) }).plan, store)).join('\n');
+    const exists = explain('SELECT id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.qty = 8)');
+    expect(exists).toContain('Hash Semi Join');
+    expect(exists).not.toContain('SubPlan');
+    expect(explain('SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)')).toContain('Hash Anti Join');
+    expect(explain('SELECT id FROM customers WHERE id IN (SELECT customer_id FROM orders WHERE qty = 2)')).toContain('Semi Join');
+    // NOT IN is NULL, not true, when either side has a NULL: no anti join.
+    expect(explain('SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders WHERE qty = 2)')).toContain('SubPlan');
+    const scalar = explain('SELECT id FROM orders o WHERE amount > (SELECT avg(amount) FROM orders p WHERE p.customer_id = o.customer_id)');
+    expect(scalar).toContain('HashAggregate');
+    expect(scalar).not.toContain('SubPlan');
+    // count(*) over no rows is 0, not NULL: grouping would lose the customers without orders.
+    expect(explain('SELECT id FROM customers c WHERE (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) = 0')).toContain('SubPlan');
+    // A correlation on the first key column reads a key range per outer row: kept.
+    expect(explain('SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = o.id AND i.price > 190)')).toContain('Key Range Scan on items');
+    // The join condition common to every arm of an OR becomes the join's key.
+    const or = explain("SELECT count(*) FROM orders o, customers c WHERE (o.customer_id = c.id AND o.qty = 1) OR (o.customer_id = c.id AND c.city = 'Paris')");
+    expect(or).toContain('Key Lookup on c');
   });
 });
