@@ -449,13 +449,11 @@ class Translator {
     }
     let body = '';
     let first = true;
-    let badRange = false;
     for (;;) {
       const c = this.peek();
       if (c < 0) throw invalid('brackets [] not balanced');
       if (c === 0x5d && !first) {
         this.i++;
-        if (badRange) throw invalid('invalid character range');
         break;
       }
       first = false;
