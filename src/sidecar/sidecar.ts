@@ -39,6 +39,8 @@ import { assessReadiness, type Readiness, type SidecarPhase } from './health.js'
 import { HttpEndpoint } from './http.js';
 import { SidecarMetrics } from './metrics.js';
 import { SlotWatch } from './slot-watch.js';
+import { withSourceClient } from './source-catalog.js';
+import { Catalog } from '../catalog/catalog.js';
 import { syncWorkerStats, tableHealth } from './table-sync.js';
 import { compact, compactionDue, DEFAULT_COMPACTION, type CompactionPolicy } from '../store/compaction.js';
 
@@ -86,6 +88,11 @@ export interface SidecarOptions {
   readonly txnMemoryLimit?: number;
   /** The change log's group-commit delay in ms (default 2). */
   readonly logGroupMs?: number;
+  /**
+   * Copy the primary's catalog for what is replicated (catalog/), so psql, drivers and ORMs can
+   * read pg_catalog. Default: on when there is a pgwire endpoint (`listen`).
+   */
+  readonly catalog?: boolean;
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -116,6 +123,8 @@ export class Sidecar {
   readonly forgery: ForgeryState = { possible: null, checkedAt: null, error: null };
   private forgeryTimer: NodeJS.Timeout | undefined;
   private compactionTimer: NodeJS.Timeout | undefined;
+  /** The primary's catalog rows for what the store holds (undefined when not read). */
+  readonly catalog: Catalog | undefined;
 
   constructor(private readonly o: SidecarOptions) {
     const dumps = (o.snapshotInterval ?? 0) > 0;
@@ -154,13 +163,20 @@ export class Sidecar {
         // The change log restarts from the copy and counts once a dump covers it: write one now.
         if (this.phase !== 'starting') void this.snapshotter?.dump('checkpoint after a fresh copy').catch(() => undefined);
       },
-      onTableSynced: () => this.snapshotter?.invalidate(),
+      onTableSynced: () => {
+        this.snapshotter?.invalidate();
+        this.catalog?.invalidate();
+      },
       ...(this.changeLog ? { changeLog: this.changeLog } : {}),
       spill: { ...(o.txnMemoryLimit !== undefined ? { memoryLimit: o.txnMemoryLimit } : {}), ...(o.dataDir !== undefined ? { dir: o.dataDir } : {}) },
       ...(o.failoverSlot ? { failoverSlot: true } : {}),
       ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
     });
+    this.catalog =
+      (o.catalog ?? o.listen !== undefined)
+        ? new Catalog({ store: this.store, withClient: (fn) => withSourceClient(o.source, fn), log: o.log.child({ component: 'catalog' }) })
+        : undefined;
     this.sweeper = new ExpirySweeper(this.store, { log: o.log, ...o.expiry });
     this.metrics = new SidecarMetrics({
       store: this.store,
@@ -237,6 +253,8 @@ export class Sidecar {
       await this.snapshotter.dump('checkpoint of a fresh copy').catch(() => undefined); // logged; retried by the interval
     }
     this.snapshotter?.start();
+    // Before pgwire listens: the first reader finds pg_catalog (a failed read is logged and retried).
+    await this.catalog?.start();
     this.sweeper.start();
     await this.checkForgery();
     const every = this.o.forgeryCheckIntervalMs ?? 300_000;
@@ -253,6 +271,7 @@ export class Sidecar {
         stats: () => this.stats(),
         ...(this.snapshotter ? { save: () => this.save(), load: () => this.load() } : {}),
         serverVersion: VERSION,
+        ...(this.catalog ? { catalog: this.catalog } : {}),
       });
       const pgLog = this.o.log.child({ component: 'pgwire' });
       this.server = new PgWireServer(engine, {
@@ -430,6 +449,7 @@ export class Sidecar {
       this.sweeper.stop();
       await this.slotWatch?.stop();
       await this.server?.close();
+      await this.catalog?.stop();
       if (this.snapshotter) {
         await this.snapshotter.stop();
         this.follower.quiesce();

@@ -13,7 +13,7 @@
  * bodies with each type's output function under the session's settings.
  */
 import type { ExecContext, ExecResult } from '../../pgwire/engine.js';
-import type { Store } from '../../store/store.js';
+import type { Store, TableState } from '../../store/store.js';
 import { buildRow, type ColumnInput } from '../../store/row.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { optimize } from '../logical/rules.js';
@@ -39,15 +39,18 @@ interface Compiled extends PhysicalPlan {
   readonly root: PhysNode;
   /** Every table the plan reads (subqueries and CTEs included): oid → qualified name. */
   readonly tables: ReadonlyMap<number, string>;
+  /** Relations of an immutable catalog snapshot the plan reads, by OID (never restart a statement). */
+  readonly fixed: ReadonlyMap<number, TableState>;
 }
 
 /** Restarts before the statement runs over private copies of its tables. */
 const RESTARTS = 3;
 
-export function physicalPlan(plan: LogicalPlan, store: Store): PhysicalPlan {
-  const planner = new Planner(store);
+export function physicalPlan(plan: LogicalPlan, store: Store, fixed: ReadonlyMap<number, TableState> = new Map()): PhysicalPlan {
+  const planner = new Planner(store, fixed);
   const root = planner.plan(optimize(plan), null, null);
-  const compiled: Compiled = { logical: plan, root, tables: planner.tables };
+  for (const oid of fixed.keys()) planner.tables.delete(oid);
+  const compiled: Compiled = { logical: plan, root, tables: planner.tables, fixed };
   return compiled;
 }
 
@@ -62,7 +65,7 @@ export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, p
   const started = performance.now();
   const values: Datum[] = params.map((t, i) => (t === null ? null : typeInfo(paramTypes[i] ?? 25).input(t, -1, settings)));
   for (let attempt = 0; ; attempt++) {
-    const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started);
+    const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started, c.fixed);
     rt.checkInterrupts();
     if (rt.cloned) rt.takeAll(c.tables);
     const rows = await drive(c, rt);

@@ -27,6 +27,15 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { sqlTypeName, typeName, typeSize } from '../../pg/types.js';
 import type { Datum, OutputSettings } from './datum.js';
+import type { CatalogSnapshot } from '../../catalog/snapshot.js';
+
+/** The catalog one execution reads (regclass names, pg_table_is_visible, …), with the session's path. */
+export interface CatalogContext {
+  readonly snapshot: CatalogSnapshot;
+  /** The session's search_path as listed ("$user" resolved); pg_catalog is searched first unless listed. */
+  readonly searchPath: readonly string[];
+  readonly user: string;
+}
 
 /** What an evaluation may read besides its arguments: output settings and the transaction clock. */
 export interface EvalSettings extends OutputSettings {
@@ -34,6 +43,8 @@ export interface EvalSettings extends OutputSettings {
   readonly transactionStart: bigint;
   /** statement_timestamp(). */
   readonly statementStart: bigint;
+  /** The copied catalog, when the sidecar reads one; absent at plan time (constant folding). */
+  readonly catalog?: CatalogContext;
 }
 
 export interface TypeInfo {
