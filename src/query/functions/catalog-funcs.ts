@@ -112,6 +112,7 @@ export function registerCatalogFuncs(): void {
     const c = cat(cx);
     return c.snapshot.typeEntry(a[0] as number) === undefined ? null : c.snapshot.typeVisible(a[0] as number, c.searchPath);
   });
+  fn('current_database', [], NAME, (_a, cx) => cat(cx).snapshot.database, false);
   fn('current_schema', [], NAME, (_a, cx) => currentSchemas(cat(cx), false)[0] ?? null, false);
   fn('current_schemas', [BOOL], NAME_ARRAY, (a, cx) => nameArray(currentSchemas(cat(cx), a[0] as boolean)));
 

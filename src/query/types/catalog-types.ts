@@ -42,7 +42,7 @@ const OID_ALIASES = [REGCLASS, REGTYPE, REGROLE, REGNAMESPACE] as const;
 
 /** Whether a literal of this type must be read at run time (a name, resolved through the catalog). */
 export function readsCatalog(type: number, text: string): boolean {
-  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE) && !/^\s*\d+\s*$/.test(text);
+  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE) && !/^\s*(\d+|-)\s*$/.test(text);
 }
 
 export function catalogNotRead(): SqlError {
@@ -70,6 +70,7 @@ function catalogOf(s: EvalSettings): NonNullable<EvalSettings['catalog']> {
 
 function oidText(text: string): number | undefined {
   const t = text.trim();
+  if (t === '-') return 0;
   if (!/^\d+$/.test(t)) return undefined;
   const n = Number(t);
   if (n > 4294967295) throw new SqlError(SQLSTATE.numeric_value_out_of_range, `value "${text}" is out of range for type oid`);
@@ -163,7 +164,8 @@ function oidAlias(oid: number, name: string, array: number, input: (t: string, s
     elem: 0,
     array,
     input: (text, _typmod, s) => input(text, s),
-    output: (d, s) => output(d, s as EvalSettings),
+    // InvalidOid prints as "-" for every OID alias type (regclassout & co).
+    output: (d, s) => ((d as number) === 0 ? '-' : output(d, s as EvalSettings)),
     compare: numCompare,
     hashKey: (d) => d as number,
   };
