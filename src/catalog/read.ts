@@ -14,7 +14,7 @@
  *   deparseKey(kind, …parts)    the key of one precomputed answer
  */
 import type pg from 'pg';
-import { COPIED, HELD_SETS_SQL } from './relations.js';
+import { COPIED, HELD_SETS_SQL, ROLES_SQL } from './relations.js';
 
 export interface CatalogColumnDef {
   readonly name: string;
@@ -81,7 +81,8 @@ async function readInTransaction(client: pg.Client, held: readonly HeldTable[]):
   const tabsText = `{${held.map((t) => t.oid).join(',')}}`;
   const [sets] = await rows(client, HELD_SETS_SQL, [tabsText]);
   const sub: Record<string, string> = { rels: oidArray(sets![0]!), types: oidArray(sets![1]!), nsps: oidArray(sets![2]!), tables: oidArray(tabsText) };
-  const fill = (sql: string): string => sql.replace(/\{(rels|types|nsps|tables)\}/g, (_m, k: string) => sub[k]!);
+  const fill = (sql: string): string =>
+    sql.replace(/\{roles\}/g, ROLES_SQL).replace(/\{(rels|types|nsps|tables)\}/g, (_m, k: string) => sub[k]!);
   const [who] = await rows(client, 'SELECT current_user::text, pg_catalog.current_database()::text');
 
   const names = COPIED.map((c) => c.name);

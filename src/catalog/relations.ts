@@ -8,8 +8,9 @@
  *   nsps        schemas of rels and types, plus pg_catalog, information_schema, public, memstore
  *   types       built-in types (oid < 16384) + the types of rels' columns and rels' row types,
  *               closed over array, element and domain base types
+ *   roles       owners of the above, the reading user, pg_database_owner
  * Each entry's `where` is SQL over the primary's relation, with `{rels}`, `{nsps}`, `{types}`,
- * `{tables}` replaced by oid[] literals. `key` is a unique key of the relation: the virtual
+ * `{tables}` replaced by oid[] literals and `{roles}` by ROLES_SQL. `key` is a unique key of the relation: the virtual
  * table is kept in that order (so `… WHERE c.oid = …` is a key lookup, as on the primary).
  *
  * Left out (later steps): pg_proc, pg_depend, pg_sequence, pg_tablespace, pg_settings and the
@@ -26,6 +27,13 @@ export interface CopiedRelation {
 }
 
 const PG_CLASS = `'pg_catalog.pg_class'::regclass`;
+
+/** The roles described: owners of what is copied, the reading user, pg_database_owner. */
+export const ROLES_SQL = `SELECT relowner FROM pg_catalog.pg_class WHERE oid = ANY({rels})
+  UNION SELECT nspowner FROM pg_catalog.pg_namespace WHERE oid = ANY({nsps})
+  UNION SELECT typowner FROM pg_catalog.pg_type WHERE oid = ANY({types})
+  UNION SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
+  UNION SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user OR r.rolname = 'pg_database_owner'`;
 
 export const COPIED: readonly CopiedRelation[] = [
   { name: 'pg_namespace', key: ['oid'], where: 'oid = ANY({nsps})' },
@@ -48,15 +56,8 @@ export const COPIED: readonly CopiedRelation[] = [
   { name: 'pg_am', key: ['oid'], where: 'true' },
   { name: 'pg_enum', key: ['oid'], where: 'enumtypid = ANY({types})' },
   { name: 'pg_database', key: ['oid'], where: 'datname = pg_catalog.current_database()' },
-  {
-    name: 'pg_roles',
-    key: ['oid'],
-    where: `oid IN (SELECT relowner FROM pg_catalog.pg_class WHERE oid = ANY({rels})
-      UNION SELECT nspowner FROM pg_catalog.pg_namespace WHERE oid = ANY({nsps})
-      UNION SELECT typowner FROM pg_catalog.pg_type WHERE oid = ANY({types})
-      UNION SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
-      UNION SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user OR r.rolname = 'pg_database_owner')`,
-  },
+  { name: 'pg_roles', key: ['oid'], where: 'oid IN ({roles})' },
+  { name: 'pg_auth_members', key: ['oid'], where: 'roleid IN ({roles}) AND member IN ({roles})' },
   // What psql's \d TABLE reads besides the above (policies, extended statistics, publications,
   // triggers): copied for the held relations so its footers are the primary's.
   { name: 'pg_policy', key: ['oid'], where: 'polrelid = ANY({rels})' },

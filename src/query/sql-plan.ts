@@ -183,9 +183,9 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
 }
 
 /** The execution's settings with the catalog it reads (the plan's snapshot, or the current one). */
-function withCatalog(settings: EvalSettings, snapshot: CatalogSnapshot | undefined, ec: ExecContext): EvalSettings {
+function withCatalog(settings: EvalSettings, snapshot: CatalogSnapshot | undefined, ec: ExecContext, env: EngineEnv): EvalSettings {
   if (snapshot === undefined) return settings;
-  return { ...settings, catalog: { snapshot, searchPath: searchPath(ec), user: ec.session.user } };
+  return { ...settings, catalog: { snapshot, searchPath: searchPath(ec), user: ec.session.user, relationSize: (oid) => env.store.tables.get(oid)?.rows.memoryUsage() } };
 }
 
 export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
@@ -197,7 +197,7 @@ export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
     valid: p.valid,
     run(ec: ExecContext, args) {
       const clock = statementClock(ec.session);
-      const settings = withCatalog(evalSettings(ec.session, clock.transactionStart, clock.statementStart), p.snapshot ?? env.catalog?.current, ec);
+      const settings = withCatalog(evalSettings(ec.session, clock.transactionStart, clock.statementStart), p.snapshot ?? env.catalog?.current, ec, env);
       return runPlan(p.phys, env.store, ec, args.params, p.paramTypes, settings, execLimits(ec.session));
     },
   };

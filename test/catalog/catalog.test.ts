@@ -107,6 +107,10 @@ describe('virtual pg_catalog relations', () => {
     await same(`SELECT i.indexrelid::regclass, pg_get_expr(i.indpred, i.indrelid, true), i.indkey, i.indkey[0] FROM pg_index i WHERE i.indrelid = 'orders'::regclass ORDER BY 1`);
   });
 
+  it('pg_size_pretty rounds as the primary does', async () => {
+    await same(`SELECT x, pg_size_pretty(x) FROM (VALUES (0::int8), (10239), (10240), (16384), (20971519), (20971520), (123456789012), (-5000000), (9223372036854775807)) v(x)`);
+  });
+
   it('the search_path decides visibility and how names print', async () => {
     const sql = `SELECT 'wide'::regclass::text, 'public.items'::regclass::text, pg_table_is_visible('app.wide'::regclass), current_schema(), current_schemas(false)`;
     await side.query('SET search_path = app, public');

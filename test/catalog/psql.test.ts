@@ -35,8 +35,8 @@ afterAll(async () => {
   expect(h?.problems ?? []).toEqual([]);
 });
 
-async function psql(conn: string, command: string): Promise<string> {
-  const r = await run('/usr/bin/psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-P', 'pager=off', '-c', command, conn]);
+async function psql(conn: string, ...commands: string[]): Promise<string> {
+  const r = await run('/usr/bin/psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-P', 'pager=off', ...commands.flatMap((c) => ['-c', c]), conn]);
   return r.stdout;
 }
 
@@ -50,6 +50,16 @@ describe('psql meta-commands on the sidecar print what they print on the primary
       expect(side.length).toBeGreaterThan(0);
     });
   }
+
+  it('\\du, \\dt+, \\x and \\conninfo run (roles are only the owners and the user; sizes are the store\'s)', async () => {
+    const du = await psql(sidecar(), '\\du');
+    expect(du).toMatch(/^ postgres +\| Superuser/m);
+    const dtPlus = await psql(sidecar(), '\\dt+');
+    expect(dtPlus).toMatch(/^ public +\| items +\| table \| postgres \| permanent +\| heap +\| \d+ (bytes|kB) +\| the items/m);
+    const x = await psql(sidecar(), '\\x on', "SELECT relname, relkind FROM pg_class WHERE relname = 'items'");
+    expect(x).toContain('relname | items');
+    expect(await psql(sidecar(), '\\conninfo')).toContain(`port "${h.port}"`);
+  });
 
   it('\\d items shows its columns and primary-key index line', async () => {
     const out = await psql(sidecar(), '\\d items');

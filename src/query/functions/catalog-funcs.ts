@@ -11,8 +11,11 @@
  * copied rows of the execution's snapshot (EvalSettings.catalog). Arguments the primary was not
  * asked about get NULL, as PostgreSQL answers for an OID it does not know.
  *
+ * pg_relation_size & co are the table's memory in the store (the sidecar has no files): psql's
+ * `\dt+` runs, its Size column differs from the primary's.
+ *
  * Left out: pg_get_viewdef, pg_get_functiondef & co (no pg_proc yet), pg_get_keywords,
- * pg_relation_size, shobj_description.
+ * shobj_description.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -25,6 +28,7 @@ import { Pseudo, registerFunc, type CallContext } from './registry.js';
 const BOOL = 16;
 const NAME = 19;
 const INT4 = 23;
+const INT8 = 20;
 const TEXT = 25;
 const OID = 26;
 const NAME_ARRAY = 1003;
@@ -77,6 +81,31 @@ const ENCODINGS: readonly string[] = [
   'ISO_8859_5', 'ISO_8859_6', 'ISO_8859_7', 'ISO_8859_8', 'WIN1250', 'WIN1253', 'WIN1254', 'WIN1255', 'WIN1257', 'KOI8U', 'SJIS', 'BIG5',
   'GBK', 'UHC', 'GB18030', 'JOHAB', 'SHIFT_JIS_2004',
 ];
+
+/** pg_size_pretty(bigint) as dbsize.c computes it: bytes below 10 kB, then halving-rounded units. */
+export function sizePretty(bytes: bigint): string {
+  const units = [
+    { name: 'bytes', limit: 10n * 1024n, round: false, bits: 0n },
+    { name: 'kB', limit: 20n * 1024n - 1n, round: true, bits: 10n },
+    { name: 'MB', limit: 20n * 1024n - 1n, round: true, bits: 20n },
+    { name: 'GB', limit: 20n * 1024n - 1n, round: true, bits: 30n },
+    { name: 'TB', limit: 20n * 1024n - 1n, round: true, bits: 40n },
+    { name: 'PB', limit: 20n * 1024n - 1n, round: true, bits: 50n },
+  ];
+  const halfRounded = (x: bigint): bigint => (x + (x < 0n ? -1n : 1n)) / 2n;
+  let size = bytes;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    const next = units[i + 1];
+    if (next === undefined || (size < 0n ? -size : size) < u.limit) {
+      if (u.round) size = halfRounded(size);
+      return `${size} ${u.name}`;
+    }
+    const bits = next.bits - u.bits - (next.round ? 1n : 0n) + (u.round ? 1n : 0n);
+    size /= 1n << bits;
+  }
+  return `${size} bytes`;
+}
 
 export function registerCatalogFuncs(): void {
   registerCatalogTypes();
@@ -151,6 +180,19 @@ export function registerCatalogFuncs(): void {
   fn('has_column_privilege', [TEXT, TEXT, TEXT], BOOL, (a, cx) => exists(relationByText(a[0] as string, cx), cx));
   fn('has_database_privilege', [TEXT, TEXT], BOOL, () => true);
   fn('has_database_privilege', [OID, TEXT], BOOL, () => true);
+
+  // Sizes: a replicated table's memory in the store (the sidecar has no files); 0 for the
+  // other relations it describes (indexes and sequences are not held apart from the tree).
+  const size = (a: readonly Datum[], cx: CallContext): Datum => {
+    const c = cat(cx);
+    const oid = a[0] as number;
+    if (c.snapshot.classInfo(oid) === undefined) return null;
+    return BigInt(c.relationSize(oid) ?? 0);
+  };
+  for (const name of ['pg_relation_size', 'pg_table_size', 'pg_total_relation_size']) fn(name, [REGCLASS], INT8, size);
+  fn('pg_relation_size', [REGCLASS, TEXT], INT8, (a, cx) => (a[1] === 'main' ? size(a, cx) : 0n));
+  fn('pg_indexes_size', [REGCLASS], INT8, (a, cx) => (cat(cx).snapshot.classInfo(a[0] as number) === undefined ? null : 0n));
+  fn('pg_size_pretty', [INT8], TEXT, (a) => sizePretty(a[0] as bigint));
 
   fn('pg_encoding_to_char', [INT4], NAME, (a) => ENCODINGS[a[0] as number] ?? '');
 

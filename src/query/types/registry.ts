@@ -35,6 +35,8 @@ export interface CatalogContext {
   /** The session's search_path as listed ("$user" resolved); pg_catalog is searched first unless listed. */
   readonly searchPath: readonly string[];
   readonly user: string;
+  /** Bytes the store holds for a replicated table (its tree); undefined for other relations. */
+  readonly relationSize: (oid: number) => number | undefined;
 }
 
 /** What an evaluation may read besides its arguments: output settings and the transaction clock. */
