@@ -29,14 +29,14 @@ import { notSupported } from './errors.js';
 import { evalSettings } from './eval-settings.js';
 import { explainPlan, physicalPlan, runPlan, type ExecLimits } from './exec/run.js';
 import { computedField, rowsOf, type EngineEnv, type Plan } from './plan.js';
-import { searchPath } from './scalar.js';
+import { schemaExists, searchPath } from './scalar.js';
 import { skippedError } from './select-source.js';
 import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
 import { isCopiedRelation } from '../catalog/relations.js';
 import { effectivePath, type CatalogSnapshot } from '../catalog/snapshot.js';
-import type { EvalSettings } from './types/registry.js';
+import type { EvalSettings, SessionContext } from './types/registry.js';
 
 /** µs since 2000-01-01 UTC, with the sub-millisecond part PostgreSQL's clock has. */
 export function clockMicros(): bigint {
@@ -182,10 +182,17 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
   };
 }
 
-/** The execution's settings with the catalog it reads (the plan's snapshot, or the current one). */
+/** The execution's settings with its session and the catalog it reads (the plan's snapshot, or the current one). */
 function withCatalog(settings: EvalSettings, snapshot: CatalogSnapshot | undefined, ec: ExecContext, env: EngineEnv): EvalSettings {
-  if (snapshot === undefined) return settings;
-  return { ...settings, catalog: { snapshot, searchPath: searchPath(ec), user: ec.session.user, relationSize: (oid) => env.store.tables.get(oid)?.rows.memoryUsage() } };
+  const path = searchPath(ec);
+  const session: SessionContext = {
+    searchPath: path,
+    user: ec.session.user,
+    database: ec.session.database,
+    schemaExists: (name) => (snapshot === undefined ? schemaExists(env, name) : snapshot.namespaceOid(name) !== undefined),
+  };
+  if (snapshot === undefined) return { ...settings, session };
+  return { ...settings, session, catalog: { snapshot, searchPath: path, user: ec.session.user, relationSize: (oid) => env.store.tables.get(oid)?.rows.memoryUsage() } };
 }
 
 export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {

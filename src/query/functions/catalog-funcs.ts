@@ -64,10 +64,13 @@ function formatType(oid: number, typmod: number | null, cx: CallContext): string
   return regtypeOut(oid, cx.settings);
 }
 
-function currentSchemas(c: CatalogContext, implicit: boolean): string[] {
+/** The existing schemas of the session's path; pg_catalog first with `implicit` unless listed. */
+function currentSchemas(cx: CallContext, implicit: boolean): string[] {
+  const session = cx.settings.session;
+  if (session === undefined) return [];
   const out: string[] = [];
-  if (implicit && !c.searchPath.includes('pg_catalog')) out.push('pg_catalog');
-  for (const s of c.searchPath) if (c.snapshot.namespaceOid(s) !== undefined && !out.includes(s)) out.push(s);
+  if (implicit && !session.searchPath.includes('pg_catalog')) out.push('pg_catalog');
+  for (const s of session.searchPath) if (session.schemaExists(s) && !out.includes(s)) out.push(s);
   return out;
 }
 
@@ -141,9 +144,9 @@ export function registerCatalogFuncs(): void {
     const c = cat(cx);
     return c.snapshot.typeEntry(a[0] as number) === undefined ? null : c.snapshot.typeVisible(a[0] as number, c.searchPath);
   });
-  fn('current_database', [], NAME, (_a, cx) => cat(cx).snapshot.database, false);
-  fn('current_schema', [], NAME, (_a, cx) => currentSchemas(cat(cx), false)[0] ?? null, false);
-  fn('current_schemas', [BOOL], NAME_ARRAY, (a, cx) => nameArray(currentSchemas(cat(cx), a[0] as boolean)));
+  fn('current_database', [], NAME, (_a, cx) => cx.settings.session?.database ?? null, false);
+  fn('current_schema', [], NAME, (_a, cx) => currentSchemas(cx, false)[0] ?? null, false);
+  fn('current_schemas', [BOOL], NAME_ARRAY, (a, cx) => nameArray(currentSchemas(cx, a[0] as boolean)));
 
   // obj_description(oid, catalog name): the comment on the object in that catalog.
   fn('obj_description', [OID, NAME], TEXT, (a, cx) => {

@@ -47,6 +47,17 @@ export interface EvalSettings extends OutputSettings {
   readonly statementStart: bigint;
   /** The copied catalog, when the sidecar reads one; absent at plan time (constant folding). */
   readonly catalog?: CatalogContext;
+  /** The session an execution runs for (current_schema(), current_database()); absent at plan time. */
+  readonly session?: SessionContext;
+}
+
+export interface SessionContext {
+  /** search_path as listed ("$user" resolved). */
+  readonly searchPath: readonly string[];
+  readonly user: string;
+  readonly database: string;
+  /** Whether the schema exists (for the first existing schema of the path). */
+  schemaExists(name: string): boolean;
 }
 
 export interface TypeInfo {
