@@ -39,6 +39,8 @@ export interface CatalogOptions {
   readonly retryMs?: number;
   /** How often the store's shape is compared with the snapshot's (default 1 s). */
   readonly checkMs?: number;
+  /** How long start() waits for the first read (default 10 s). */
+  readonly firstReadWaitMs?: number;
 }
 
 /** The tables the catalog describes, with what would change their rows in it. */
@@ -75,9 +77,14 @@ export class Catalog {
 
   constructor(private readonly o: CatalogOptions) {}
 
-  /** The first read; failing is logged (readers get "not available yet") and retried. */
+  /**
+   * The first read, awaited up to firstReadWaitMs: a slow source does not hold the sidecar's
+   * start (readers get 55000 until it lands). Failing is logged and retried.
+   */
   async start(): Promise<void> {
-    await this.read();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.read(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.firstReadWaitMs ?? 10_000)))]);
+    clearTimeout(timer);
     // Tables dropped, added or renamed without a copy swapped in: noticed within a second.
     this.ticker = setInterval(() => this.check(), this.o.checkMs ?? 1000);
     this.ticker.unref();
