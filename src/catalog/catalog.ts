@@ -2,8 +2,9 @@
  * catalog.ts — keeps the current catalog snapshot: read after the initial copy, and again
  * (debounced) whenever the set or the shape of the replicated tables changes.
  *
- *   start ─► read ─► current = v1
- *   store shape changed (a table added, dropped, re-described) / invalidate() ─► wait debounce
+ *   start ─► read (in the background) ─► current = v1
+ *   store shape changed (a table added, dropped, re-described; compared every second and when a
+ *   plan over the catalog is made) / invalidate() (a copy swapped in) ─► wait debounce
  *     ─► read ─► current = v2         (a read in progress finishes first; one more read follows)
  *   read failed ─► keep the current snapshot, log, retry after retryMs
  *
@@ -39,8 +40,6 @@ export interface CatalogOptions {
   readonly retryMs?: number;
   /** How often the store's shape is compared with the snapshot's (default 1 s). */
   readonly checkMs?: number;
-  /** How long start() waits for the first read (default 10 s). */
-  readonly firstReadWaitMs?: number;
 }
 
 /** The tables the catalog describes, with what would change their rows in it. */
@@ -78,13 +77,11 @@ export class Catalog {
   constructor(private readonly o: CatalogOptions) {}
 
   /**
-   * The first read, awaited up to firstReadWaitMs: a slow source does not hold the sidecar's
-   * start (readers get 55000 until it lands). Failing is logged and retried.
+   * Starts the first read in the background: a sidecar's start (and each restart) is not held by
+   * it; readers get 55000 until it lands (a few hundred ms). Failing is logged and retried.
    */
-  async start(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.read(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.firstReadWaitMs ?? 10_000)))]);
-    clearTimeout(timer);
+  start(): void {
+    void this.read();
     // Tables dropped, added or renamed without a copy swapped in: noticed within a second.
     this.ticker = setInterval(() => this.check(), this.o.checkMs ?? 1000);
     this.ticker.unref();

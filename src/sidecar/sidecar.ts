@@ -253,8 +253,8 @@ export class Sidecar {
       await this.snapshotter.dump('checkpoint of a fresh copy').catch(() => undefined); // logged; retried by the interval
     }
     this.snapshotter?.start();
-    // Before pgwire listens: the first reader finds pg_catalog (a failed read is logged and retried).
-    await this.catalog?.start();
+    // In the background: pg_catalog answers 55000 until the first read lands (catalog.ts).
+    this.catalog?.start();
     this.sweeper.start();
     await this.checkForgery();
     const every = this.o.forgeryCheckIntervalMs ?? 300_000;

@@ -137,11 +137,15 @@ describe('what clients send at connect', () => {
 
 describe('refresh', () => {
   it('a column added, a table published, a table dropped from the publication show after the change', async () => {
+    // The same text before and after: its cached plan holds the old snapshot and is re-made.
+    const columns = `SELECT attname, atttypid::regtype FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0 ORDER BY attnum`;
+    await same(columns);
     await h.db.client.query(`ALTER TABLE items ADD COLUMN note text DEFAULT 'n'; INSERT INTO items VALUES (2, 'two')`);
     await h.db.client.query(`CREATE TABLE fresh (k text PRIMARY KEY, v int NOT NULL); ALTER PUBLICATION memstore ADD TABLE fresh; INSERT INTO fresh VALUES ('a', 1)`);
     await h.settled();
     await waitFor(() => h.sidecar.store.tableByName('public', 'fresh') !== undefined, 30_000, 'the new table to be held');
     await h.settled();
+    expect((await same(columns)).map((r) => r[0])).toContain('note');
     await same(`SELECT c.relname, a.attname, a.atttypid::regtype, a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
                   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
                  WHERE c.relname IN ('items', 'fresh') AND a.attnum > 0 ORDER BY 1, a.attnum`);
@@ -165,7 +169,8 @@ describe('refresh', () => {
       checkMs: 60_000,
     });
     try {
-      await catalog.start();
+      catalog.start();
+      await catalog.refreshed();
       const first = catalog.current;
       expect(first?.relation('pg_class')).toBeDefined();
       broken = true;

@@ -31,6 +31,7 @@ export async function startCatalogHarness(prefix: string, setupSql: string, publ
   const db = await testDatabase(prefix);
   await prepareSource(db, setupSql);
   const sidecar = await startSidecar(db, { sidecar: { catalog: true }, ...(publication !== undefined ? { publication } : {}) });
+  await sidecar.catalog!.refreshed();
   const engine = await QueryEngine.create(sidecar.store, { waiters: sidecar.follower.waiters, serverVersion: 'test', catalog: sidecar.catalog! });
   const problems: string[] = [];
   const server = new PgWireServer(engine, {
