@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-export type Layer = 'shared' | 'store' | 'decode' | 'replication' | 'apply' | 'pgwire' | 'query' | 'snapshot' | 'sidecar' | 'cli';
+export type Layer = 'shared' | 'store' | 'decode' | 'replication' | 'apply' | 'pgwire' | 'catalog' | 'query' | 'snapshot' | 'sidecar' | 'cli';
 
 /** What each layer may import besides itself and `shared`. */
 export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
@@ -39,11 +39,14 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   apply: ['decode', 'store'],
   // Wire protocol server; the Engine interface it calls is the seam query implements.
   pgwire: [],
-  query: ['store', 'pgwire'],
+  // The primary's catalog rows for what the store holds, kept as virtual relations (read over
+  // a connection the sidecar hands in); the executor scans them like the store's tables.
+  catalog: ['store'],
+  query: ['store', 'pgwire', 'catalog'],
   // Dumps are COPY text (decode) of the store's tables.
   snapshot: ['store', 'decode'],
-  sidecar: ['store', 'decode', 'replication', 'apply', 'pgwire', 'query', 'snapshot'],
-  cli: ['store', 'decode', 'replication', 'apply', 'pgwire', 'query', 'snapshot', 'sidecar'],
+  sidecar: ['store', 'decode', 'replication', 'apply', 'pgwire', 'catalog', 'query', 'snapshot'],
+  cli: ['store', 'decode', 'replication', 'apply', 'pgwire', 'catalog', 'query', 'snapshot', 'sidecar'],
 };
 
 /** `from → to`, paths relative to src/ with the .ts extension. */

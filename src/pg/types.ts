@@ -65,6 +65,7 @@ const TYPES = new Map<number, TypeInfo>([
   [19, { name: 'name', sqlName: 'name', size: 64 }],
   [20, { name: 'int8', sqlName: 'bigint', size: 8 }],
   [21, { name: 'int2', sqlName: 'smallint', size: 2 }],
+  [22, { name: 'int2vector', sqlName: 'int2vector', size: -1 }],
   [23, { name: 'int4', sqlName: 'integer', size: 4 }],
   [24, { name: 'regproc', sqlName: 'regproc', size: 4 }],
   [25, { name: 'text', sqlName: 'text', size: -1 }],
@@ -72,8 +73,10 @@ const TYPES = new Map<number, TypeInfo>([
   [27, { name: 'tid', sqlName: 'tid', size: 6 }],
   [28, { name: 'xid', sqlName: 'xid', size: 4 }],
   [29, { name: 'cid', sqlName: 'cid', size: 4 }],
+  [30, { name: 'oidvector', sqlName: 'oidvector', size: -1 }],
   [114, { name: 'json', sqlName: 'json', size: -1 }],
   [142, { name: 'xml', sqlName: 'xml', size: -1 }],
+  [194, { name: 'pg_node_tree', sqlName: 'pg_node_tree', size: -1 }],
   [600, { name: 'point', sqlName: 'point', size: 16 }],
   [650, { name: 'cidr', sqlName: 'cidr', size: -1 }],
   [700, { name: 'float4', sqlName: 'real', size: 4 }],
@@ -83,6 +86,7 @@ const TYPES = new Map<number, TypeInfo>([
   [790, { name: 'money', sqlName: 'money', size: 8 }],
   [829, { name: 'macaddr', sqlName: 'macaddr', size: 6 }],
   [869, { name: 'inet', sqlName: 'inet', size: -1 }],
+  [1033, { name: 'aclitem', sqlName: 'aclitem', size: 16 }],
   [1042, { name: 'bpchar', sqlName: 'character', size: -1 }],
   [1043, { name: 'varchar', sqlName: 'character varying', size: -1 }],
   [1082, { name: 'date', sqlName: 'date', size: 4 }],
@@ -95,10 +99,14 @@ const TYPES = new Map<number, TypeInfo>([
   [1562, { name: 'varbit', sqlName: 'bit varying', size: -1 }],
   [1700, { name: 'numeric', sqlName: 'numeric', size: -1 }],
   [2205, { name: 'regclass', sqlName: 'regclass', size: 4 }],
+  [2206, { name: 'regtype', sqlName: 'regtype', size: 4 }],
+  [2277, { name: 'anyarray', sqlName: 'anyarray', size: -1 }],
   [2278, { name: 'void', sqlName: 'void', size: 4 }],
   [2950, { name: 'uuid', sqlName: 'uuid', size: 16 }],
   [3220, { name: 'pg_lsn', sqlName: 'pg_lsn', size: 8 }],
   [3802, { name: 'jsonb', sqlName: 'jsonb', size: -1 }],
+  [4089, { name: 'regnamespace', sqlName: 'regnamespace', size: 4 }],
+  [4096, { name: 'regrole', sqlName: 'regrole', size: 4 }],
 ]);
 
 /**
@@ -162,6 +170,8 @@ const NAMES = new Map<string, number>([
   ['character varying', 1043], ['date', 1082], ['time', 1083], ['timestamp', 1114],
   ['timestamptz', 1184], ['interval', 1186], ['timetz', 1266], ['numeric', 1700], ['decimal', 1700],
   ['regclass', 2205], ['uuid', 2950], ['pg_lsn', 3220], ['jsonb', 3802], ['unknown', 705],
+  ['regtype', 2206], ['regproc', 24], ['regnamespace', 4089], ['regrole', 4096], ['int2vector', 22],
+  ['oidvector', 30], ['pg_node_tree', 194], ['aclitem', 1033], ['xid', 28], ['tid', 27], ['cid', 29],
 ]);
 
 /**

@@ -48,7 +48,7 @@ import { inFailedTransaction, notSupported, readOnly } from './errors.js';
 import { Lru } from './lru.js';
 import { normalize, type Literal, type Normalized } from './normalize.js';
 import { loadParser, nodeKind, parseSql } from './parse.js';
-import type { EngineEnv, Plan } from './plan.js';
+import type { CatalogSource, EngineEnv, Plan } from './plan.js';
 import { planCopy } from './copy.js';
 import { planSelect } from './select.js';
 import { memstoreCallsOnly } from './scalar.js';
@@ -72,6 +72,8 @@ export interface QueryEngineOptions {
   readonly serverVersion?: string;
   /** Entries per plan cache (default 2000). */
   readonly planCacheSize?: number;
+  /** The copied catalog (pg_catalog relations and functions); absent = none. */
+  readonly catalog?: CatalogSource;
 }
 
 /** Texts longer than this are neither normalised nor cached. */
@@ -311,6 +313,7 @@ export class QueryEngine implements Engine {
       save: options.save,
       load: options.load,
       version: options.serverVersion ?? 'dev',
+      ...(options.catalog !== undefined ? { catalog: options.catalog } : {}),
     };
     const size = options.planCacheSize ?? 2000;
     this.shared = new Lru(size);

@@ -12,6 +12,7 @@
  *   computedField(name, type)      a RowDescription field that is no table column
  */
 import type { LsnWaiters } from '../apply/lsn-waiters.js';
+import type { CatalogSnapshot } from '../catalog/snapshot.js';
 import { buildRow } from '../store/row.js';
 import type { ExecContext, ExecResult, FieldDescription, SessionState } from '../pgwire/engine.js';
 import type { Store } from '../store/store.js';
@@ -36,6 +37,15 @@ export interface EngineEnv {
   readonly load: (() => Promise<bigint>) | undefined;
   /** The text inside "(memstore …)" of version(). */
   readonly version: string;
+  /** The primary's catalog as copied (catalog/): absent when the sidecar does not read it. */
+  readonly catalog?: CatalogSource;
+}
+
+/** Where plans get the current catalog snapshot (catalog/catalog.ts implements it). */
+export interface CatalogSource {
+  readonly current: CatalogSnapshot | undefined;
+  /** Schedules a refresh when the store's tables no longer match the snapshot (cheap). */
+  check(): void;
 }
 
 export const selectTag = (n: number): string => `SELECT ${n}`;

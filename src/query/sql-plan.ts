@@ -31,12 +31,15 @@ import { notSupported } from './errors.js';
 import { evalSettings } from './eval-settings.js';
 import { explainPlan, physicalPlan, runPlan, type ExecLimits } from './exec/run.js';
 import { computedField, rowsOf, type EngineEnv, type Plan } from './plan.js';
-import { searchPath } from './scalar.js';
+import { schemaExists, searchPath } from './scalar.js';
 import { skippedError } from './select-source.js';
 import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
 import { KV_COLUMNS, KV_TABLE_OID } from './functions/memstore-keyspace.js';
+import { isCopiedRelation } from '../catalog/relations.js';
+import { effectivePath, type CatalogSnapshot } from '../catalog/snapshot.js';
+import type { EvalSettings, SessionContext } from './types/registry.js';
 
 /** µs since 2000-01-01 UTC, with the sub-millisecond part PostgreSQL's clock has. */
 export function clockMicros(): bigint {
@@ -65,10 +68,15 @@ const KV_CATALOG: CatalogTable = {
  * Tables of the store by name; tables not (yet) readable still bind, their scan raises at run.
  * memstore.kv too; unqualified `kv` is a replicated table of that name anywhere on search_path
  * before it is memstore.kv, as on the single-table path (select.ts tableFirstInPath).
+ * With a catalog (env.catalog), pg_catalog's copied relations bind too: `pg_catalog.pg_class`,
+ * and an unqualified `pg_class` through the search_path with pg_catalog searched first unless
+ * the path lists it, as PostgreSQL does. They are recorded in `fixed` (one snapshot's).
  */
-export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState> } {
+export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState>; readonly fixed: Map<number, TableState>; readonly snapshot: CatalogSnapshot | undefined } {
   const path = searchPath(ctx);
   const used = new Map<number, TableState>();
+  const fixed = new Map<number, TableState>();
+  const snapshot = env.catalog?.current;
   const collations = env.store.collations;
   const describe = (t: TableState): CatalogTable => {
     if (t.status === 'skipped') throw skippedError(t);
@@ -88,19 +96,44 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
       keyColumns: [...t.keyIndexes],
     };
   };
+  const virtual = (name: string): CatalogTable | undefined => {
+    if (snapshot === undefined) {
+      if (isCopiedRelation(name)) throw catalogNotReady();
+      return undefined;
+    }
+    const v = snapshot.relation(name);
+    if (v === undefined) return undefined;
+    fixed.set(v.oid, v.state);
+    return {
+      oid: v.oid,
+      schema: v.schema,
+      name: v.name,
+      columns: v.columns.map((c, i) => ({ name: c.name, type: c.type, typmod: c.typmod, attnum: i + 1 })),
+      keyColumns: v.keyColumns,
+    };
+  };
+  const withCatalog = env.catalog !== undefined;
   return {
     searchPath: path,
     used,
+    fixed,
+    snapshot,
     collation(schema, name) {
       return collations === undefined ? builtinCollation(schema, name) : collations.byName(schema, name);
     },
     table(schema, name) {
       if (schema !== null) {
         if (schema === KV_CATALOG.schema && name === KV_CATALOG.name) return KV_CATALOG;
+        if (schema === 'pg_catalog' && withCatalog) return virtual(name);
         const t = env.store.tableByName(schema, name);
         return t === undefined ? undefined : describe(t);
       }
-      for (const s of path) {
+      for (const s of withCatalog ? effectivePath(path) : path) {
+        if (s === 'pg_catalog' && withCatalog) {
+          const v = virtual(name);
+          if (v !== undefined) return v;
+          continue;
+        }
         const t = env.store.tableByName(s, name);
         if (t !== undefined) return describe(t);
       }
@@ -108,6 +141,12 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
       return undefined;
     },
   };
+}
+
+function catalogNotReady(): SqlError {
+  return new SqlError(SQLSTATE.object_not_in_prerequisite_state, 'the catalog has not been read from the primary yet', {
+    hint: 'memstore copies pg_catalog from the primary after the initial sync; the sidecar log says why it failed.',
+  });
 }
 
 function fieldsOf(columns: readonly { name: string; type: number; typmod: number; tableOid: number; attnum: number }[]): FieldDescription[] {
@@ -141,6 +180,8 @@ interface Prepared {
   readonly fields: FieldDescription[];
   readonly paramTypes: readonly number[];
   readonly phys: ReturnType<typeof physicalPlan>;
+  /** The catalog snapshot the plan reads relations of (undefined: none). */
+  readonly snapshot: CatalogSnapshot | undefined;
   readonly valid: (session: SessionState) => boolean;
 }
 
@@ -153,12 +194,33 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
   const read = [...catalog.used.values()].map((t) => ({ t, rel: t.relation }));
   const path = ctx.session.parameters.get('search_path');
   const collations = env.store.collations;
+  // A plan over the catalog's relations holds their snapshot: a newer one re-makes the plan.
+  const snapshot = catalog.fixed.size > 0 ? catalog.snapshot : undefined;
+  if (snapshot !== undefined) env.catalog?.check();
   return {
     fields: fieldsOf(bound.plan.columns),
     paramTypes: bound.paramTypes,
-    phys: physicalPlan(bound.plan, env.store),
-    valid: (session) => session.parameters.get('search_path') === path && env.store.collations === collations && read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel),
+    phys: physicalPlan(bound.plan, env.store, catalog.fixed),
+    snapshot,
+    valid: (session) =>
+      session.parameters.get('search_path') === path &&
+      env.store.collations === collations &&
+      read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel) &&
+      (snapshot === undefined || env.catalog?.current === snapshot),
   };
+}
+
+/** The execution's settings with its session and the catalog it reads (the plan's snapshot, or the current one). */
+function withCatalog(settings: EvalSettings, snapshot: CatalogSnapshot | undefined, ec: ExecContext, env: EngineEnv): EvalSettings {
+  const path = searchPath(ec);
+  const session: SessionContext = {
+    searchPath: path,
+    user: ec.session.user,
+    database: ec.session.database,
+    schemaExists: (name) => (snapshot === undefined ? schemaExists(env, name) : snapshot.namespaceOid(name) !== undefined),
+  };
+  if (snapshot === undefined) return { ...settings, session };
+  return { ...settings, session, catalog: { snapshot, searchPath: path, user: ec.session.user, relationSize: (oid) => env.store.tables.get(oid)?.rows.memoryUsage() } };
 }
 
 export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
@@ -170,7 +232,7 @@ export function planSql(ctx: BuildContext, env: EngineEnv, stmt: Node): Plan {
     valid: p.valid,
     run(ec: ExecContext, args) {
       const clock = statementClock(ec.session);
-      const settings = evalSettings(ec.session, clock.transactionStart, clock.statementStart);
+      const settings = withCatalog(evalSettings(ec.session, clock.transactionStart, clock.statementStart), p.snapshot ?? env.catalog?.current, ec, env);
       return runPlan(p.phys, env.store, ec, args.params, p.paramTypes, settings, execLimits(ec.session), { env, session: ec.session });
     },
   };

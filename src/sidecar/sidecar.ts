@@ -40,6 +40,8 @@ import { assessReadiness, type Readiness, type SidecarPhase } from './health.js'
 import { HttpEndpoint } from './http.js';
 import { SidecarMetrics } from './metrics.js';
 import { SlotWatch } from './slot-watch.js';
+import { withSourceClient } from './source-catalog.js';
+import { Catalog } from '../catalog/catalog.js';
 import { syncWorkerStats, tableHealth } from './table-sync.js';
 import { compact, compactionDue, DEFAULT_COMPACTION, type CompactionPolicy } from '../store/compaction.js';
 
@@ -87,6 +89,11 @@ export interface SidecarOptions {
   readonly txnMemoryLimit?: number;
   /** The change log's group-commit delay in ms (default 2). */
   readonly logGroupMs?: number;
+  /**
+   * Copy the primary's catalog for what is replicated (catalog/), so psql, drivers and ORMs can
+   * read pg_catalog. Default: on when there is a pgwire endpoint (`listen`).
+   */
+  readonly catalog?: boolean;
 }
 
 const newMap = (): RadixTree => new RadixTree();
@@ -119,6 +126,8 @@ export class Sidecar {
   private compactionTimer: NodeJS.Timeout | undefined;
   /** The primary's collations of the held text columns (store.collations). */
   private readonly collations: CollationLoader;
+  /** The primary's catalog rows for what the store holds (undefined when not read). */
+  readonly catalog: Catalog | undefined;
 
   constructor(private readonly o: SidecarOptions) {
     this.collations = new CollationLoader({ source: o.source, store: this.store, log: o.log });
@@ -161,6 +170,7 @@ export class Sidecar {
       onTableSynced: () => {
         this.snapshotter?.invalidate();
         void this.collations.load();
+        this.catalog?.invalidate();
       },
       ...(this.changeLog ? { changeLog: this.changeLog } : {}),
       spill: { ...(o.txnMemoryLimit !== undefined ? { memoryLimit: o.txnMemoryLimit } : {}), ...(o.dataDir !== undefined ? { dir: o.dataDir } : {}) },
@@ -168,6 +178,10 @@ export class Sidecar {
       ...(o.bootstrapFrom !== undefined ? { bootstrapFrom: o.bootstrapFrom } : {}),
       ...o.follower,
     });
+    this.catalog =
+      (o.catalog ?? o.listen !== undefined)
+        ? new Catalog({ store: this.store, withClient: (fn) => withSourceClient(o.source, fn), log: o.log.child({ component: 'catalog' }) })
+        : undefined;
     this.sweeper = new ExpirySweeper(this.store, { log: o.log, ...o.expiry });
     this.metrics = new SidecarMetrics({
       store: this.store,
@@ -246,6 +260,8 @@ export class Sidecar {
       await this.snapshotter.dump('checkpoint of a fresh copy').catch(() => undefined); // logged; retried by the interval
     }
     this.snapshotter?.start();
+    // In the background: pg_catalog answers 55000 until the first read lands (catalog.ts).
+    this.catalog?.start();
     this.sweeper.start();
     await this.checkForgery();
     const every = this.o.forgeryCheckIntervalMs ?? 300_000;
@@ -262,6 +278,7 @@ export class Sidecar {
         stats: () => this.stats(),
         ...(this.snapshotter ? { save: () => this.save(), load: () => this.load() } : {}),
         serverVersion: VERSION,
+        ...(this.catalog ? { catalog: this.catalog } : {}),
       });
       const pgLog = this.o.log.child({ component: 'pgwire' });
       this.server = new PgWireServer(engine, {
@@ -439,6 +456,7 @@ export class Sidecar {
       this.sweeper.stop();
       await this.slotWatch?.stop();
       await this.server?.close();
+      await this.catalog?.stop();
       if (this.snapshotter) {
         await this.snapshotter.stop();
         this.follower.quiesce();

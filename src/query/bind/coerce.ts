@@ -9,6 +9,7 @@
  * case a run-time input cast is left for the executor. Nothing here returns an `unknown` type
  * except coerceTo(…, unknown).
  */
+import { readsCatalog } from '../types/catalog-types.js';
 import { SqlError } from '../../errors.js';
 import { Oid } from '../../pg/types.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -39,6 +40,8 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?
  * the same under every setting (constants for key ranges and folding).
  */
 function settingsDependent(t: number, text: string): boolean {
+  // A regclass / regtype name reads the catalog and the search_path of the execution.
+  if (readsCatalog(t, text)) return true;
   if (t === Oid.date) return !ISO_DATE.test(text);
   if (t === Oid.interval) return !/^\s*[+-]?\d+(\.\d+)?( [a-z]+)?\s*$/.test(text);
   if (t === Oid.timestamp) return !ISO_TIMESTAMP.test(text);

@@ -1,6 +1,8 @@
 /*
  * context.ts — what the binder needs from outside: the replicated tables by name (through the
- * session's search_path), the declared parameter types, the query text (error positions).
+ * session's search_path), and the catalog's virtual relations (pg_catalog.pg_class & co, found
+ * the same way: sql-plan.ts bindCatalog), the declared parameter types, the query text (error
+ * positions).
  *
  * Interface:
  *   CatalogTable / BindCatalog   a table as the binder sees it, and the lookup

@@ -15,7 +15,7 @@
  * (null = all); a scan decodes only those (plus what its own conjuncts read).
  */
 import { isOrderedKeyType } from '../../store/key-codec.js';
-import type { Store } from '../../store/store.js';
+import type { Store, TableState } from '../../store/store.js';
 import type { Expr } from '../bind/bound.js';
 import type { AggregateNode, JoinNode, LogicalPlan, ScanNode, SortKey } from '../logical/plan.js';
 import { typeInfo } from '../types/registry.js';
@@ -59,7 +59,11 @@ export class Planner {
   private readonly ctes = new Map<number, PhysNode>();
   readonly env: CompileEnv;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** Catalog snapshot relations the plan may read (their sizes for estimates). */
+    private readonly fixed: ReadonlyMap<number, TableState> = new Map(),
+  ) {
     this.env = {
       sub: (p) => {
         const node = this.plan(p, all(), null);
@@ -297,7 +301,7 @@ export class Planner {
   estimate(p: LogicalPlan): number {
     switch (p.kind) {
       case 'scan':
-        return this.store.tables.get(p.tableOid)?.rows.size ?? 1000;
+        return (this.store.tables.get(p.tableOid) ?? this.fixed.get(p.tableOid))?.rows.size ?? 1000;
       case 'filter':
         return p.input.kind === 'scan' && conjuncts(p.predicate).some((c) => keyCond(c, p.input.kind === 'scan' ? p.input.keyColumns : [])) ? 1 : this.estimate(p.input) / 4;
       case 'join':

@@ -18,7 +18,7 @@
  * bodies with each type's output function under the session's settings.
  */
 import type { ExecContext, ExecResult } from '../../pgwire/engine.js';
-import type { Store } from '../../store/store.js';
+import type { Store, TableState } from '../../store/store.js';
 import { buildRow, type ColumnInput } from '../../store/row.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { optimize } from '../logical/rules.js';
@@ -49,18 +49,21 @@ interface Compiled extends PhysicalPlan {
   readonly tables: ReadonlyMap<number, string>;
   /** Uncorrelated subqueries run ahead of the root (their rows go to rt.prefetched). */
   readonly initPlans: readonly { readonly node: PhysNode; readonly max: number }[];
+  /** Relations of an immutable catalog snapshot the plan reads, by OID (never restart a statement). */
+  readonly fixed: ReadonlyMap<number, TableState>;
 }
 
 /** Restarts before the statement runs over private copies of its tables. */
 const RESTARTS = 3;
 
-export function physicalPlan(plan: LogicalPlan, store: Store): PhysicalPlan {
-  const planner = new Planner(store);
+export function physicalPlan(plan: LogicalPlan, store: Store, fixed: ReadonlyMap<number, TableState> = new Map()): PhysicalPlan {
+  const planner = new Planner(store, fixed);
   // Refuses memstore's asynchronous functions (0A000); the key space is read like a table.
   const keySpace = memstoreUse(plan).keySpace;
   const root = planner.plan(optimize(plan), null, null);
   if (keySpace) planner.tables.set(KV_TABLE_OID, 'memstore.kv');
-  const compiled: Compiled = { logical: plan, root, tables: planner.tables, initPlans: planner.initPlans.filter((p) => selfContained(p.node)) };
+  for (const oid of fixed.keys()) planner.tables.delete(oid);
+  const compiled: Compiled = { logical: plan, root, tables: planner.tables, initPlans: planner.initPlans.filter((p) => selfContained(p.node)), fixed };
   return compiled;
 }
 
@@ -86,7 +89,7 @@ export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, p
   const started = performance.now();
   const values: Datum[] = params.map((t, i) => (t === null ? null : typeInfo(paramTypes[i] ?? 25).input(t, -1, settings)));
   for (let attempt = 0; ; attempt++) {
-    const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started);
+    const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started, c.fixed);
     rt.host = host;
     rt.checkInterrupts();
     if (rt.cloned) rt.takeAll(c.tables);

@@ -73,6 +73,8 @@ export class Runtime implements StatementAccess {
     /** Read private copies of the tables (after repeated restarts). */
     readonly cloned: boolean,
     startedAt: number,
+    /** Tables that cannot change under the statement (the catalog snapshot's relations), by OID. */
+    private readonly fixed: ReadonlyMap<number, TableState> = new Map(),
   ) {
     this.deadline = timeoutMs > 0 ? startedAt + timeoutMs : 0;
   }
@@ -108,6 +110,9 @@ export class Runtime implements StatementAccess {
     if (oid === KV_TABLE_OID) return (this.kv ??= { state: kvTableState(this.store), rows: kvRows(this.keySpace()) });
     const seen = this.read.get(oid);
     if (seen !== undefined) return seen;
+    // Not recorded: an immutable snapshot's relation never makes the statement start over.
+    const v = this.fixed.get(oid);
+    if (v !== undefined) return { state: v, rows: v.rows };
     const state = this.store.tables.get(oid);
     if (state === undefined) throw new SqlError(SQLSTATE.undefined_table, `relation "${name}" does not exist`);
     if (state.status === 'skipped') {

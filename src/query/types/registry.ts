@@ -27,6 +27,17 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { sqlTypeName, typeName, typeSize } from '../../pg/types.js';
 import type { Datum, OutputSettings } from './datum.js';
+import type { CatalogSnapshot } from '../../catalog/snapshot.js';
+
+/** The catalog one execution reads (regclass names, pg_table_is_visible, …), with the session's path. */
+export interface CatalogContext {
+  readonly snapshot: CatalogSnapshot;
+  /** The session's search_path as listed ("$user" resolved); pg_catalog is searched first unless listed. */
+  readonly searchPath: readonly string[];
+  readonly user: string;
+  /** Bytes the store holds for a replicated table (its tree); undefined for other relations. */
+  readonly relationSize: (oid: number) => number | undefined;
+}
 
 /** What an evaluation may read besides its arguments: output settings and the transaction clock. */
 export interface EvalSettings extends OutputSettings {
@@ -34,6 +45,19 @@ export interface EvalSettings extends OutputSettings {
   readonly transactionStart: bigint;
   /** statement_timestamp(). */
   readonly statementStart: bigint;
+  /** The copied catalog, when the sidecar reads one; absent at plan time (constant folding). */
+  readonly catalog?: CatalogContext;
+  /** The session an execution runs for (current_schema(), current_database()); absent at plan time. */
+  readonly session?: SessionContext;
+}
+
+export interface SessionContext {
+  /** search_path as listed ("$user" resolved). */
+  readonly searchPath: readonly string[];
+  readonly user: string;
+  readonly database: string;
+  /** Whether the schema exists (for the first existing schema of the path). */
+  schemaExists(name: string): boolean;
 }
 
 export interface TypeInfo {

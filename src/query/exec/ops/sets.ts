@@ -231,7 +231,7 @@ export class RecursiveUnionOp implements PhysNode {
   }
 }
 
-/** A set-returning function in FROM: its values as rows (a record's fields as columns), then ordinality. */
+/** A function in FROM: a set-returning one's values as rows (a record's fields as columns), a plain one's value as one row; then ordinality. */
 export class FunctionScanOp implements PhysNode {
   readonly name: string;
   readonly details: readonly string[] = [];
@@ -252,10 +252,19 @@ export class FunctionScanOp implements PhysNode {
 
   *run(rt: Runtime): Rows {
     const args = this.args.map((a) => a(NO_ROW, rt));
-    if (this.def.strict && args.some((a) => a === null)) return;
+    const strictNull = this.def.strict && args.some((a) => a === null);
     this.site.rt = rt;
+    // A plain function in FROM (`SELECT * FROM current_schema()`) is one row, NULL included.
+    const set = this.def.set;
+    if (set === undefined) {
+      const row: Row = [strictNull ? null : this.def.call!(args, this.site)];
+      if (this.ordinality) row.push(1n);
+      yield row;
+      return;
+    }
+    if (strictNull) return;
     let n = 0;
-    for (const v of this.def.set!(args, this.site)) {
+    for (const v of set(args, this.site)) {
       n++;
       const row: Row = this.multi ? (v === null ? [] : [...(v as RecordValue).fields]) : [v];
       if (this.ordinality) row.push(BigInt(n));
