@@ -55,11 +55,12 @@ async function readDuring(sql: string): Promise<{ heavyRows: Record<string, unkn
 
 describe('a heavy statement and a point read on another connection', () => {
   it('IN (SELECT …) over a large table: the subquery runs ahead in slices, not inside the first row', async () => {
-    const sql = `SELECT count(*) AS n FROM one WHERE v || '0' IN (SELECT s || 'x' FROM big)`;
+    // In the select list (in WHERE it would become a semi join: logical/decorrelate.ts).
+    const sql = `SELECT v || '0' IN (SELECT s || 'x' FROM big) AS hit FROM one`;
     const plan = (await heavy.query(`EXPLAIN ${sql}`)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
-    expect(plan).toContain('SubPlan');
+    expect(plan).not.toMatch(/Join/);
     const r = await readDuring(sql);
-    expect(r.heavyRows).toEqual([{ n: '0' }]);
+    expect(r.heavyRows).toEqual([{ hit: 'f' }]);
     expect(r.doneAtRead).toBe(false);
     expect(r.slicesAfterRead).toBeGreaterThanOrEqual(3);
   });
