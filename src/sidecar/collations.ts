@@ -45,6 +45,8 @@ export class CollationLoader {
   private readonly wanted = new Set<number>();
   /** Orders already checked (by OID): a reload keeps them. */
   private readonly checked = new Map<number, Candidate>();
+  /** When the last load failed (0: it did not). */
+  private failedAt = 0;
 
   constructor(private readonly o: { readonly source: SourceOptions; readonly store: Store; readonly log: Logger }) {}
 
@@ -112,7 +114,9 @@ export class CollationLoader {
       this.o.store.collations = catalog;
       const notC = [...used].map((o) => infos.get(o)).filter((c): c is CollationInfo => c !== undefined && c.order !== 'bytes');
       if (notC.length > 0) this.o.log.info('collations of the held text columns', { collations: notC.map((c) => `${c.name}: ${c.order}${c.why ? ` (${c.why})` : ''}`) });
+      this.failedAt = 0;
     } catch (e) {
+      this.failedAt = Date.now();
       this.o.log.warn('could not read the collations from the source; text ordering of new columns is refused until the next try', { error: e instanceof Error ? e.message : String(e) });
       if (this.o.store.collations === undefined) this.o.store.collations = new CollationCatalog(new Map(), new Map(), (oid) => this.miss(oid));
     } finally {
@@ -123,7 +127,8 @@ export class CollationLoader {
   /** A query met a column or collation the catalog has not checked: load (once) in the background. */
   private miss(oid: number): void {
     if (oid > 0) this.wanted.add(oid);
-    if (this.running === undefined) void this.load();
+    // After a failed load, queries that miss do not each open a connection: one try per 5 s.
+    if (this.running === undefined && Date.now() - this.failedAt >= 5_000) void this.load();
   }
 
   /** Which order reproduces the primary's for this collation, checked on the probe set. */
