@@ -214,6 +214,8 @@ export function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)]!;
 }
 
+/** A fixed seed in the suite (CI reproducible); TEXT_SEED=n replays one, TEXT_SEED=random runs a fresh one. */
 export function seedFromEnv(): number {
-  return Number(process.env.TEXT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const env = process.env.TEXT_SEED;
+  return env === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(env ?? 20261203);
 }
