@@ -68,6 +68,9 @@ export class CollationLoader {
 
   private async run(): Promise<void> {
     const client = sqlClient(this.o.source);
+    // A FATAL between queries (the database dropped, the server stopping) is an 'error' event:
+    // the awaited queries report it, the event must not become an uncaught exception.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
