@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLsn } from '../../src/lsn.js';
 import { testDatabase, type TestDatabase } from '../support/pg.js';
 import { prepareSource, primaryCopy } from '../support/sidecar.js';
-import { waitForValue } from '../support/wait.js';
+import { waitFor, waitForValue } from '../support/wait.js';
 
 const TRANSACTIONS = 100_000;
 const KILLS = 20;
@@ -58,7 +58,7 @@ function rng(seed: number): () => number {
 }
 
 /** Runs the workload; returns the memstore oracle (key → jsonb text) of committed ops. */
-async function workload(url: string, seed: number): Promise<Map<string, string>> {
+async function workload(url: string, seed: number, beforeLast: () => Promise<void> = () => Promise.resolve()): Promise<Map<string, string>> {
   const rand = rng(seed);
   const oracle = new Map<string, string>();
   const c = new pg.Client({ connectionString: url });
@@ -89,6 +89,9 @@ async function workload(url: string, seed: number): Promise<Map<string, string>>
         parts.push(`BEGIN; ${body} COMMIT;`);
         if (rand() < 0.01) parts.push(`BEGIN; SELECT memstore.set('rolled-back', '1'); DELETE FROM acct; ROLLBACK;`);
       }
+      // The last batch waits until half the kills have landed while the workload ran (a
+      // condition, not a pace): a slower start-up must not let the workload end before them.
+      if (done + PER_ROUND_TRIP >= TRANSACTIONS) await beforeLast();
       const started = performance.now();
       await c.query(parts.join('\n'));
       // Pace the load (the shape of the workload, not synchronisation) so that it spans the kills.
@@ -135,11 +138,11 @@ describe('SIGKILL at random points', () => {
   it(`loses nothing and duplicates nothing over ${KILLS} kills during ${TRANSACTIONS / 1000}k transactions`, async () => {
     const slot = `kill_${db.name}`;
     const rand = rng(42);
-    const work = workload(db.url, 7);
-    let workDone = false;
-    void work.finally(() => (workDone = true)).catch(() => undefined);
     let kills = 0;
     let killsDuringWorkload = 0;
+    const work = workload(db.url, 7, () => waitFor(() => killsDuringWorkload >= KILLS / 2, 300_000, 'half the kills to land while the workload runs'));
+    let workDone = false;
+    void work.finally(() => (workDone = true)).catch(() => undefined);
     let restartsFromDump = 0;
     let proc = startSidecar(slot);
     while (kills < KILLS) {
