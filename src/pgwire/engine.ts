@@ -71,6 +71,8 @@ export type ExecResult =
   | {
       readonly kind: 'copy-out';
       readonly columnCount: number;
+      /** COPY … (FORMAT binary): CopyOutResponse says binary for the whole copy and every column. */
+      readonly binary?: boolean;
       /** Each chunk is sent as one CopyData message (normally one row in COPY text format). */
       readonly chunks: Iterator<Uint8Array>;
       /** Command tag for the number of rows, e.g. `COPY 10`. */

@@ -327,12 +327,13 @@ export class MessageWriter {
     this.pos = p + 5 + n;
   }
 
-  /** 'H' CopyOutResponse in text format. */
-  copyOutResponse(columnCount: number): void {
+  /** 'H' CopyOutResponse: text (0) or binary (1), overall and for every column. */
+  copyOutResponse(columnCount: number, binary = false): void {
+    const format = binary ? 1 : 0;
     this.begin(Backend.CopyOutResponse);
-    this.int8(0);
+    this.int8(format);
     this.int16(columnCount);
-    for (let i = 0; i < columnCount; i++) this.int16(0);
+    for (let i = 0; i < columnCount; i++) this.int16(format);
     this.end();
   }
 

@@ -205,7 +205,7 @@ export class PortalRunner {
         return this.stream(portal, result.rows, portal.encoder === null ? MODE_TEXT : MODE_ENCODED, limit);
       case 'copy-out':
         this.peer.state = 'copy';
-        this.out.copyOutResponse(result.columnCount);
+        this.out.copyOutResponse(result.columnCount, result.binary === true);
         return this.stream(portal, result.chunks, MODE_COPY, 0);
     }
   }
