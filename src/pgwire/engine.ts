@@ -53,6 +53,14 @@ export interface ExecContext {
   readonly signal: AbortSignal;
   /** Sends a NoticeResponse (severity WARNING or NOTICE) before the statement's result. */
   notice(notice: SqlError): void;
+  /**
+   * The portal's result formats (1 = binary), or null when every column is text. pgwire makes a
+   * binary value from the column's text (binary-format.ts), so the engine must print a binary
+   * column in the canonical form that conversion reads, whatever the session shows: DateStyle
+   * ISO, IntervalStyle postgres, extra_float_digits ≥ 1 (exact floats), bytea_output hex.
+   * Read it when execute() is called (it belongs to that call).
+   */
+  readonly resultFormats?: Uint8Array | null;
 }
 
 export type ExecResult =

@@ -117,6 +117,12 @@ export class MessageWriter {
     this.buf[this.pos++] = v;
   }
 
+  uint16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+
   int16(v: number): void {
     this.ensure(2);
     this.buf.writeInt16BE(v, this.pos);

@@ -25,7 +25,7 @@
  *   planCopy(ctx, env, stmt)   Plan whose result is a copy-out
  */
 import type { CopyStmt, Node, RangeVar, SelectStmt } from 'libpg-query';
-import type { ExecResult, FieldDescription } from '../pgwire/engine.js';
+import type { ExecContext, ExecResult, FieldDescription } from '../pgwire/engine.js';
 import { copyToOptions, type CopyOptions } from './copy-options.js';
 import { copyChunks, type CopyColumn } from './copy-out.js';
 import { notSupported, readOnly } from './errors.js';
@@ -42,6 +42,21 @@ import { SQLSTATE } from '../pgwire/sqlstate.js';
 import type { BuildContext } from './values.js';
 
 const copyTag = (n: number): string => `COPY ${n}`;
+
+/** The context a binary COPY evaluates in: every column printed as binary-format.ts reads it. */
+function binaryContext(ec: ExecContext, columns: number): ExecContext {
+  const formats = new Uint8Array(columns).fill(1);
+  return {
+    get session() {
+      return ec.session;
+    },
+    get signal() {
+      return ec.signal;
+    },
+    notice: (n) => ec.notice(n),
+    resultFormats: formats,
+  };
+}
 
 /** COPY opens its table by name (table_openrv): a missing one is reported without a position. */
 function plannedRelation<T>(plan: () => T): T {
@@ -129,7 +144,7 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
       const pin = pinnedSnapshot(ec.session);
       if (pin !== undefined) return stream(copyPinned(pin, pinnedForm, tableOid, env));
       const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters)) : null;
-      const rows = rp.rows(ec, args);
+      const rows = rp.rows(binary ? binaryContext(ec, columnCount) : ec, args);
       return rows instanceof Promise ? rows.then((r) => stream(rendered(r, render))) : stream(rendered(rows, render));
     },
   };
