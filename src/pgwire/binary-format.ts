@@ -31,7 +31,7 @@
 import { SqlError } from '../errors.js';
 import { civilFromDays, daysFromCivil, formatTimestamp, pad2, PG_EPOCH_DAYS, US_PER_DAY } from '../pg/time.js';
 import { elementTypeOf, Oid } from '../pg/types.js';
-import { arrayEncoder, SEND_ENCODERS, type ColumnEncoder } from './binary-send.js';
+import { arrayEncoder, arrayReceiveText, receiveText, SEND_ENCODERS, type ColumnEncoder } from './binary-send.js';
 import type { FieldDescription } from './engine.js';
 import { Backend } from './messages.js';
 import type { MessageWriter } from './message-writer.js';
@@ -484,9 +484,36 @@ export function binaryParamToText(typeOid: number, b: Buffer, i: number): string
     case TypeOid.name:
     case TypeOid.unknown:
       return decodeUtf8(b, 0, b.length);
-    default:
+    default: {
+      const other = receiveText(typeOid, b);
+      if (other !== undefined) return other;
+      const elem = elementTypeOf(typeOid);
+      if (elem !== 0 && (FIXED_LENGTH.has(elem) || receivable(elem) || elem === TypeOid.jsonb)) {
+        return arrayReceiveText(elem, b, (e, v) => binaryParamToText(e, v, i));
+      }
       throw new SqlError(SQLSTATE.feature_not_supported, `binary format is not supported for parameter $${i + 1} of type ${typeOid}`, {
         hint: 'Send this parameter in text format.',
       });
+    }
+  }
+}
+
+/** Element types whose binary parameters arrays may hold. */
+function receivable(oid: number): boolean {
+  switch (oid) {
+    case TypeOid.bytea:
+    case TypeOid.text:
+    case TypeOid.varchar:
+    case TypeOid.bpchar:
+    case TypeOid.name:
+    case 1700:
+    case 1186:
+    case 1083:
+    case 1266:
+    case 114:
+    case 18:
+      return true;
+    default:
+      return false;
   }
 }

@@ -19,9 +19,14 @@
  * Left out: box (its array delimiter is ';'), composites, ranges, enums and domains (their OIDs
  * are the primary's; the connection refuses binary for them with 0A000 as before).
  *
+ * Parameters go the other way (receiveText, arrayReceiveText): the binary form → the text the
+ * type's output function prints, checked as the type's recv function checks it.
+ *
  * Interface:
  *   SEND_ENCODERS                     type OID → encoder, for the types above but arrays
  *   arrayEncoder(elementOid, enc)     the encoder of an array of that element type
+ *   receiveText(oid, bytes)           a binary parameter as text (undefined: not one of these)
+ *   arrayReceiveText(elem, bytes, f)  an array parameter as array_out's text
  */
 import { SqlError } from '../errors.js';
 import type { MessageWriter } from './message-writer.js';
@@ -278,4 +283,191 @@ export function arrayEncoder(elementOid: number, element: ColumnEncoder): Column
     }
     out.patchLength(token);
   };
+}
+
+// --- receive: a binary parameter → the text PostgreSQL prints for it -------------------------------
+
+function binaryError(message: string): SqlError {
+  return new SqlError(SQLSTATE.invalid_binary_representation, message);
+}
+
+/** numeric_recv, then numeric_out: digits beyond dscale are truncated away, -0 prints as 0. */
+function numericText(b: Buffer): string {
+  const n = b.readInt16BE(0);
+  const weight = b.readInt16BE(2);
+  const sign = b.readUInt16BE(4);
+  const dscale = b.readInt16BE(6);
+  if (n < 0 || n > 1000 + 1000) throw binaryError('invalid length in external "numeric" value');
+  if (sign === NUMERIC_NAN) return 'NaN';
+  if (sign === NUMERIC_PINF) return 'Infinity';
+  if (sign === NUMERIC_NINF) return '-Infinity';
+  if (sign !== 0 && sign !== NUMERIC_NEG) throw binaryError('invalid sign in external "numeric" value');
+  if ((dscale & 0x3fff) !== dscale) throw binaryError('invalid scale in external "numeric" value');
+  if (b.length < 8 + 2 * n) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+  let intDigits = '';
+  let fracDigits = '';
+  for (let k = 0; k < n; k++) {
+    const d = b.readInt16BE(8 + 2 * k);
+    if (d < 0 || d >= 10000) throw binaryError('invalid digit in external "numeric" value');
+    const group = String(d).padStart(4, '0');
+    const pos = weight - k; // ≥ 0: integer group
+    if (pos >= 0) intDigits += group;
+    else fracDigits = fracDigits.padEnd(4 * (-pos - 1), '0') + group;
+  }
+  if (weight >= n) intDigits += '0000'.repeat(weight - n + 1);
+  intDigits = intDigits.replace(/^0+/, '') || '0';
+  const frac = fracDigits.padEnd(dscale, '0').slice(0, dscale);
+  const zero = /^0*$/.test(intDigits + frac);
+  const neg = sign === NUMERIC_NEG && !zero;
+  return (neg ? '-' : '') + intDigits + (dscale > 0 ? '.' + frac : '');
+}
+
+const US_PER_HOUR = 3_600_000_000n;
+
+function clockText(us: bigint, withHours = true): string {
+  const abs = us < 0n ? -us : us;
+  const h = abs / US_PER_HOUR;
+  const m = (abs / 60_000_000n) % 60n;
+  const sec = (abs / 1_000_000n) % 60n;
+  const f = abs % 1_000_000n;
+  const two = (v: bigint): string => String(v).padStart(2, '0');
+  let s = `${withHours ? two(h) + ':' : ''}${two(m)}:${two(sec)}`;
+  if (f !== 0n) s += '.' + String(f).padStart(6, '0').replace(/0+$/, '');
+  return s;
+}
+
+/** interval_out in IntervalStyle postgres (EncodeInterval, AddPostgresIntPart). */
+function intervalText(b: Buffer): string {
+  const time = b.readBigInt64BE(0);
+  const day = b.readInt32BE(8);
+  const month = b.readInt32BE(12);
+  if (time === 9223372036854775807n && day === INT32_MAX && month === INT32_MAX) return 'infinity';
+  if (time === -9223372036854775808n && day === INT32_MIN && month === INT32_MIN) return '-infinity';
+  let out = '';
+  let isZero = true;
+  let isBefore = false;
+  const part = (value: number, unit: string): void => {
+    if (value === 0) return;
+    out += `${isZero ? '' : ' '}${isBefore && value > 0 ? '+' : ''}${value} ${unit}${value !== 1 ? 's' : ''}`;
+    isBefore = value < 0;
+    isZero = false;
+  };
+  part(Math.trunc(month / 12), 'year');
+  part(month % 12, 'mon');
+  part(day, 'day');
+  if (isZero || time !== 0n) {
+    const minus = time < 0n;
+    out += `${isZero ? '' : ' '}${minus ? '-' : isBefore ? '+' : ''}${clockText(time)}`;
+  }
+  return out;
+}
+
+const US_PER_DAY_BIG = 86_400_000_000n;
+
+function timeText(us: bigint): string {
+  if (us < 0n || us > US_PER_DAY_BIG) throw new SqlError(SQLSTATE.datetime_field_overflow, 'time out of range');
+  return clockText(us);
+}
+
+/** Seconds WEST of Greenwich → "+HH[:MM[:SS]]" as timetz_out prints the offset. */
+function zoneText(west: number): string {
+  const east = -west;
+  const abs = Math.abs(east);
+  const h = Math.floor(abs / 3600);
+  const m = Math.floor(abs / 60) % 60;
+  const s = abs % 60;
+  let z = `${east >= 0 ? '+' : '-'}${String(h).padStart(2, '0')}`;
+  if (m !== 0 || s !== 0) z += ':' + String(m).padStart(2, '0');
+  if (s !== 0) z += ':' + String(s).padStart(2, '0');
+  return z;
+}
+
+/** charout: a high byte as \ooo, NUL as ''. */
+function charText(c: number): string {
+  if (c === 0) return '';
+  if (c >= 0x80) return '\\' + c.toString(8).padStart(3, '0');
+  return String.fromCharCode(c);
+}
+
+/** array_out's quoting of one element. */
+function arrayElement(s: string): string {
+  if (s === '' || /[{}",\\\s]/.test(s) || s.toUpperCase() === 'NULL') return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
+  return s;
+}
+
+/**
+ * A binary parameter of the types above as the text PostgreSQL's output function prints;
+ * undefined when the type is none of them.
+ */
+export function receiveText(typeOid: number, b: Buffer): string | undefined {
+  const need = (n: number): void => {
+    if (b.length < n) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+  };
+  switch (typeOid) {
+    case 1700:
+      need(8);
+      return numericText(b);
+    case 1186:
+      need(16);
+      return intervalText(b);
+    case 1083:
+      need(8);
+      return timeText(b.readBigInt64BE(0));
+    case 1266: {
+      need(12);
+      const west = b.readInt32BE(8);
+      if (west <= -(15 * 3600 + 59 * 60 + 60) || west >= 15 * 3600 + 59 * 60 + 60) throw new SqlError(SQLSTATE.invalid_time_zone_displacement_value, 'time zone displacement out of range');
+      return timeText(b.readBigInt64BE(0)) + zoneText(west);
+    }
+    case 114:
+      return b.toString('utf8');
+    case 18:
+      need(1);
+      return charText(b[0]!);
+    default:
+      return undefined;
+  }
+}
+
+/** array_recv then array_out: `elementOid` is the type the parameter's array type holds. */
+export function arrayReceiveText(elementOid: number, b: Buffer, element: (elementOid: number, b: Buffer) => string): string {
+  if (b.length < 12) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+  const ndim = b.readInt32BE(0);
+  const flags = b.readInt32BE(4);
+  const elemType = b.readUInt32BE(8);
+  if (ndim < 0 || ndim > 6) throw binaryError(`invalid number of dimensions: ${ndim}`);
+  if (flags !== 0 && flags !== 1) throw binaryError('invalid array flags');
+  if (elemType !== elementOid) throw new SqlError(SQLSTATE.datatype_mismatch, `binary data has array element type ${elemType} instead of expected ${elementOid}`);
+  let p = 12;
+  const dims: number[] = [];
+  const lower: number[] = [];
+  for (let d = 0; d < ndim; d++) {
+    if (b.length < p + 8) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+    dims.push(b.readInt32BE(p));
+    lower.push(b.readInt32BE(p + 4));
+    p += 8;
+  }
+  const total = dims.reduce((a, x) => a * x, ndim === 0 ? 0 : 1);
+  const items: string[] = [];
+  for (let k = 0; k < total; k++) {
+    if (b.length < p + 4) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+    const len = b.readInt32BE(p);
+    p += 4;
+    if (len < 0) {
+      items.push('NULL');
+      continue;
+    }
+    if (b.length < p + len) throw new SqlError(SQLSTATE.protocol_violation, 'insufficient data left in message');
+    items.push(arrayElement(element(elementOid, b.subarray(p, p + len))));
+    p += len;
+  }
+  if (total === 0) return '{}';
+  let k = 0;
+  const nest = (d: number): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < dims[d]!; i++) parts.push(d === dims.length - 1 ? items[k++]! : nest(d + 1));
+    return '{' + parts.join(',') + '}';
+  };
+  const prefix = lower.some((l) => l !== 1) ? dims.map((n, i) => `[${lower[i]}:${lower[i]! + n - 1}]`).join('') + '=' : '';
+  return prefix + nest(0);
 }

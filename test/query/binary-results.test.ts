@@ -104,3 +104,48 @@ describe('binary result columns', () => {
     expect(s.find((m) => m.startsWith('E'))).toMatch(/^E 0A000 binary output format is not supported/);
   });
 });
+
+/** The primary's binary form of each value, sent back as a binary parameter to both servers. */
+const PARAMS: readonly [string, string][] = [
+  ['numeric', "VALUES (0::numeric), (1.50), (-0.001), (123456789012345678901234567890.123), ('NaN'), ('Infinity'), ('-Infinity'), (1e-20), (10000), (-0.00)"],
+  ['interval', "VALUES ('1 year 2 mons 3 days 04:05:06.789'::interval), ('-1 days -00:00:01'), ('0'), ('1 day -02:00'), ('-1 mons +3 days'), ('1000000 years'), ('infinity'), ('-infinity'), ('-178000000 years'), ('00:00:00.000001')"],
+  ['time', "VALUES ('12:34:56.789'::time), ('00:00:00'), ('24:00:00'), ('23:59:59.999999')"],
+  ['timetz', "VALUES ('12:34:56+05:30'::timetz), ('23:59:59.999999-12'), ('00:00:00+00'), ('12:00:00+14'), ('01:02:03-03:30:15')"],
+  ['json', "VALUES ('{\"a\": [1, 2]}'::json), ('null'), ('\"é\"')"],
+  ['"char"', "VALUES ('x'::\"char\"), (''), ('é')"],
+  ['int4[]', "VALUES ('{1,NULL,-3}'::int4[]), ('{}'), ('{{1,2},{3,4}}'), ('[0:2]={7,8,9}'), ('{NULL}')"],
+  ['text[]', "VALUES ('{a,NULL,\"b c\",\"\",\"NULL\",\"x\\\\\\\"y\",\"{}\"}'::text[]), ('{{a,b},{c,d}}')"],
+  ['numeric[]', "VALUES ('{1.5,NaN,-0.001,Infinity}'::numeric[])"],
+  ['timestamptz[]', "VALUES ('{\"2024-01-02 03:04:05+00\",infinity}'::timestamptz[])"],
+  ['bool[]', "VALUES ('{t,f,NULL}'::bool[])"],
+  ['interval[]', "VALUES ('{\"1 day\",\"-00:00:01\"}'::interval[])"],
+];
+
+async function binaryValues(sql: string): Promise<Buffer[]> {
+  primary.send(serialize.parse({ text: sql }), bind({ resultFormats: [1] }), serialize.execute({}), serialize.sync());
+  return (await primary.until('Z')).filter((m) => m.code === 'D').map((m) => {
+    const len = m.body.readInt32BE(2);
+    return m.body.subarray(6, 6 + len);
+  });
+}
+
+async function asText(c: RawClient, type: string, value: Buffer): Promise<string[]> {
+  c.send(serialize.parse({ text: `SELECT $1::${type}::text` }), bind({ paramFormats: [1], params: [value] }), serialize.execute({}), serialize.sync());
+  return (await c.until('Z')).filter((m) => m.code === 'D' || m.code === 'E').map((m) => (m.code === 'E' ? line(m) : m.body.toString('utf8', 6)));
+}
+
+describe('binary parameters', () => {
+  it('read as the primary reads them (its own binary values sent back)', async () => {
+    const bad: string[] = [];
+    let n = 0;
+    for (const [type, values] of PARAMS) {
+      for (const v of await binaryValues(values)) {
+        n++;
+        const [p, s] = [await asText(primary, type, v), await asText(sidecar, type, v)];
+        if (JSON.stringify(p) !== JSON.stringify(s)) bad.push(`${type} ${v.toString('hex')}: primary ${p.join(' ')} sidecar ${s.join(' ')}`);
+      }
+    }
+    expect(n).toBeGreaterThan(40);
+    expect(bad).toEqual([]);
+  });
+});
