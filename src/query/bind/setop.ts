@@ -135,7 +135,7 @@ export function bindWith(lv: Level, w: WithClause): void {
     if (!('SelectStmt' in q)) throw notSupported('data-modifying statements in WITH (memstore is read-only)', { sql: st.sql, location: c.location });
     if (c.search_clause !== undefined || c.cycle_clause !== undefined) throw notSupported('SEARCH / CYCLE clauses of WITH RECURSIVE', { sql: st.sql, location: c.location });
     const colNames = stringList(c.aliascolnames);
-    const entry: CteEntry = { name, id: st.nextCteId++, plan: null, colNames: colNames.length > 0 ? colNames : null, recursive: null };
+    const entry: CteEntry = { name, id: st.nextCteId++, plan: null, colNames: colNames.length > 0 ? colNames : null, materialized: c.ctematerialized === 'CTEMaterializeAlways', recursive: null };
     const sel = q.SelectStmt;
     let plan: LogicalPlan;
     if (w.recursive === true && isSetOp(sel) && sel.op === 'SETOP_UNION' && (sel.sortClause?.length ?? 0) === 0) {

@@ -181,6 +181,9 @@ function opt(p: LogicalPlan): LogicalPlan {
       const pred = fold(p.predicate);
       const input = opt(p.input);
       if (isConst(pred) && pred.value === true) return input;
+      // A constant FALSE / NULL qualification: no row, and the input is not run (PostgreSQL's
+      // one-time filter), so nothing below can fail at run time.
+      if (isConst(pred)) return { kind: 'values', columns: p.columns, rows: [] };
       const joins: SublinkJoin[] = [];
       const rest: Expr[] = [];
       for (const c of conjuncts(pred)) {
