@@ -51,8 +51,12 @@ type Order = 'fwd' | 'rev' | null;
 
 const all = (): Req => null;
 
-function reqOf(exprs: readonly Expr[], base: Req = new Set()): Set<number> {
-  const s = new Set<number>(base ?? []);
+function reqOf(exprs: readonly Expr[], base?: Set<number>): Set<number>;
+function reqOf(exprs: readonly Expr[], base: Req): Req;
+/** The positions `exprs` read, added to `base` (null, all positions, stays all). */
+function reqOf(exprs: readonly Expr[], base: Req = new Set()): Req {
+  if (base === null) return null;
+  const s = new Set<number>(base);
   for (const e of exprs) exprRefs(e, s);
   return s;
 }
