@@ -87,6 +87,7 @@ export function paramsMayFold(plan: LogicalPlan): boolean {
 const isConst = (e: Expr): e is Expr & { kind: 'const' } => e.kind === 'const';
 const constant = (e: Expr, value: Datum): Expr => ({ kind: 'const', type: e.type, typmod: e.typmod, value });
 const BOOL = 16;
+const UNKNOWN = 705;
 const bool = (value: boolean | null): Expr => ({ kind: 'const', type: BOOL, typmod: -1, value });
 
 /** Casts through date/time types use stable I/O functions (DateStyle, TimeZone): never folded. */
@@ -130,6 +131,17 @@ function simplify(e: Expr, w: Walk): Expr {
       const cast = mapChildren(e, (c) => simplify(c, w)) as typeof e;
       if (!isConst(cast.arg)) return cast;
       if (cast.arg.value === null) return constant(e, null);
+      // A literal whose input depends on settings (a timestamptz): PostgreSQL coerced it while
+      // parsing, so it is a constant like any other; the binder left its input to execution.
+      // Its value is read here under the default settings: an error is left to execution, which
+      // reads it under the session's (DateStyle may accept it there).
+      if (cast.arg.type === UNKNOWN) {
+        try {
+          return constant(e, w.eval(cast));
+        } catch {
+          return cast;
+        }
+      }
       if (timeish(cast.arg.type) || timeish(e.type)) return cast;
       return evaluate(cast, w);
     }
