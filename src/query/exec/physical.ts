@@ -12,7 +12,9 @@
  *                        other equi-joins → hash join (inner side = right); else nested loop
  *   Aggregate            hash aggregate (grouping sets in the same pass)
  * Column pruning: each node is planned with the set of its output positions that are read above
- * (null = all); a scan decodes only those (plus what its own conjuncts read).
+ * (null = all); a scan decodes only those (plus what its own conjuncts read), a Project does not
+ * compute the others (unless volatile or set-returning: remove_unused_subquery_outputs), and a CTE
+ * read once and not MATERIALIZED is planned in place, as PostgreSQL inlines it.
  */
 import { isOrderedKeyType } from '../../store/key-codec.js';
 import type { Store, TableState } from '../../store/store.js';
