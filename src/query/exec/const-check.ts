@@ -32,7 +32,6 @@
  * between two different folding errors of one statement may differ from PostgreSQL's.
  */
 import { SqlError } from '../../errors.js';
-import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { Expr } from '../bind/bound.js';
 import { mapChildren } from '../bind/exprutil.js';
 import type { LogicalPlan } from '../logical/plan.js';
@@ -97,12 +96,17 @@ function timeish(oid: number): boolean {
   return t.category === 'A' && t.elem !== 0 && timeish(t.elem);
 }
 
-/** Evaluates e (its children constants) as PostgreSQL's evaluate_expr; an unsupported evaluation is left unfolded. */
+/**
+ * Evaluates e (its children constants) as PostgreSQL's evaluate_expr. Only data exceptions (class
+ * 22: overflow, division by zero, bad input…) are raised: any other failure (a function that needs
+ * the session or the catalog, which folding does not have here; one not built yet) leaves e
+ * unfolded for the executor, so this check never adds an error PostgreSQL would not give.
+ */
 function evaluate(e: Expr, w: Walk): Expr {
   try {
     return constant(e, w.eval(e));
   } catch (err) {
-    if (err instanceof SqlError && err.sqlstate !== SQLSTATE.feature_not_supported && err.sqlstate !== SQLSTATE.internal_error) throw err;
+    if (err instanceof SqlError && err.sqlstate.startsWith('22')) throw err;
     return e;
   }
 }
