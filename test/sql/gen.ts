@@ -125,12 +125,16 @@ function literal(r: Prng, kind: Kind): Node {
   }
 }
 
-/** A constant expression of the kind whose folding fails (22012 / 22003). */
+/**
+ * A constant expression of the kind whose folding fails, always with 22012: two different errors
+ * in one statement would test which PostgreSQL folds first (the corpus, test/sql/corpus/folding.ts,
+ * has 22003 and the others).
+ */
 function failing(r: Prng, kind: Kind): Node {
-  const zero = r.pick(['1/0', '(2147483647 + 1)', '(-32768)::int2 * (-1)::int2']);
+  const zero = r.pick(['1/0', '(7 / 0)', '(0 % 0)']);
   switch (kind) {
     case 'int': return node(kind, '(', zero, ')');
-    case 'numeric': return node(kind, r.pick(['100.00::numeric(4,2)', '(1.5 / 0)', '(10.0 ^ 1000)::numeric(5,1)']));
+    case 'numeric': return node(kind, r.pick(['(1.5 / 0)', '(1.5 % 0)', '(0.5 / 0)::numeric(4,2)']));
     case 'float': return node(kind, '(1 / 0::float8)');
     case 'text': return node(kind, '(', zero, ')::text');
     case 'bool': return node(kind, '(', zero, ' = 1)');

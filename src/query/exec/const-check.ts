@@ -27,9 +27,14 @@
  * (remove_unused_subquery_outputs, pull-up), except under DISTINCT or a set operation, and
  * set-returning or volatile expressions, which are kept.
  *
+ * The walk is top-down (what a node reads depends on what is read above it), which is PostgreSQL's
+ * order for the target list before WHERE; HAVING and LIMIT / OFFSET come after their input, as in
+ * preprocess_expression.
+ *
  * Left out (XXX): PostgreSQL's generic plans (a named statement after five executions, or
- * plan_cache_mode = force_generic_plan) do not fold parameters; here they always fold. The order
- * between two different folding errors of one statement may differ from PostgreSQL's.
+ * plan_cache_mode = force_generic_plan) do not fold parameters; here they always fold. Between two
+ * different folding errors of one statement the order may still differ from PostgreSQL's in other
+ * places (ORDER BY expressions, which it folds after the select list, come first here).
  */
 import { SqlError } from '../../errors.js';
 import type { Expr } from '../bind/bound.js';
@@ -318,6 +323,12 @@ function checkPlan(p: LogicalPlan, need: Need, w: Walk): void {
         const x = c.kind === 'not' ? c.arg : c;
         if (x.kind === 'subquery' && (x.sublink === 'any' || x.sublink === 'exists')) checkPlan(x.plan, x.sublink === 'exists' ? new Set() : null, w);
       }
+      if (p.input.kind === 'aggregate') {
+        // HAVING: PostgreSQL folds it after the target list and WHERE (preprocess_expression order).
+        checkPlan(p.input, need === null ? null : refs([p.predicate], need), w);
+        s(p.predicate);
+        return;
+      }
       checkPlan(p.input, need === null ? null : refs([s(p.predicate)], need), w);
       return;
     }
@@ -364,9 +375,10 @@ function checkPlan(p: LogicalPlan, need: Need, w: Walk): void {
       return;
     }
     case 'limit':
-      if (p.limit !== null) s(p.limit);
-      if (p.offset !== null) s(p.offset);
+      // LIMIT / OFFSET are folded last.
       checkPlan(p.input, need, w);
+      if (p.offset !== null) s(p.offset);
+      if (p.limit !== null) s(p.limit);
       return;
     case 'distinct':
       if (p.on === null) checkPlan(p.input, null, w);

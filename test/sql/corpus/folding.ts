@@ -55,6 +55,11 @@ export const FOLDING: DiffQuery[] = [
   o('SELECT id FROM (SELECT 1/0 AS x, id FROM products) s ORDER BY id LIMIT 3'),
   o('WITH w AS (SELECT 1/0 AS x, id FROM products) SELECT id FROM w ORDER BY id LIMIT 3'),
   e('WITH w AS MATERIALIZED (SELECT 1/0 AS x FROM products) SELECT 1 FROM w WHERE false', '22012'),
+  // which of two folding errors comes first: select list, WHERE, HAVING, LIMIT
+  e('SELECT 100.00::numeric(4,2) FROM products WHERE 1/0 = 1', '22003'),
+  e('SELECT 1 FROM products WHERE 1/0 = 1 LIMIT 2147483647 + 1', '22012'),
+  e('SELECT 1 FROM products WHERE (2147483647 + 1) = 1 GROUP BY id HAVING 1/0 = 1', '22003'),
+  e('SELECT count(1/0) FROM products HAVING (2147483647 + 1) = 1', '22012'),
   // …and only where folding reaches
   o('SELECT CASE WHEN true THEN 1 ELSE 1/0 END FROM products WHERE false'),
   o('SELECT CASE WHEN false THEN 1/0 ELSE 1 END FROM products WHERE false'),
