@@ -19,6 +19,7 @@ export const BUDGET: Readonly<Record<string, number>> = {
   windows: 3,
   srf: 2,
   session: 2,
+  folding: 0,
   random: 50, // of ~400–3000 statements a run, seed-dependent
 };
 

@@ -125,6 +125,25 @@ function literal(r: Prng, kind: Kind): Node {
   }
 }
 
+/**
+ * A constant expression of the kind whose folding fails, always with 22012: two different errors
+ * in one statement would test which PostgreSQL folds first (the corpus, test/sql/corpus/folding.ts,
+ * has 22003 and the others).
+ */
+function failing(r: Prng, kind: Kind): Node {
+  const zero = r.pick(['1/0', '(7 / 0)', '(0 % 0)']);
+  switch (kind) {
+    case 'int': return node(kind, '(', zero, ')');
+    case 'numeric': return node(kind, r.pick(['(1.5 / 0)', '(1.5 % 0)', '(0.5 / 0)::numeric(4,2)']));
+    case 'float': return node(kind, '(1 / 0::float8)');
+    case 'text': return node(kind, '(', zero, ')::text');
+    case 'bool': return node(kind, '(', zero, ' = 1)');
+    case 'date': return node(kind, "('2020-01-01'::date + ", zero, ')');
+    case 'timestamp': return node(kind, "('2020-01-01'::timestamp + ", zero, " * interval '1 day')");
+    case 'timestamptz': return node(kind, "('2020-01-01 00:00+00'::timestamptz + ", zero, " * interval '1 day')");
+  }
+}
+
 export class QueryGen {
   private scope: Source[] = [];
   /** Subqueries in the current query (their aliases s1, s2 …; at most two). */
@@ -147,6 +166,16 @@ export class QueryGen {
     if (depth <= 0 || r.chance(0.3)) return (r.chance(0.75) ? this.column(kind) : undefined) ?? literal(r, kind);
     const d = depth - 1;
     const sub = (k: Kind = kind): Node => this.expr(k, d);
+    // A constant that fails when folded, in a dead branch (PostgreSQL never evaluates it) or a
+    // live one (it fails while planning, even when no row is read).
+    if (r.chance(0.03)) {
+      switch (r.int(0, 3)) {
+        case 0: return node(kind, 'CASE WHEN true THEN ', sub(), ' ELSE ', failing(r, kind), ' END');
+        case 1: return node(kind, 'CASE WHEN false THEN ', failing(r, kind), ' ELSE ', sub(), ' END');
+        case 2: return node(kind, 'COALESCE(', literal(r, kind), ', ', failing(r, kind), ')');
+        default: return node(kind, 'CASE WHEN ', this.pred(d), ' THEN ', sub(), ' ELSE ', failing(r, kind), ' END');
+      }
+    }
     // Shared forms: CASE, COALESCE, NULLIF.
     if (r.chance(0.12)) {
       switch (r.int(0, 2)) {

@@ -157,13 +157,26 @@ export function callCollation(type: number, args: readonly Expr[]): number | und
 }
 
 /**
- * The collation of a set operation's output column from its two inputs' (each implicit). A
- * conflict gives none (0). XXX PostgreSQL raises 42P21 at once for UNION / INTERSECT / EXCEPT
- * without ALL when the two sides' implicit collations conflict; here only a later ordering does.
+ * The collation of a set operation's output column from its two inputs' (transformSetOperationTree
+ * calls select_common_collation): two different explicit collations, or two different implicit
+ * non-default ones, are 42P21 at once, except for UNION ALL, whose column then has none (0).
  */
-export function commonCollation(type: number, a: number | undefined, b: number | undefined): number | undefined {
+export function setOpCollation(type: number, a: Derived, b: Derived, noneOk: boolean): number | undefined {
   if (!isCollatable(type)) return undefined;
+  const d = mergeCollations(a, b);
+  if (d.strength !== Strength.Conflict) return d.strength === Strength.None ? typeCollation(type) : d.coll;
+  if (noneOk) return 0;
+  const n = (o: number): string => names.get(o) ?? String(o);
+  const detail = a.coll !== 0 && b.coll !== 0 ? ` "${n(a.coll)}" and "${n(b.coll)}"` : '';
+  throw new SqlError(SQLSTATE.collation_mismatch, `collation mismatch between implicit collations${detail}`, {
+    hint: 'You can choose the collation by applying the COLLATE clause to one or both expressions.',
+  });
+}
+
+/** The collation (with its strength) of a column of a set operation's input, as its select list gives it. */
+export function columnStrength(type: number, collation: number | undefined): Derived {
   const own = typeCollation(type);
-  const d = mergeCollations({ coll: a ?? own, strength: Strength.Implicit }, { coll: b ?? own, strength: Strength.Implicit });
-  return d.coll;
+  if (own === 0) return NONE;
+  if (collation === 0) return { coll: 0, strength: Strength.Conflict };
+  return { coll: collation ?? own, strength: Strength.Implicit };
 }

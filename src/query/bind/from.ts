@@ -117,7 +117,7 @@ function bindRangeVar(lv: Level, rv: RangeVar): FromResult {
         plan = { kind: 'worktable', id: cte.id, columns: cte.recursive.columns };
       } else if (cte.plan === null) {
         throw err(st, SQLSTATE.invalid_recursion, `recursive reference to query "${name}" must not appear within its non-recursive term`, location);
-      } else plan = { kind: 'cte', id: cte.id, name, plan: cte.plan, columns: cte.plan.columns };
+      } else plan = { kind: 'cte', id: cte.id, name, plan: cte.plan, columns: cte.plan.columns, ...(cte.materialized ? { materialized: true } : {}) };
       const names = aliasNames(st, rv.alias, plan.columns.map((c) => c.name), name, location);
       plan = { ...plan, columns: renamed(plan.columns, names) };
       return { plan, items: [{ ...itemFor(refName, plan, names), relName: name }] };

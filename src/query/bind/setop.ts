@@ -6,12 +6,13 @@
  */
 import type { CommonTableExpr, Node, SelectStmt, SortBy, WithClause } from 'libpg-query';
 import { Oid } from '../../pg/types.js';
+import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { LogicalPlan, OutColumn, SortKey } from '../logical/plan.js';
 import { locationOf, stringList } from '../parse.js';
 import type { Expr } from './bound.js';
-import { callCollation, commonCollation, withCollation } from './collate.js';
+import { callCollation, collationOf, columnStrength, setOpCollation, withCollation, type Derived } from './collate.js';
 import { coerceToCommon, commonTypmod, selectCommonType } from './coerce.js';
 import { columnRef, typeSqlName } from './exprutil.js';
 import { bindExpr } from './expr.js';
@@ -83,8 +84,26 @@ function bindSetTree(lv: Level, s: SelectStmt, top: boolean): LogicalPlan {
   const typmods = left.columns.map((c, i) => (c.type === types[i] && right.columns[i]!.type === types[i] && c.typmod === right.columns[i]!.typmod ? c.typmod : -1));
   const l = coerceLeaf(lv, left, types, typmods, what);
   const r = coerceLeaf(lv, right, types, typmods, what);
-  const columns = l.columns.map((c, i) => withCollation({ name: c.name, type: types[i]!, typmod: typmods[i]!, tableOid: 0, attnum: 0 }, commonCollation(types[i]!, c.collation, r.columns[i]!.collation)));
+  const noneOk = op === 'union' && s.all === true;
+  const columns = l.columns.map((c, i) => {
+    let coll: number | undefined;
+    try {
+      coll = setOpCollation(types[i]!, leafCollation(left, i), leafCollation(right, i), noneOk);
+    } catch (e) {
+      if (e instanceof SqlError) throw err(lv.stmt, e.sqlstate, e.message, targetLocation(s.rarg!, i), { hint: e.hint });
+      throw e;
+    }
+    return withCollation({ name: c.name, type: types[i]!, typmod: typmods[i]!, tableOid: 0, attnum: 0 }, coll);
+  });
   return { kind: 'setop', op, all: s.all === true, left: l, right: r, columns };
+}
+
+/** The collation and its strength of a set operation input's column i: a COLLATE in its select list is explicit. */
+function leafCollation(p: LogicalPlan, i: number): Derived {
+  if (p.kind === 'sort' || p.kind === 'limit' || p.kind === 'distinct') return leafCollation(p.input, i);
+  if (p.kind === 'project' && (p.srfs === undefined || p.srfs.length === 0)) return collationOf(p.exprs[i]!);
+  const c = p.columns[i]!;
+  return columnStrength(c.type, c.collation);
 }
 
 /** ORDER BY over a VALUES / set-operation result: output names or ordinals only. */
@@ -135,7 +154,7 @@ export function bindWith(lv: Level, w: WithClause): void {
     if (!('SelectStmt' in q)) throw notSupported('data-modifying statements in WITH (memstore is read-only)', { sql: st.sql, location: c.location });
     if (c.search_clause !== undefined || c.cycle_clause !== undefined) throw notSupported('SEARCH / CYCLE clauses of WITH RECURSIVE', { sql: st.sql, location: c.location });
     const colNames = stringList(c.aliascolnames);
-    const entry: CteEntry = { name, id: st.nextCteId++, plan: null, colNames: colNames.length > 0 ? colNames : null, recursive: null };
+    const entry: CteEntry = { name, id: st.nextCteId++, plan: null, colNames: colNames.length > 0 ? colNames : null, materialized: c.ctematerialized === 'CTEMaterializeAlways', recursive: null };
     const sel = q.SelectStmt;
     let plan: LogicalPlan;
     if (w.recursive === true && isSetOp(sel) && sel.op === 'SETOP_UNION' && (sel.sortClause?.length ?? 0) === 0) {

@@ -21,6 +21,8 @@ export interface CteEntry {
   /** null while the CTE's own body is being bound (a recursive self-reference reads the work table). */
   plan: LogicalPlan | null;
   readonly colNames: readonly string[] | null;
+  /** WITH … AS MATERIALIZED: never inlined into the query reading it. */
+  readonly materialized: boolean;
   /** Set while binding the recursive term of WITH RECURSIVE. */
   recursive: { columns: LogicalPlan['columns']; used: boolean } | null;
 }

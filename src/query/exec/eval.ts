@@ -23,7 +23,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
 import type { Expr, SubqueryExpr } from '../bind/bound.js';
-import { collationOf, inputCollation, mergeCollations, Strength, typeCollation } from '../bind/collate.js';
+import { collationOf, inputCollation, isCollatable, mergeCollations, Strength, typeCollation } from '../bind/collate.js';
 import type { CollationCatalog } from '../../store/collations.js';
 import type { TextOrder } from '../types/collation.js';
 import { collatedOrder, comparator, ctypeGuarded, orderOf, orderOfType } from './collate-eval.js';
@@ -50,6 +50,15 @@ export interface CompileEnv {
   readonly fallback: EvalSettings;
   /** The primary's collations (store.collations); undefined: all text in byte order. */
   readonly collations?: CollationCatalog;
+}
+
+/** The fields' collations and orders of ROW(args), when one differs from its type's default (RecordValue.collations). */
+function fieldOrders(args: readonly Expr[], env: CompileEnv): Pick<RecordValue, 'collations' | 'orders'> | null {
+  const colls = args.map((a) => (isCollatable(a.type) ? collationOf(a) : null));
+  if (colls.every((d, i) => d === null || (d.strength !== Strength.Conflict && d.coll === typeCollation(args[i]!.type)))) return null;
+  const collations = colls.map((d) => (d === null || d.strength === Strength.Conflict ? 0 : d.coll));
+  const orders = colls.map((d, i) => (d === null ? undefined : comparator(args[i]!.type, orderOf(d, env))));
+  return { collations, orders };
 }
 
 const isRecord = (d: Datum): d is RecordValue => typeof d === 'object' && d !== null && 'fields' in d && 'types' in d;
@@ -215,10 +224,11 @@ export function compileExpr(e: Expr, env: CompileEnv): Fn {
     case 'row': {
       const args = e.args.map((a) => compileExpr(a, env));
       const types = e.args.map((a) => a.type);
+      const ordered = fieldOrders(e.args, env);
       return (row, rt) => {
         const fields = new Array<Datum>(args.length);
         for (let i = 0; i < args.length; i++) fields[i] = args[i]!(row, rt);
-        return { types, fields } satisfies RecordValue;
+        return ordered === null ? ({ types, fields } satisfies RecordValue) : ({ types, fields, ...ordered } satisfies RecordValue);
       };
     }
     case 'subscript': {

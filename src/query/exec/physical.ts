@@ -12,7 +12,9 @@
  *                        other equi-joins → hash join (inner side = right); else nested loop
  *   Aggregate            hash aggregate (grouping sets in the same pass)
  * Column pruning: each node is planned with the set of its output positions that are read above
- * (null = all); a scan decodes only those (plus what its own conjuncts read).
+ * (null = all); a scan decodes only those (plus what its own conjuncts read), a Project does not
+ * compute the others (unless volatile or set-returning: remove_unused_subquery_outputs), and a CTE
+ * read once and not MATERIALIZED is planned in place, as PostgreSQL inlines it.
  */
 import { isOrderedKeyType } from '../../store/key-codec.js';
 import type { Store, TableState } from '../../store/store.js';
@@ -37,16 +39,26 @@ import { CallSite, orderedSite } from './runtime.js';
 import { FALLBACK_SETTINGS } from './settings.js';
 
 export { FALLBACK_SETTINGS };
-import { and, conjuncts, exprRefs, hasSubquery, planRefs, readsOnly, shiftColumns } from './plan-refs.js';
+import { and, childExprs, conjuncts, exprRefs, hasSubquery, planRefs, readsOnly, shiftColumns } from './plan-refs.js';
 
 
 type Req = Set<number> | null;
+
+/** A volatile or set-returning call: evaluated even where its value is not read. */
+function keptUnread(e: Expr): boolean {
+  if (e.kind === 'call' && (e.def.volatility === 'v' || e.def.set !== undefined)) return true;
+  return e.kind === 'subquery' || childExprs(e).some(keptUnread);
+}
 type Order = 'fwd' | 'rev' | null;
 
 const all = (): Req => null;
 
-function reqOf(exprs: readonly Expr[], base: Req = new Set()): Set<number> {
-  const s = new Set<number>(base ?? []);
+function reqOf(exprs: readonly Expr[], base?: Set<number>): Set<number>;
+function reqOf(exprs: readonly Expr[], base: Req): Req;
+/** The positions `exprs` read, added to `base` (null, all positions, stays all). */
+function reqOf(exprs: readonly Expr[], base: Req = new Set()): Req {
+  if (base === null) return null;
+  const s = new Set<number>(base);
   for (const e of exprs) exprRefs(e, s);
   return s;
 }
@@ -57,6 +69,8 @@ export class Planner {
   /** Uncorrelated subqueries in the order compiled, with the rows one evaluation reads. */
   readonly initPlans: { readonly node: PhysNode; readonly max: number }[] = [];
   private readonly ctes = new Map<number, PhysNode>();
+  /** How many times each CTE is read in the statement (set by the caller before plan()). */
+  cteReads: ReadonlyMap<number, number> = new Map();
   readonly env: CompileEnv;
 
   constructor(
@@ -107,17 +121,20 @@ export class Planner {
         if (p.input.kind === 'scan') return this.scan(p.input, conjuncts(p.predicate), req, order);
         return new FilterOp(this.plan(p.input, reqOf([p.predicate], req), order), this.fn(p.predicate), [`Filter: ${deparse(p.predicate)}`]);
       case 'project': {
-        const input = this.plan(p.input, reqOf(p.exprs), order);
+        // Outputs nothing above reads are not computed (PostgreSQL's remove_unused_subquery_outputs:
+        // `SELECT id FROM (SELECT 1/0 AS x, id FROM t) s` does not fail), unless volatile or a set.
+        const exprs = req === null ? p.exprs : p.exprs.map((e, i): Expr => (req.has(i) || e.kind === 'column' || keptUnread(e) || (p.srfs?.includes(i) ?? false) ? e : { kind: 'const', type: e.type, typmod: e.typmod, value: null }));
+        const input = this.plan(p.input, reqOf(exprs), order);
         if (p.srfs !== undefined && p.srfs.length > 0) {
           const srfs = new Set(p.srfs);
-          const items = p.exprs.map((e, i): Fn | SrfItem => {
+          const items = exprs.map((e, i): Fn | SrfItem => {
             if (srfs.has(i) && e.kind === 'call' && e.def.set !== undefined) return { def: e.def, args: e.args.map((a) => this.fn(a)), argTypes: e.argTypes, type: e.type };
             return this.fn(e);
           });
           return new ProjectSetOp(input, items, FALLBACK_SETTINGS);
         }
-        const cols = p.exprs.every((e) => e.kind === 'column' && e.levelsUp === 0) ? p.exprs.map((e) => (e as Expr & { kind: 'column' }).index) : null;
-        return new ProjectOp(input, p.exprs.map((e) => this.fn(e)), cols);
+        const cols = exprs.every((e) => e.kind === 'column' && e.levelsUp === 0) ? exprs.map((e) => (e as Expr & { kind: 'column' }).index) : null;
+        return new ProjectOp(input, exprs.map((e) => this.fn(e)), cols);
       }
       case 'values':
         return new ValuesOp(p.rows.map((r) => r.map((e) => this.fn(e))));
@@ -148,6 +165,9 @@ export class Planner {
       case 'setop':
         return new SetOpOp(p.op, p.all, this.plan(p.left, all(), null), this.plan(p.right, all(), null), p.columns.map((c) => c.type));
       case 'cte': {
+        // Read once and not MATERIALIZED: inlined as a subquery, as PostgreSQL 12+ does (its
+        // unread outputs are then not computed).
+        if (p.materialized !== true && this.cteReads.get(p.id) === 1) return this.plan(p.plan, req, order);
         let node = this.ctes.get(p.id);
         const first = node === undefined;
         if (node === undefined) {

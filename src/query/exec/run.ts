@@ -24,8 +24,11 @@ import type { LogicalPlan } from '../logical/plan.js';
 import { optimize } from '../logical/rules.js';
 import type { Datum } from '../types/datum.js';
 import { typeInfo, type EvalSettings } from '../types/registry.js';
+import { SqlError } from '../../errors.js';
+import { checkConstants, cteRefCounts, paramsMayFold, type ConstEval } from './const-check.js';
+import { compileExpr, type CompileEnv } from './eval.js';
 import { explainLines, type PhysNode } from './node.js';
-import { Planner } from './physical.js';
+import { FALLBACK_SETTINGS, Planner } from './physical.js';
 import { CteScanOp, WorkTableOp } from './ops/sets.js';
 import { MemBudget, PAUSE, Runtime, type Row, type Step } from './runtime.js';
 import { memstoreUse } from '../functions/memstore.js';
@@ -51,6 +54,17 @@ interface Compiled extends PhysicalPlan {
   readonly initPlans: readonly { readonly node: PhysNode; readonly max: number }[];
   /** Relations of an immutable catalog snapshot the plan reads, by OID (never restart a statement). */
   readonly fixed: ReadonlyMap<number, TableState>;
+  readonly env: CompileEnv;
+  /** Parameters may change what constant folding evaluates: the check runs per execution with their values. */
+  readonly paramFold: boolean;
+  /** The error folding the plan's constants raised (PostgreSQL's planner raises it): every execution throws it. */
+  readonly constError: SqlError | undefined;
+}
+
+/** PostgreSQL's evaluate_expr: the executor's closure for an expression over constants, run once. */
+function constEval(store: Store, env: CompileEnv, settings: EvalSettings, params: readonly Datum[]): ConstEval {
+  const rt = new Runtime(store, settings, params, new AbortController().signal, Number.MAX_SAFE_INTEGER, 0, false, performance.now());
+  return (e) => compileExpr(e, env)([], rt);
 }
 
 /** Restarts before the statement runs over private copies of its tables. */
@@ -60,10 +74,22 @@ export function physicalPlan(plan: LogicalPlan, store: Store, fixed: ReadonlyMap
   const planner = new Planner(store, fixed);
   // Refuses memstore's asynchronous functions (0A000); the key space is read like a table.
   const keySpace = memstoreUse(plan).keySpace;
-  const root = planner.plan(optimize(plan), null, null);
+  const optimized = optimize(plan);
+  planner.cteReads = cteRefCounts(optimized);
+  const root = planner.plan(optimized, null, null);
   if (keySpace) planner.tables.set(KV_TABLE_OID, 'memstore.kv');
   for (const oid of fixed.keys()) planner.tables.delete(oid);
-  const compiled: Compiled = { logical: plan, root, tables: planner.tables, initPlans: planner.initPlans.filter((p) => selfContained(p.node)), fixed };
+  const paramFold = paramsMayFold(plan);
+  let constError: SqlError | undefined;
+  if (!paramFold) {
+    try {
+      checkConstants(plan, constEval(store, planner.env, FALLBACK_SETTINGS, []), null);
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      constError = e;
+    }
+  }
+  const compiled: Compiled = { logical: plan, root, tables: planner.tables, initPlans: planner.initPlans.filter((p) => selfContained(p.node)), fixed, env: planner.env, paramFold, constError };
   return compiled;
 }
 
@@ -88,6 +114,9 @@ export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, p
   const c = p as Compiled;
   const started = performance.now();
   const values: Datum[] = params.map((t, i) => (t === null ? null : typeInfo(paramTypes[i] ?? 25).input(t, -1, settings)));
+  // What PostgreSQL's planner raises folding constants comes first, whether or not a row is read.
+  if (c.constError !== undefined) throw c.constError;
+  if (c.paramFold) checkConstants(c.logical, constEval(store, c.env, settings, values), values);
   for (let attempt = 0; ; attempt++) {
     const rt = new Runtime(store, settings, values, ctx.signal, limits.workMemBytes, limits.statementTimeoutMs, attempt >= RESTARTS, started, c.fixed);
     rt.host = host;
@@ -191,5 +220,7 @@ async function drive(c: Compiled, rt: Runtime, formats: Uint8Array | null): Prom
 
 /** EXPLAIN's lines for the plan (one text column "QUERY PLAN"). */
 export function explainPlan(p: PhysicalPlan): string[] {
-  return explainLines((p as Compiled).root);
+  const c = p as Compiled;
+  if (c.constError !== undefined) throw c.constError;
+  return explainLines(c.root);
 }

@@ -41,7 +41,7 @@ import type { CallContext } from '../functions/registry.js';
 import { DEFAULT_OUTPUT } from '../types/datum.js';
 import { typeInfo } from '../types/registry.js';
 import { and, childExprs, childPlans, conjuncts, hasSubquery, mapColumns, nodeExprs, shiftColumns } from '../exec/plan-refs.js';
-import type { AggregateNode, JoinNode, LogicalPlan, OutColumn } from './plan.js';
+import type { AggregateNode, JoinNode, LogicalPlan, OutColumn, ScanNode } from './plan.js';
 
 /** Turns the filter's input into the filtered result; applied over what the other conjuncts left. */
 export type SublinkJoin = (input: LogicalPlan) => LogicalPlan;
@@ -167,37 +167,21 @@ function pull(p: LogicalPlan, volatile: (e: Expr) => boolean): Pulled | null {
  * SubPlan is kept. Without statistics this is the one case where the SubPlan is known to be cheap.
  */
 function probesKeyPrefix(q: LogicalPlan): boolean {
-  switch (q.kind) {
-    case 'project':
-      return probesKeyPrefix(q.input);
-    case 'filter':
-      if (q.input.kind === 'scan') {
-        const first = q.input.keyColumns[0];
-        return conjuncts(q.predicate).some((c) => {
-          if (c.kind !== 'call' || c.def.name !== '=' || c.args.length !== 2) return false;
-          const [a, b] = c.args as [Expr, Expr];
-          const keyCol = (x: Expr): boolean => x.kind === 'column' && x.levelsUp === 0 && x.index === first;
-          const outerOnly = (x: Expr): boolean => !hasSubquery(x) && [...levels(x)].every((l) => l === 1) && levels(x).size === 1;
-          return (keyCol(a) && outerOnly(b)) || (keyCol(b) && outerOnly(a));
-        });
-      }
-      return probesKeyPrefix(q.input);
-    case 'join':
-      return probesKeyPrefix(q.left) || (q.join === 'inner' && probesKeyPrefix(q.right));
-    case 'aggregate':
-    case 'cte':
-    case 'distinct':
-    case 'function':
-    case 'limit':
-    case 'recursiveunion':
-    case 'scan':
-    case 'setop':
-    case 'sort':
-    case 'values':
-    case 'window':
-    case 'worktable':
-      return false;
-  }
+  // Only Project, Filter and the preserved sides of joins keep the scan's rows as they are.
+  if (q.kind === 'filter' && q.input.kind === 'scan') return conjuncts(q.predicate).some((c) => fixesKey(c, q.input as ScanNode));
+  if (q.kind === 'project' || q.kind === 'filter') return probesKeyPrefix(q.input);
+  if (q.kind === 'join') return probesKeyPrefix(q.left) || (q.join === 'inner' && probesKeyPrefix(q.right));
+  return false;
+}
+
+/** c is `first key column = expression of the outer row alone`. */
+function fixesKey(c: Expr, scan: ScanNode): boolean {
+  if (c.kind !== 'call' || c.def.name !== '=' || c.args.length !== 2) return false;
+  const first = scan.keyColumns[0];
+  const [a, b] = c.args as [Expr, Expr];
+  const keyCol = (x: Expr): boolean => x.kind === 'column' && x.levelsUp === 0 && x.index === first;
+  const outerOnly = (x: Expr): boolean => !hasSubquery(x) && [...levels(x)].every((l) => l === 1) && levels(x).size === 1;
+  return (keyCol(a) && outerOnly(b)) || (keyCol(b) && outerOnly(a));
 }
 
 /** q without its correlated conjuncts, or null when some other part of q still reads the outer row. */

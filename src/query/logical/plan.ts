@@ -210,6 +210,8 @@ export interface CteNode extends Base {
   readonly id: number;
   readonly name: string;
   readonly plan: LogicalPlan;
+  /** AS MATERIALIZED: planned whole even when read once (PostgreSQL inlines a CTE read once otherwise). */
+  readonly materialized?: boolean;
 }
 
 /** WITH RECURSIVE body: nonRecursive UNION [ALL] recursive, the recursive side reading WorkTable(id). */

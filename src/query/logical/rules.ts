@@ -3,9 +3,11 @@
  *
  *   constant folding   an immutable function or operator over constants is computed once
  *                      (not when a constant is a lifted literal slot, whose value changes per
- *                      execution; not when the call fails: the error then happens at run time,
- *                      only if the expression is reached); AND/OR with constant operands are
- *                      simplified; casts between numeric, boolean and string constants fold.
+ *                      execution; not when the call fails: the error PostgreSQL's planner
+ *                      raises for it is exec/const-check.ts's, before the statement runs);
+ *                      AND/OR with constant operands are simplified; casts between numeric,
+ *                      boolean and string constants fold; a constant FALSE / NULL filter is an
+ *                      empty VALUES (its input is never run, like PostgreSQL's one-time filter).
  *   predicate pushdown conjuncts of a Filter sink through Filter, Sort and simple Projects, into
  *                      the sides of joins they read alone (both sides of an inner join, the
  *                      preserved side of an outer join, the outer side of semi/anti joins);
@@ -181,6 +183,9 @@ function opt(p: LogicalPlan): LogicalPlan {
       const pred = fold(p.predicate);
       const input = opt(p.input);
       if (isConst(pred) && pred.value === true) return input;
+      // A constant FALSE / NULL qualification: no row, and the input is not run (PostgreSQL's
+      // one-time filter), so nothing below can fail at run time.
+      if (isConst(pred)) return { kind: 'values', columns: p.columns, rows: [] };
       const joins: SublinkJoin[] = [];
       const rest: Expr[] = [];
       for (const c of conjuncts(pred)) {

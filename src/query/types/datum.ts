@@ -77,6 +77,13 @@ export interface ArrayValue {
 export interface RecordValue {
   readonly types: readonly number[];
   readonly fields: readonly Datum[];
+  /**
+   * ROW(…) of a field with a collation other than its type's default: each field's collation
+   * (pg_collation OID, 0 for none) and its order (undefined: the type's), as the tuple descriptor
+   * of PostgreSQL's row carries attcollation for record_cmp. Absent: every field has its type's default.
+   */
+  readonly collations?: readonly number[];
+  readonly orders?: readonly (((a: Datum, b: Datum) => number) | undefined)[];
 }
 
 /** JSON null inside a jsonb value (distinct from SQL NULL, which is JS null). */

@@ -7,6 +7,7 @@ import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import type { OutputSettings, RecordValue } from './datum.js';
 import { typeInfo, type TypeInfo } from './registry.js';
+import { indeterminateCollation } from './collation.js';
 
 const QUOTE_NEEDED = /["\\(), \t\n\r\v\f]/;
 
@@ -39,7 +40,11 @@ export function compareRecords(a: RecordValue, b: RecordValue): number {
     if (a.types[i] !== b.types[i] || t.compare === undefined) {
       throw new SqlError(SQLSTATE.datatype_mismatch, `cannot compare dissimilar column types ${t.sqlName} and ${typeInfo(b.types[i]!).sqlName} at record column ${i + 1}`);
     }
-    const c = t.compare(x, y);
+    // record_cmp compares with the fields' collation, none when the two records' differ.
+    const ca = a.collations?.[i], cb = b.collations?.[i];
+    if (ca !== cb && (ca ?? 0) !== 0 && (cb ?? 0) !== 0) throw indeterminateCollation();
+    const cmp = a.orders?.[i] ?? b.orders?.[i] ?? t.compare;
+    const c = cmp(x, y);
     if (c !== 0) return c < 0 ? -1 : 1;
   }
   if (a.fields.length !== b.fields.length) {

@@ -77,4 +77,23 @@ export const SETOPS: DiffQuery[] = [
   e('SELECT id FROM customers OFFSET -1', '2201X'),
   e('SELECT id FROM customers ORDER BY 5', '42P10'),
   e('SELECT id FROM customers ORDER BY nope', '42703'),
+  // the collation of a set operation's column (words.w is "und-x-icu", words.wc "C")
+  e('SELECT w FROM words UNION SELECT wc FROM words', '42P21'),
+  e('SELECT w FROM words INTERSECT SELECT wc FROM words', '42P21'),
+  e('SELECT w FROM words EXCEPT ALL SELECT wc FROM words', '42P21'),
+  e('SELECT w || wc FROM words UNION SELECT w FROM words', '42P21'),
+  e('SELECT w COLLATE "C" FROM words UNION SELECT wc COLLATE "und-x-icu" FROM words', '42P21'),
+  e('SELECT w FROM words UNION ALL SELECT wc FROM words ORDER BY 1', '42P22'),
+  u('SELECT w FROM words UNION ALL SELECT wc FROM words'),
+  o('SELECT w COLLATE "C" FROM words UNION SELECT wc FROM words ORDER BY 1'),
+  o('SELECT w FROM words UNION SELECT wc COLLATE "und-x-icu" FROM words ORDER BY 1'),
+  o("SELECT w FROM words UNION SELECT 'x' ORDER BY 1"),
+  o('SELECT wc FROM words UNION SELECT wc FROM words ORDER BY 1'),
+  // records compare each field with that field's collation (record_cmp)
+  o('SELECT ROW(w, id) FROM words ORDER BY 1, id'),
+  o('SELECT ROW(w, id) FROM words ORDER BY 1 DESC, id'),
+  o('SELECT r FROM (SELECT ROW(w, id) AS r, id FROM words) s ORDER BY r, id'),
+  o('SELECT ROW(w COLLATE "C", id) FROM words ORDER BY 1, id'),
+  o('SELECT ROW(wc, id) FROM words ORDER BY 1, id'),
+  o('SELECT DISTINCT ROW(w) FROM words ORDER BY 1'),
 ];
