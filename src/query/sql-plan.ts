@@ -37,7 +37,7 @@ import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
 import { KV_COLUMNS, KV_TABLE_OID } from './functions/memstore-keyspace.js';
-import { isCopiedRelation } from '../catalog/relations.js';
+import { CATALOG_SCHEMAS, isCopiedRelation } from '../catalog/relations.js';
 import { effectivePath, type CatalogSnapshot } from '../catalog/snapshot.js';
 import type { EvalSettings, SessionContext } from './types/registry.js';
 
@@ -96,12 +96,12 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
       keyColumns: [...t.keyIndexes],
     };
   };
-  const virtual = (name: string): CatalogTable | undefined => {
+  const virtual = (schema: string, name: string): CatalogTable | undefined => {
     if (snapshot === undefined) {
-      if (isCopiedRelation(name)) throw catalogNotReady();
+      if (isCopiedRelation(schema, name)) throw catalogNotReady();
       return undefined;
     }
-    const v = snapshot.relation(name);
+    const v = snapshot.relation(schema, name);
     if (v === undefined) return undefined;
     fixed.set(v.oid, v.state);
     return {
@@ -124,13 +124,13 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
     table(schema, name) {
       if (schema !== null) {
         if (schema === KV_CATALOG.schema && name === KV_CATALOG.name) return KV_CATALOG;
-        if (schema === 'pg_catalog' && withCatalog) return virtual(name);
+        if (withCatalog && CATALOG_SCHEMAS.includes(schema)) return virtual(schema, name);
         const t = env.store.tableByName(schema, name);
         return t === undefined ? undefined : describe(t);
       }
       for (const s of withCatalog ? effectivePath(path) : path) {
-        if (s === 'pg_catalog' && withCatalog) {
-          const v = virtual(name);
+        if (withCatalog && CATALOG_SCHEMAS.includes(s)) {
+          const v = virtual(s, name);
           if (v !== undefined) return v;
           continue;
         }

@@ -1,8 +1,9 @@
 /*
  * catalog-funcs.ts — the system functions tools call about the catalog: pg_typeof, format_type,
  * the primary's deparsers (pg_get_indexdef, pg_get_constraintdef, pg_get_expr,
- * pg_get_triggerdef, pg_get_statisticsobjdef_columns), visibility and names
- * (pg_table_is_visible, pg_type_is_visible, pg_get_userbyid, current_schema(s)), comments
+ * pg_get_triggerdef, pg_get_statisticsobjdef_columns, pg_get_function_result / _arguments /
+ * _identity_arguments, pg_get_functiondef, pg_get_viewdef), visibility and names
+ * (pg_table_is_visible, pg_function_is_visible, pg_type_is_visible, pg_get_userbyid, current_schema(s)), comments
  * (obj_description, col_description), privileges (has_*_privilege: true for what is held),
  * pg_encoding_to_char, pg_partition_ancestors, pg_relation_is_publishable.
  *
@@ -14,8 +15,7 @@
  * pg_relation_size & co are the table's memory in the store (the sidecar has no files): psql's
  * `\dt+` runs, its Size column differs from the primary's.
  *
- * Left out: pg_get_viewdef, pg_get_functiondef & co (no pg_proc yet), pg_get_keywords,
- * shobj_description.
+ * Left out: pg_get_viewdef of a name (text), shobj_description.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -134,6 +134,18 @@ export function registerCatalogFuncs(): void {
   fn('pg_get_triggerdef', [OID, BOOL], TEXT, (a, cx) => triggerdef(cx, a[0] as number, a[1] as boolean));
   const statcols = deparsed('statcols');
   fn('pg_get_statisticsobjdef_columns', [OID], TEXT, (a, cx) => statcols(cx, a[0] as number));
+  // Functions (pg_proc's built-ins and those of the held schemas) and the copied views.
+  for (const kind of ['function_result', 'function_arguments', 'function_identity_arguments', 'functiondef', 'function_sqlbody'] as const) {
+    const f = deparsed(kind);
+    fn(`pg_get_${kind}`, [OID], TEXT, (a, cx) => f(cx, a[0] as number));
+  }
+  const viewdef = deparsed('viewdef');
+  fn('pg_get_viewdef', [OID], TEXT, (a, cx) => viewdef(cx, a[0] as number, false));
+  fn('pg_get_viewdef', [OID, BOOL], TEXT, (a, cx) => viewdef(cx, a[0] as number, a[1] as boolean));
+  fn('pg_function_is_visible', [OID], BOOL, (a, cx) => {
+    const c = cat(cx);
+    return c.snapshot.functionVisible(a[0] as number, c.searchPath) ?? null;
+  });
 
   fn('pg_get_userbyid', [OID], NAME, (a, cx) => cat(cx).snapshot.roleName(a[0] as number) ?? `unknown (OID=${a[0] as number})`);
   fn('pg_table_is_visible', [OID], BOOL, (a, cx) => {

@@ -11,7 +11,8 @@
  *
  * XXX regproc: the sidecar has no pg_proc yet, so a regproc value is the function's name as the
  * primary printed it (pg_type.typinput is "array_in"); `'pg_catalog.array_in'::regproc` reads
- * as the same name, so equality works; its OID does not (a cast to oid is 0A000).
+ * as the same name, so equality works; a cast to oid finds the function by that name in the
+ * copied pg_proc (psql's `\sf`), 42725 when the name is overloaded, 42883 when there is none.
  *
  * int2vector / oidvector are arrays with lower bound 0 (`indkey[0]` is the first column), printed
  * space-separated; they cast to int2[] / oid[] implicitly, as PostgreSQL's binary coercion does.
@@ -151,6 +152,16 @@ function regproc(text: string): string {
   return parts[parts.length - 1]!;
 }
 
+function regprocOid(name: string, s: EvalSettings): number {
+  if (name === '-') return 0;
+  const parts = parseQualifiedName(name);
+  const c = catalogOf(s);
+  const oids = c.snapshot.functionsNamed(parts.length === 2 ? parts[0]! : null, parts[parts.length - 1]!, c.searchPath);
+  if (oids.length === 1) return oids[0]!;
+  if (oids.length === 0) throw new SqlError(SQLSTATE.undefined_function, `function "${name}" does not exist`);
+  throw new SqlError(SQLSTATE.ambiguous_function, `more than one function named "${name}"`);
+}
+
 const numCompare = (a: Datum, b: Datum): number => (a as number) - (b as number);
 
 function oidAlias(oid: number, name: string, array: number, input: (t: string, s: EvalSettings) => number, output: (d: Datum, s: EvalSettings) => string): TypeInfo {
@@ -236,6 +247,7 @@ export function registerCatalogTypes(): void {
     cast(reg, INT8, 'a', (d) => BigInt(d as number));
   }
   cast(TEXT, REGCLASS, 'i', (d, s) => regclassIn(d as string, s));
+  cast(REGPROC, OID, 'i', (d, s) => regprocOid(d as string, s));
   cast(VARCHAR, REGCLASS, 'i', (d, s) => regclassIn(d as string, s));
   cast(INT2VECTOR, 1005, 'i', same);
   cast(OIDVECTOR, 1028, 'i', same);
