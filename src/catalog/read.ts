@@ -69,6 +69,8 @@ export function deparseKey(kind: DeparseKind, ...parts: readonly (string | numbe
   return `${kind}\u0000${parts.map((p) => (p === null ? '\u0001' : String(p))).join('\u0000')}`;
 }
 
+const REGPROC = 24;
+
 /** Raw text for every type: the rows are kept as the primary printed them. */
 const RAW: pg.CustomTypesConfig = { getTypeParser: () => (v: string) => v };
 
@@ -128,7 +130,8 @@ async function readInTransaction(client: pg.Client, held: readonly HeldTable[]):
     const schema = c.schema ?? 'pg_catalog';
     const def = columnsOf.get(`${schema}.${c.name}`);
     if (def === undefined) continue; // not on this server version
-    const list = def.columns.map((col) => `t.${quote(col.name)}`).join(', ');
+    // regproc columns as numbers: their names are ambiguous for overloaded functions.
+    const list = def.columns.map((col) => (col.type === REGPROC ? `t.${quote(col.name)}::pg_catalog.oid` : `t.${quote(col.name)}`)).join(', ');
     let data = await rows(client, `SELECT ${list} FROM ${schema}.${c.name} t WHERE ${fill(c.where)}`);
     if (c.name === 'pg_attribute') data = heldColumnsOnly(data, def.columns, held);
     if (schema === 'information_schema' && c.name === 'columns') data = heldNamedColumnsOnly(data, def.columns, held);

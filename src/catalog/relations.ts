@@ -70,6 +70,7 @@ export const COPIED: readonly CopiedRelation[] = [
     where: `(classoid = ${PG_CLASS} AND objoid = ANY({rels}))
       OR (classoid = 'pg_catalog.pg_namespace'::regclass AND objoid = ANY({nsps}))
       OR (classoid = 'pg_catalog.pg_type'::regclass AND objoid = ANY({types}))
+      OR (classoid = 'pg_catalog.pg_proc'::regclass AND objoid IN (SELECT oid FROM pg_catalog.pg_proc WHERE ${PROCS}))
       OR (classoid = 'pg_catalog.pg_constraint'::regclass AND objoid IN (SELECT oid FROM pg_catalog.pg_constraint WHERE conrelid = ANY({rels})))`,
   },
   { name: 'pg_inherits', key: ['inhrelid', 'inhseqno'], where: 'inhrelid = ANY({rels}) AND inhparent = ANY({rels})' },

@@ -164,6 +164,10 @@ export class CatalogSnapshot {
     return this.byName.get(`${schema}.${name}`);
   }
 
+  procEntry(oid: number): { readonly namespace: number; readonly name: string } | undefined {
+    return this.procs.get(oid);
+  }
+
   /** The functions of that name in the first schema along the path that has any (regproc input). */
   functionsNamed(schema: string | null, name: string, path: readonly string[]): number[] {
     for (const s of schema === null ? effectivePath(path) : [schema]) {

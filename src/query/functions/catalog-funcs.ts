@@ -156,6 +156,8 @@ export function registerCatalogFuncs(): void {
     const c = cat(cx);
     return c.snapshot.typeEntry(a[0] as number) === undefined ? null : c.snapshot.typeVisible(a[0] as number, c.searchPath);
   });
+  // current_user & co: the sidecar's login (its sessions have no SET ROLE).
+  for (const name of ['current_user', 'session_user']) fn(name, [], NAME, (_a, cx) => cx.settings.session?.user ?? null, false);
   fn('current_database', [], NAME, (_a, cx) => cx.settings.session?.database ?? null, false);
   fn('current_schema', [], NAME, (_a, cx) => currentSchemas(cx, false)[0] ?? null, false);
   fn('current_schemas', [BOOL], NAME_ARRAY, (a, cx) => nameArray(currentSchemas(cx, a[0] as boolean)));

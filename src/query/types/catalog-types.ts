@@ -9,10 +9,10 @@
  * Their text is read at run time unless it is all digits (coerce.ts asks readsCatalog), since
  * the answer depends on the catalog and the path.
  *
- * XXX regproc: the sidecar has no pg_proc yet, so a regproc value is the function's name as the
- * primary printed it (pg_type.typinput is "array_in"); `'pg_catalog.array_in'::regproc` reads
- * as the same name, so equality works; a cast to oid finds the function by that name in the
- * copied pg_proc (psql's `\sf`), 42725 when the name is overloaded, 42883 when there is none.
+ * regproc is an OID too (the copied rows hold the number: read.ts reads regproc columns as oid):
+ * it prints as the function's name, schema-qualified unless the name alone finds exactly it, and
+ * reads a name through the copied pg_proc (42725 when overloaded, 42883 when none), as
+ * regprocin/regprocout do.
  *
  * int2vector / oidvector are arrays with lower bound 0 (`indkey[0]` is the first column), printed
  * space-separated; they cast to int2[] / oid[] implicitly, as PostgreSQL's binary coercion does.
@@ -39,11 +39,11 @@ const OID = 26;
 const TEXT = 25;
 const VARCHAR = 1043;
 
-const OID_ALIASES = [REGCLASS, REGTYPE, REGROLE, REGNAMESPACE] as const;
+const OID_ALIASES = [REGCLASS, REGTYPE, REGROLE, REGNAMESPACE, REGPROC] as const;
 
 /** Whether a literal of this type must be read at run time (a name, resolved through the catalog). */
 export function readsCatalog(type: number, text: string): boolean {
-  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE) && !/^\s*(\d+|-)\s*$/.test(text);
+  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE || type === REGPROC) && !/^\s*(\d+|-)\s*$/.test(text);
 }
 
 export function catalogNotRead(): SqlError {
@@ -145,15 +145,19 @@ function regroleIn(text: string, s: EvalSettings): number {
   return oid;
 }
 
-function regproc(text: string): string {
-  const t = text.trim();
-  if (t === '0' || t === '-') return '-';
-  const parts = parseQualifiedName(t);
-  return parts[parts.length - 1]!;
+function regprocOut(d: Datum, s: EvalSettings): string {
+  const oid = d as number;
+  const c = catalogOf(s);
+  const p = c.snapshot.procEntry(oid);
+  if (p === undefined) return String(oid);
+  const found = c.snapshot.functionsNamed(null, p.name, c.searchPath);
+  if (found.length === 1 && found[0] === oid) return quoteIdent(p.name);
+  return `${quoteIdent(c.snapshot.namespaceName(p.namespace) ?? '?')}.${quoteIdent(p.name)}`;
 }
 
-function regprocOid(name: string, s: EvalSettings): number {
-  if (name === '-') return 0;
+function regprocIn(name: string, s: EvalSettings): number {
+  const n = oidText(name);
+  if (n !== undefined) return n;
   const parts = parseQualifiedName(name);
   const c = catalogOf(s);
   const oids = c.snapshot.functionsNamed(parts.length === 2 ? parts[0]! : null, parts[parts.length - 1]!, c.searchPath);
@@ -227,7 +231,7 @@ export function registerCatalogTypes(): void {
     const name = catalogOf(s).snapshot.roleName(oid);
     return name === undefined ? String(oid) : quoteIdent(name);
   }));
-  registerType({ ...textOnly(REGPROC, 'regproc', 'N', 1008), input: (t) => regproc(t), compare: (a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0) });
+  registerType(oidAlias(REGPROC, 'regproc', 1008, regprocIn, regprocOut));
   registerType(vectorType(INT2VECTOR, 'int2vector', INT2, 1006));
   registerType(vectorType(OIDVECTOR, 'oidvector', OID, 1013));
   registerType(textOnly(PG_NODE_TREE, 'pg_node_tree', 'Z', 0));
@@ -247,7 +251,6 @@ export function registerCatalogTypes(): void {
     cast(reg, INT8, 'a', (d) => BigInt(d as number));
   }
   cast(TEXT, REGCLASS, 'i', (d, s) => regclassIn(d as string, s));
-  cast(REGPROC, OID, 'i', (d, s) => regprocOid(d as string, s));
   cast(VARCHAR, REGCLASS, 'i', (d, s) => regclassIn(d as string, s));
   cast(INT2VECTOR, 1005, 'i', same);
   cast(OIDVECTOR, 1028, 'i', same);
