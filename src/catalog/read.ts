@@ -49,6 +49,8 @@ export interface CatalogData {
   /** The primary's current_user when read (a pg_roles row is kept for it). */
   readonly sourceUser: string;
   readonly database: string;
+  /** pg_get_keywords() of the primary, as text rows (word, catcode, barelabel, catdesc, baredesc). */
+  readonly keywords: readonly (string | null)[][];
 }
 
 export type DeparseKind =
@@ -138,7 +140,8 @@ async function readInTransaction(client: pg.Client, held: readonly HeldTable[]):
     tables.push({ schema, name: c.name, oid: def.oid, columns: def.columns, key: c.key, rows: data });
   }
   const deparsed = await readDeparsed(client, fill);
-  return { tables, deparsed, sourceUser: who![0]!, database: who![1]! };
+  const keywords = await rows(client, 'SELECT word, catcode, barelabel, catdesc, baredesc FROM pg_catalog.pg_get_keywords()');
+  return { tables, deparsed, sourceUser: who![0]!, database: who![1]!, keywords };
 }
 
 function quote(name: string): string {

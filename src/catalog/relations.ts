@@ -45,7 +45,8 @@ const REL_NAMES = `SELECT n.nspname::text, c.relname::text FROM pg_catalog.pg_cl
 const TABLE_NAMES = REL_NAMES.replace('{rels}', '{tables}');
 const NSP_NAMES = `SELECT nspname::text FROM pg_catalog.pg_namespace WHERE oid = ANY({nsps})`;
 /** The views copied below, as pg_views and information_schema.views list them. */
-const VIEW_NAMES = `SELECT 'pg_catalog', unnest(ARRAY['pg_tables', 'pg_views', 'pg_matviews', 'pg_roles', 'pg_user', 'pg_settings'])
+const VIEW_NAMES = `SELECT 'pg_catalog', unnest(ARRAY['pg_tables', 'pg_views', 'pg_matviews', 'pg_roles', 'pg_user', 'pg_settings',
+    'pg_stat_user_tables', 'pg_stat_all_tables'])
   UNION ALL SELECT 'information_schema', unnest(ARRAY['schemata', 'tables', 'columns', 'views', 'table_constraints', 'key_column_usage',
     'referential_constraints', 'constraint_column_usage', 'routines'])`;
 
@@ -92,6 +93,10 @@ export const COPIED: readonly CopiedRelation[] = [
   { name: 'pg_language', key: ['oid'], where: 'true' },
   { name: 'pg_aggregate', key: ['aggfnoid'], where: `aggfnoid IN (SELECT oid FROM pg_catalog.pg_proc WHERE ${PROCS})` },
   { name: 'pg_user', key: ['usesysid'], where: 'usesysid IN ({roles})' },
+  // The sidecar's own state in the primary's rows (dynamic.ts).
+  { name: 'pg_settings', key: ['name'], where: 'true' },
+  { name: 'pg_stat_user_tables', key: ['relid'], where: 'relid = ANY({tables})' },
+  { name: 'pg_stat_all_tables', key: ['relid'], where: 'relid = ANY({tables})' },
   // Views, as the primary computes them (header).
   { name: 'pg_tables', key: ['schemaname', 'tablename'], where: `(schemaname::text, tablename::text) IN (${TABLE_NAMES})` },
   { name: 'pg_views', key: ['schemaname', 'viewname'], where: `(schemaname::text, viewname::text) IN (${VIEW_NAMES})` },

@@ -53,14 +53,14 @@ export interface TypeEntry {
 const PG_CATALOG_NSP = 11;
 
 /** The copied pg_catalog relations that are views on the primary (pg_class shows relkind 'v'). */
-const VIEWS = new Set(['pg_roles', 'pg_user', 'pg_tables', 'pg_views', 'pg_matviews', 'pg_settings']);
+const VIEWS = new Set(['pg_roles', 'pg_user', 'pg_tables', 'pg_views', 'pg_matviews', 'pg_settings', 'pg_stat_user_tables', 'pg_stat_all_tables']);
 
 /** The schemas searched for an unqualified name: pg_catalog first unless the path places it. */
 export function effectivePath(path: readonly string[]): readonly string[] {
   return path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
 }
 
-function virtualState(t: CopiedTable, keyColumns: readonly number[]): TableState {
+export function virtualState(t: CopiedTable, keyColumns: readonly number[]): TableState {
   const relation: Relation = {
     oid: t.oid,
     schema: t.schema,
@@ -178,6 +178,16 @@ export class CatalogSnapshot {
       if (found.length > 0) return found;
     }
     return [];
+  }
+
+  /** pg_get_keywords() as the primary answered it. */
+  get keywords(): readonly (string | null)[][] {
+    return this.data.keywords;
+  }
+
+  /** The rows as read from the primary (dynamic.ts rebuilds some per plan). */
+  copied(schema: string, name: string): CopiedTable | undefined {
+    return this.data.tables.find((t) => t.schema === schema && t.name === name);
   }
 
   /** pg_function_is_visible: no schema earlier on the path has one of that name and arguments. */

@@ -38,6 +38,7 @@ import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
 import { KV_COLUMNS, KV_TABLE_OID } from './functions/memstore-keyspace.js';
 import { CATALOG_SCHEMAS, isCopiedRelation } from '../catalog/relations.js';
+import { dynamicRelation, isDynamicRelation } from '../catalog/dynamic.js';
 import { effectivePath, type CatalogSnapshot } from '../catalog/snapshot.js';
 import type { EvalSettings, SessionContext } from './types/registry.js';
 
@@ -72,7 +73,10 @@ const KV_CATALOG: CatalogTable = {
  * and an unqualified `pg_class` through the search_path with pg_catalog searched first unless
  * the path lists it, as PostgreSQL does. They are recorded in `fixed` (one snapshot's).
  */
-export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState>; readonly fixed: Map<number, TableState>; readonly snapshot: CatalogSnapshot | undefined } {
+export function bindCatalog(
+  ctx: BuildContext,
+  env: EngineEnv,
+): BindCatalog & { readonly used: Map<number, TableState>; readonly fixed: Map<number, TableState>; readonly snapshot: CatalogSnapshot | undefined; readonly dynamic: { value: boolean } } {
   const path = searchPath(ctx);
   const used = new Map<number, TableState>();
   const fixed = new Map<number, TableState>();
@@ -101,8 +105,14 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
       if (isCopiedRelation(schema, name)) throw catalogNotReady();
       return undefined;
     }
-    const v = snapshot.relation(schema, name);
+    let v = snapshot.relation(schema, name);
     if (v === undefined) return undefined;
+    const copied = isDynamicRelation(schema, name) ? snapshot.copied(schema, name) : undefined;
+    if (copied !== undefined) {
+      // The session's settings, the store's row counts: built now, the plan is re-made each time.
+      v = dynamicRelation(v, copied, { setting: (n) => getSetting(ctx.session, n), rowCount: (oid) => env.store.tables.get(oid)?.rows.size });
+      dynamic.value = true;
+    }
     fixed.set(v.oid, v.state);
     return {
       oid: v.oid,
@@ -113,11 +123,13 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
     };
   };
   const withCatalog = env.catalog !== undefined;
+  const dynamic = { value: false };
   return {
     searchPath: path,
     used,
     fixed,
     snapshot,
+    dynamic,
     collation(schema, name) {
       return collations === undefined ? builtinCollation(schema, name) : collations.byName(schema, name);
     },
@@ -203,6 +215,7 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
     phys: physicalPlan(bound.plan, env.store, catalog.fixed),
     snapshot,
     valid: (session) =>
+      !catalog.dynamic.value &&
       session.parameters.get('search_path') === path &&
       env.store.collations === collations &&
       read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel) &&

@@ -15,17 +15,21 @@
  * pg_relation_size & co are the table's memory in the store (the sidecar has no files): psql's
  * `\dt+` runs, its Size column differs from the primary's.
  *
+ * pg_get_keywords() is the primary's list, read with the catalog.
+ *
  * Left out: pg_get_viewdef of a name (text), shobj_description.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
-import type { ArrayValue, Datum } from '../types/datum.js';
+import type { ArrayValue, Datum, RecordValue } from '../types/datum.js';
 import { catalogNotRead, PG_NODE_TREE, REGCLASS, REGTYPE, registerCatalogTypes, regtypeOut } from '../types/catalog-types.js';
 import type { CatalogContext } from '../types/registry.js';
 import { typeInfo } from '../types/registry.js';
 import { Pseudo, registerFunc, type CallContext } from './registry.js';
+import { registerSettingsFuncs } from './settings-funcs.js';
 
 const BOOL = 16;
+const CHAR = 18;
 const NAME = 19;
 const INT4 = 23;
 const INT8 = 20;
@@ -112,6 +116,7 @@ export function sizePretty(bytes: bigint): string {
 
 export function registerCatalogFuncs(): void {
   registerCatalogTypes();
+  registerSettingsFuncs();
   // Not strict: pg_typeof(NULL) is "unknown". The argument's resolved type is the answer.
   registerFunc({ name: 'pg_typeof', kind: 'func', args: [Pseudo.any], returns: REGTYPE, strict: false, volatility: 's', call: (_args, cx) => cx.argTypes[0] ?? Pseudo.unknown });
 
@@ -212,6 +217,25 @@ export function registerCatalogFuncs(): void {
   fn('pg_size_pretty', [INT8], TEXT, (a) => sizePretty(a[0] as bigint));
 
   fn('pg_encoding_to_char', [INT4], NAME, (a) => ENCODINGS[a[0] as number] ?? '');
+
+  // pg_get_keywords(): the primary's answer (its parser's keyword list), in FROM as DBeaver sends it.
+  const KEYWORD_TYPES = [TEXT, CHAR, BOOL, TEXT, TEXT];
+  registerFunc({
+    name: 'pg_get_keywords',
+    kind: 'func',
+    args: [],
+    returns: Pseudo.record,
+    strict: true,
+    volatility: 's',
+    *set(_a, cx) {
+      for (const row of cat(cx).snapshot.keywords) {
+        const fields = row.map((v, i) => (v === null ? null : typeInfo(KEYWORD_TYPES[i]!).input(v, -1, cx.settings)));
+        const rec: RecordValue = { types: KEYWORD_TYPES, fields };
+        yield rec;
+      }
+    },
+    setColumns: ['word', 'catcode', 'barelabel', 'catdesc', 'baredesc'].map((name, i) => ({ name, type: KEYWORD_TYPES[i]! })),
+  });
 
   // pg_partition_ancestors(rel): the relation itself, then its parents up the partition tree.
   registerFunc({
