@@ -65,6 +65,7 @@ export type DeparseKind =
   | 'function_identity_arguments'
   | 'functiondef'
   | 'function_sqlbody'
+  | 'serial_sequence'
   | 'viewdef';
 
 export function deparseKey(kind: DeparseKind, ...parts: readonly (string | number | boolean | null)[]): string {
@@ -227,6 +228,14 @@ async function readDeparsed(client: pg.Client, fill: (sql: string) => string): P
     fill(`SELECT oid::text, pg_catalog.pg_get_statisticsobjdef_columns(oid) FROM pg_catalog.pg_statistic_ext WHERE stxrelid = ANY({rels})`),
   )) {
     put(deparseKey('statcols', oid!), text!);
+  }
+  for (const [oid, col, seq] of await rows(
+    client,
+    fill(`SELECT a.attrelid::text, a.attname::text, pg_catalog.pg_get_serial_sequence(a.attrelid::pg_catalog.regclass::text, a.attname)
+            FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY({tables}) AND a.attnum > 0 AND NOT a.attisdropped
+             AND (a.attidentity <> '' OR a.atthasdef)`),
+  )) {
+    put(deparseKey('serial_sequence', oid!, col!), seq ?? null);
   }
   for (const [oid, body] of await rows(
     client,

@@ -21,7 +21,7 @@
  * Functions (pg_proc): the built-ins (oid < 16384, information_schema's helpers included) and
  * those in the held schemas, so `\df` lists what it lists on the primary.
  *
- * Left out (later steps): pg_depend, pg_sequence, pg_tablespace and the statistics views.
+ * Left out (later steps): pg_depend, pg_tablespace, pg_stat_activity.
  */
 
 export interface CopiedRelation {
@@ -89,6 +89,7 @@ export const COPIED: readonly CopiedRelation[] = [
   { name: 'pg_publication_rel', key: ['oid'], where: 'prrelid = ANY({rels})' },
   { name: 'pg_publication_namespace', key: ['oid'], where: 'pnnspid = ANY({nsps})' },
   { name: 'pg_trigger', key: ['oid'], where: 'tgrelid = ANY({rels})' },
+  { name: 'pg_sequence', key: ['seqrelid'], where: 'seqrelid = ANY({rels})' },
   { name: 'pg_proc', key: ['oid'], where: PROCS },
   { name: 'pg_language', key: ['oid'], where: 'true' },
   { name: 'pg_aggregate', key: ['aggfnoid'], where: `aggfnoid IN (SELECT oid FROM pg_catalog.pg_proc WHERE ${PROCS})` },

@@ -144,6 +144,8 @@ export function registerCatalogFuncs(): void {
     const f = deparsed(kind);
     fn(`pg_get_${kind}`, [OID], TEXT, (a, cx) => f(cx, a[0] as number));
   }
+  // pg_get_serial_sequence(table, column): the primary's answer for the held tables' columns.
+  fn('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (a, cx) => cat(cx).snapshot.deparsed('serial_sequence', relationByText(a[0] as string, cx), a[1] as string) ?? null);
   const viewdef = deparsed('viewdef');
   fn('pg_get_viewdef', [OID], TEXT, (a, cx) => viewdef(cx, a[0] as number, false));
   fn('pg_get_viewdef', [OID, BOOL], TEXT, (a, cx) => viewdef(cx, a[0] as number, a[1] as boolean));

@@ -1,0 +1,67 @@
+/*
+ * Real clients introspecting the sidecar, compared with the same program against the PostgreSQL
+ * 17 primary: SQLAlchemy (Debian's python3-sqlalchemy over psycopg2) `inspect()` — table names,
+ * columns with types, nullability, defaults and comments, primary keys, foreign keys, indexes,
+ * unique and check constraints — and `MetaData.reflect()`, and pandas (python3-pandas)
+ * `read_sql` / `read_sql_table`. .ci/run installs both: a missing one fails here, never skips.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
+
+const run = promisify(execFile);
+const python = '/usr/bin/python3';
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'sqlalchemy_check.py');
+
+const SETUP = `
+  CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10,2) CHECK (price >= 0), tags text[],
+                      created timestamptz DEFAULT now(), code varchar(20) UNIQUE, flag boolean, body jsonb);
+  CREATE TABLE orders (id bigserial PRIMARY KEY, item_id int NOT NULL REFERENCES items(id) ON DELETE CASCADE, qty int,
+                       at date, UNIQUE (item_id, qty));
+  CREATE INDEX orders_item ON orders (item_id) WHERE qty > 1;
+  CREATE INDEX items_lower ON items (lower(name));
+  CREATE SCHEMA app;
+  CREATE TABLE app.pairs (a int, b int, note text, PRIMARY KEY (a, b));
+  CREATE TABLE app.refs (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, a int, b int, item int REFERENCES public.items(id),
+                         FOREIGN KEY (a, b) REFERENCES app.pairs (a, b));
+  COMMENT ON TABLE items IS 'the items';
+  COMMENT ON COLUMN items.name IS 'its name';
+  INSERT INTO items VALUES (1, 'one', 1.5, '{a,b}', '2024-01-02 03:04:05+00', 'c1', true, '{"k": 1}'),
+                           (2, 'two', NULL, NULL, NULL, NULL, NULL, NULL), (3, 'three', 3, '{}', now(), 'c3', false, '[]');
+`;
+
+let h: CatalogHarness;
+
+beforeAll(async () => {
+  h = await startCatalogHarness('catclients', SETUP);
+});
+
+afterAll(async () => {
+  await h?.close();
+  expect(h?.problems ?? []).toEqual([]);
+});
+
+async function reflect(url: string): Promise<unknown> {
+  const r = await run(python, [script, url, 'public,app', 'pandas'], { timeout: 120_000 });
+  return JSON.parse(r.stdout) as unknown;
+}
+
+describe('SQLAlchemy and pandas', () => {
+  it('inspect(), MetaData.reflect() and read_sql see on the sidecar what they see on the primary', async () => {
+    const probe = spawnSync(python, ['-c', 'import sqlalchemy, psycopg2, pandas'], { encoding: 'utf8' });
+    expect(probe.status, `${python} cannot import sqlalchemy, psycopg2 and pandas (apt-get install python3-sqlalchemy python3-pandas): ${probe.stderr}`).toBe(0);
+    const primaryUrl = h.db.url.replace(/^postgres:/, 'postgresql:');
+    const sidecarUrl = `postgresql://postgres@127.0.0.1:${h.port}/${h.db.name}`;
+    const [side, primary] = [await reflect(sidecarUrl), await reflect(primaryUrl)];
+    expect(side).toEqual(primary);
+    // Not vacuous: the reflection found the tables, keys and rows.
+    const p = primary as { public: { tables: string[]; orders: { fks: unknown[] } }; app: { tables: string[] }; pandas: { rows: unknown[] } };
+    expect(p.public.tables.sort()).toEqual(['items', 'orders']);
+    expect(p.app.tables.sort()).toEqual(['pairs', 'refs']);
+    expect(p.public.orders.fks).toHaveLength(1);
+    expect(p.pandas.rows).toHaveLength(3);
+  });
+});
