@@ -3,7 +3,10 @@
  * 17 primary: SQLAlchemy (Debian's python3-sqlalchemy over psycopg2) `inspect()` — table names,
  * columns with types, nullability, defaults and comments, primary keys, foreign keys, indexes,
  * unique and check constraints — and `MetaData.reflect()`, and pandas (python3-pandas)
- * `read_sql` / `read_sql_table`. .ci/run installs both: a missing one fails here, never skips.
+ * `read_sql` / `read_sql_table`; pgjdbc (Debian's libpostgresql-jdbc-java, `java File.java`): a
+ * prepared select through getObject and ResultSetMetaData, DatabaseMetaData's getTables /
+ * getColumns / getSchemas. .ci/run installs them: a missing
+ * one fails here, never skips.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,7 +17,9 @@ import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
 
 const run = promisify(execFile);
 const python = '/usr/bin/python3';
-const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'sqlalchemy_check.py');
+const support = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support');
+const script = path.join(support, 'sqlalchemy_check.py');
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
 
 const SETUP = `
   CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10,2) CHECK (price >= 0), tags text[],
@@ -63,5 +68,22 @@ describe('SQLAlchemy and pandas', () => {
     expect(p.app.tables.sort()).toEqual(['pairs', 'refs']);
     expect(p.public.orders.fks).toHaveLength(1);
     expect(p.pandas.rows).toHaveLength(3);
+  });
+});
+
+describe('pgjdbc', () => {
+  it('a prepared select, ResultSetMetaData and DatabaseMetaData answer as on the primary', async () => {
+    const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+    expect(probe.status, `java is missing (apt-get install default-jre-headless): ${probe.stderr}`).toBe(0);
+    expect(spawnSync('test', ['-f', JDBC_JAR]).status, `${JDBC_JAR} is missing (apt-get install libpostgresql-jdbc-java)`).toBe(0);
+    const check = async (url: string): Promise<string> =>
+      (await run('java', ['-cp', JDBC_JAR, path.join(support, 'JdbcCheck.java'), url], { timeout: 180_000 })).stdout;
+    const side = await check(`jdbc:postgresql://127.0.0.1:${h.port}/${h.db.name}?user=postgres`);
+    const u = new URL(h.db.url);
+    const primary = await check(`jdbc:postgresql://${u.host}${u.pathname}?user=${u.username}&password=${decodeURIComponent(u.password)}`);
+    expect(side).toBe(primary);
+    expect(primary).toContain('table | TABLE_SCHEM=public | TABLE_NAME=items | TABLE_TYPE=TABLE | REMARKS=the items');
+    expect(primary).toContain('meta | body | jsonb | 1111 | nullable=1 | table=items');
+    expect(primary).toMatch(/^row \| Integer:1 \| String:one/m);
   });
 });

@@ -31,7 +31,9 @@ import { registerSettingsFuncs } from './settings-funcs.js';
 const BOOL = 16;
 const CHAR = 18;
 const NAME = 19;
+const INT2 = 21;
 const INT4 = 23;
+const INT2_ARRAY = 1005;
 const INT8 = 20;
 const TEXT = 25;
 const OID = 26;
@@ -254,6 +256,28 @@ export function registerCatalogFuncs(): void {
       yield info.oid;
       // XXX ancestors of a partition (pg_inherits walk) are not listed yet.
     },
+  });
+  // information_schema._pg_expandarray(int2[]): (x, n) per element, as pgjdbc's getPrimaryKeys
+  // and getIndexInfo expand pg_index.indkey.
+  const EXPAND_TYPES = [INT2, INT4];
+  registerFunc({
+    name: 'information_schema._pg_expandarray',
+    kind: 'func',
+    args: [INT2_ARRAY],
+    returns: Pseudo.record,
+    strict: true,
+    volatility: 'i',
+    *set(a) {
+      const arr = a[0] as ArrayValue;
+      for (let i = 0; i < arr.items.length; i++) {
+        const rec: RecordValue = { types: EXPAND_TYPES, fields: [arr.items[i]!, i + 1] };
+        yield rec;
+      }
+    },
+    setColumns: [
+      { name: 'x', type: INT2 },
+      { name: 'n', type: INT4 },
+    ],
   });
   fn('pg_relation_is_publishable', [REGCLASS], BOOL, (a, cx) => {
     const c = cat(cx);
