@@ -162,7 +162,8 @@ function catalogNotReady(): SqlError {
 }
 
 function fieldsOf(columns: readonly { name: string; type: number; typmod: number; tableOid: number; attnum: number }[]): FieldDescription[] {
-  return columns.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.type, typeSize: typeSize(c.type), typeMod: c.typmod }));
+  // A record's typmod names its column list inside the binder only (bind/record-types.ts).
+  return columns.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.type, typeSize: typeSize(c.type), typeMod: c.type === 2249 ? -1 : c.typmod }));
 }
 
 /** statement_timeout and work_mem as the executor takes them (PostgreSQL units: ms and kB). */

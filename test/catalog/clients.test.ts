@@ -5,7 +5,7 @@
  * unique and check constraints — and `MetaData.reflect()`, and pandas (python3-pandas)
  * `read_sql` / `read_sql_table`; pgjdbc (Debian's libpostgresql-jdbc-java, `java File.java`): a
  * prepared select through getObject and ResultSetMetaData, DatabaseMetaData's getTables /
- * getColumns / getSchemas. .ci/run installs them: a missing
+ * getColumns / getSchemas / getPrimaryKeys / getImportedKeys / getIndexInfo. .ci/run installs them: a missing
  * one fails here, never skips.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -84,6 +84,9 @@ describe('pgjdbc', () => {
     expect(side).toBe(primary);
     expect(primary).toContain('table | TABLE_SCHEM=public | TABLE_NAME=items | TABLE_TYPE=TABLE | REMARKS=the items');
     expect(primary).toContain('meta | body | jsonb | 1111 | nullable=1 | table=items');
+    expect(primary).toContain('pk | TABLE_NAME=items | COLUMN_NAME=id | KEY_SEQ=1 | PK_NAME=items_pkey');
+    expect(primary).toContain('fk | PKTABLE_NAME=items | PKCOLUMN_NAME=id | FKTABLE_NAME=orders');
+    expect(primary).toContain('index | TABLE_NAME=items | NON_UNIQUE=t | INDEX_NAME=items_lower');
     expect(primary).toMatch(/^row \| Integer:1 \| String:one/m);
   });
 });

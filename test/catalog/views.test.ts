@@ -84,6 +84,12 @@ describe('pg_catalog views', () => {
     [`SELECT pg_get_viewdef('pg_catalog.pg_tables'::regclass, true)`, 1],
     [`SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prorettype::regtype, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`, 1],
     [`SELECT count(*) FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid WHERE p.proname IN ('sum', 'avg', 'count')`, 1],
+    // Fields of a record a set-returning function yields, inside expressions (pgjdbc's getPrimaryKeys).
+    [`SELECT (information_schema._pg_expandarray(i.indkey)).n, (information_schema._pg_expandarray(i.indkey)).x * 10, i.indexrelid::regclass
+        FROM pg_index i WHERE i.indrelid = 'app.pairs'::regclass ORDER BY 1`, 2],
+    [`SELECT r.n, r.k FROM (SELECT (information_schema._pg_expandarray(indkey)).n AS n, information_schema._pg_expandarray(indkey) AS k
+        FROM pg_index WHERE indrelid = 'app.refs'::regclass) r WHERE (r.k).x = 1`, 1],
+    [`SELECT generate_series(1, 3) + 1 AS a, generate_series(1, 2) AS b ORDER BY 1`, 3],
   ])('%s', async (sql, min) => {
     await same(sql, min);
   });

@@ -1,6 +1,6 @@
 // pgjdbc (Debian's libpostgresql-jdbc-java) on a database: a prepared select read through
 // getObject (jsonb, arrays, numeric) and ResultSetMetaData, then DatabaseMetaData's tables,
-// columns and schemas. Prints one line per fact; the catalog test
+// columns, schemas, primary keys, imported keys and indexes. Prints one line per fact; the catalog test
 // compares the output on the primary and on the sidecar. Run as `java -cp postgresql.jar JdbcCheck.java URL`.
 import java.sql.*;
 import java.util.*;
@@ -41,8 +41,11 @@ public class JdbcCheck {
       rows("table", d.getTables(null, null, "%", new String[] {"TABLE"}), "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE", "REMARKS");
       rows("column", d.getColumns(null, "public", "%", "%"), "TABLE_NAME", "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS", "NULLABLE", "COLUMN_DEF", "ORDINAL_POSITION", "IS_AUTOINCREMENT", "REMARKS");
       rows("schema", d.getSchemas(), "TABLE_SCHEM");
-      // XXX getPrimaryKeys / getImportedKeys / getIndexInfo select fields of a record,
-      // `(information_schema._pg_expandarray(i.indkey)).n`, which the executor does not bind yet.
+      for (String t : new String[] {"items", "orders"}) {
+        rows("pk", d.getPrimaryKeys(null, "public", t), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ", "PK_NAME");
+        rows("fk", d.getImportedKeys(null, "public", t), "PKTABLE_NAME", "PKCOLUMN_NAME", "FKTABLE_NAME", "FKCOLUMN_NAME", "KEY_SEQ", "UPDATE_RULE", "DELETE_RULE", "FK_NAME", "PK_NAME");
+        rows("index", d.getIndexInfo(null, "public", t, false, false), "TABLE_NAME", "NON_UNIQUE", "INDEX_NAME", "TYPE", "ORDINAL_POSITION", "COLUMN_NAME", "ASC_OR_DESC");
+      }
     }
   }
 }
