@@ -47,7 +47,7 @@ function heldTables(store: Store): HeldTable[] {
   const out: HeldTable[] = [];
   for (const t of store.tables.values()) {
     if (t.status === 'skipped') continue;
-    out.push({ oid: t.relation.oid, columns: t.relation.columns.map((c) => c.name) });
+    out.push({ oid: t.relation.oid, schema: t.relation.schema, name: t.relation.name, columns: t.relation.columns.map((c) => c.name) });
   }
   return out;
 }

@@ -23,7 +23,8 @@ export interface CatalogColumnDef {
 }
 
 export interface CopiedTable {
-  /** The relation's name in pg_catalog and its OID on the primary. */
+  /** The relation's schema and name, and its OID on the primary. */
+  readonly schema: string;
   readonly name: string;
   readonly oid: number;
   readonly columns: readonly CatalogColumnDef[];
@@ -35,6 +36,9 @@ export interface CopiedTable {
 /** A table the store holds, as the catalog restricts pg_attribute to what is held. */
 export interface HeldTable {
   readonly oid: number;
+  /** Its schema and name in the store (information_schema rows name tables, not OIDs). */
+  readonly schema?: string;
+  readonly name?: string;
   /** Column names the store holds (a publication's column list leaves some out). */
   readonly columns: readonly string[];
 }
@@ -45,13 +49,30 @@ export interface CatalogData {
   /** The primary's current_user when read (a pg_roles row is kept for it). */
   readonly sourceUser: string;
   readonly database: string;
+  /** pg_get_keywords() of the primary, as text rows (word, catcode, barelabel, catdesc, baredesc). */
+  readonly keywords: readonly (string | null)[][];
 }
 
-export type DeparseKind = 'indexdef' | 'constraintdef' | 'expr' | 'format_type' | 'triggerdef' | 'statcols';
+export type DeparseKind =
+  | 'indexdef'
+  | 'constraintdef'
+  | 'expr'
+  | 'format_type'
+  | 'triggerdef'
+  | 'statcols'
+  | 'function_result'
+  | 'function_arguments'
+  | 'function_identity_arguments'
+  | 'functiondef'
+  | 'function_sqlbody'
+  | 'serial_sequence'
+  | 'viewdef';
 
 export function deparseKey(kind: DeparseKind, ...parts: readonly (string | number | boolean | null)[]): string {
   return `${kind}\u0000${parts.map((p) => (p === null ? '\u0001' : String(p))).join('\u0000')}`;
 }
+
+const REGPROC = 24;
 
 /** Raw text for every type: the rows are kept as the primary printed them. */
 const RAW: pg.CustomTypesConfig = { getTypeParser: () => (v: string) => v };
@@ -79,40 +100,49 @@ export async function readCatalog(client: pg.Client, held: readonly HeldTable[])
 
 async function readInTransaction(client: pg.Client, held: readonly HeldTable[]): Promise<CatalogData> {
   const tabsText = `{${held.map((t) => t.oid).join(',')}}`;
-  const [sets] = await rows(client, HELD_SETS_SQL, [tabsText]);
+  const copiedNames = COPIED.map((c) => `${c.schema ?? 'pg_catalog'}.${c.name}`);
+  const [sets] = await rows(client, HELD_SETS_SQL, [tabsText, copiedNames]);
   const sub: Record<string, string> = { rels: oidArray(sets![0]!), types: oidArray(sets![1]!), nsps: oidArray(sets![2]!), tables: oidArray(tabsText) };
   const fill = (sql: string): string =>
     sql.replace(/\{roles\}/g, ROLES_SQL).replace(/\{(rels|types|nsps|tables)\}/g, (_m, k: string) => sub[k]!);
   const [who] = await rows(client, 'SELECT current_user::text, pg_catalog.current_database()::text');
 
-  const names = COPIED.map((c) => c.name);
+  const names = copiedNames;
+  // A domain-typed column (information_schema's sql_identifier & co) is described by its base
+  // type, as PostgreSQL's RowDescription describes it.
   const defs = await rows(
     client,
-    `SELECT c.relname::text, c.oid::text, a.attname::text, a.atttypid::text, a.atttypmod::text
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-      WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace AND c.relname = ANY($1::text[])
-        AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY c.relname, a.attnum`,
+    `SELECT n.nspname::text, c.relname::text, c.oid::text, a.attname::text,
+            (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::text,
+            (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+      WHERE n.nspname::text || '.' || c.relname::text = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY n.nspname, c.relname, a.attnum`,
     [names],
   );
   const columnsOf = new Map<string, { oid: number; columns: CatalogColumnDef[] }>();
-  for (const [rel, oid, name, type, typmod] of defs) {
-    let e = columnsOf.get(rel!);
-    if (e === undefined) columnsOf.set(rel!, (e = { oid: Number(oid), columns: [] }));
+  for (const [nsp, rel, oid, name, type, typmod] of defs) {
+    let e = columnsOf.get(`${nsp!}.${rel!}`);
+    if (e === undefined) columnsOf.set(`${nsp!}.${rel!}`, (e = { oid: Number(oid), columns: [] }));
     e.columns.push({ name: name!, type: Number(type), typmod: Number(typmod) });
   }
 
   const tables: CopiedTable[] = [];
   for (const c of COPIED) {
-    const def = columnsOf.get(c.name);
+    const schema = c.schema ?? 'pg_catalog';
+    const def = columnsOf.get(`${schema}.${c.name}`);
     if (def === undefined) continue; // not on this server version
-    const list = def.columns.map((col) => `t.${quote(col.name)}`).join(', ');
-    let data = await rows(client, `SELECT ${list} FROM pg_catalog.${c.name} t WHERE ${fill(c.where)}`);
+    // regproc columns as numbers: their names are ambiguous for overloaded functions.
+    const list = def.columns.map((col) => (col.type === REGPROC ? `t.${quote(col.name)}::pg_catalog.oid` : `t.${quote(col.name)}`)).join(', ');
+    let data = await rows(client, `SELECT ${list} FROM ${schema}.${c.name} t WHERE ${fill(c.where)}`);
     if (c.name === 'pg_attribute') data = heldColumnsOnly(data, def.columns, held);
-    tables.push({ name: c.name, oid: def.oid, columns: def.columns, key: c.key, rows: data });
+    if (schema === 'information_schema' && c.name === 'columns') data = heldNamedColumnsOnly(data, def.columns, held);
+    tables.push({ schema, name: c.name, oid: def.oid, columns: def.columns, key: c.key, rows: data });
   }
   const deparsed = await readDeparsed(client, fill);
-  return { tables, deparsed, sourceUser: who![0]!, database: who![1]! };
+  const keywords = await rows(client, 'SELECT word, catcode, barelabel, catdesc, baredesc FROM pg_catalog.pg_get_keywords()');
+  return { tables, deparsed, sourceUser: who![0]!, database: who![1]!, keywords };
 }
 
 function quote(name: string): string {
@@ -127,6 +157,17 @@ function heldColumnsOnly(data: (string | null)[][], columns: readonly CatalogCol
   return data.filter((r) => {
     const cols = byOid.get(r[rel]!);
     return cols === undefined || Number(r[num]) <= 0 || r[dropped] === 't' || cols.has(r[name]!);
+  });
+}
+
+/** information_schema.columns restricted like pg_attribute (by names: the view shows no OIDs). */
+function heldNamedColumnsOnly(data: (string | null)[][], columns: readonly CatalogColumnDef[], held: readonly HeldTable[]): (string | null)[][] {
+  const at = (n: string): number => columns.findIndex((c) => c.name === n);
+  const [schema, table, name] = [at('table_schema'), at('table_name'), at('column_name')];
+  const byName = new Map(held.filter((t) => t.name !== undefined).map((t) => [`${t.schema}.${t.name}`, new Set(t.columns)]));
+  return data.filter((r) => {
+    const cols = byName.get(`${r[schema]}.${r[table]}`);
+    return cols === undefined || cols.has(r[name]!);
   });
 }
 
@@ -187,6 +228,42 @@ async function readDeparsed(client: pg.Client, fill: (sql: string) => string): P
     fill(`SELECT oid::text, pg_catalog.pg_get_statisticsobjdef_columns(oid) FROM pg_catalog.pg_statistic_ext WHERE stxrelid = ANY({rels})`),
   )) {
     put(deparseKey('statcols', oid!), text!);
+  }
+  for (const [oid, col, seq] of await rows(
+    client,
+    fill(`SELECT a.attrelid::text, a.attname::text, pg_catalog.pg_get_serial_sequence(a.attrelid::pg_catalog.regclass::text, a.attname)
+            FROM pg_catalog.pg_attribute a WHERE a.attrelid = ANY({tables}) AND a.attnum > 0 AND NOT a.attisdropped
+             AND (a.attidentity <> '' OR a.atthasdef)`),
+  )) {
+    put(deparseKey('serial_sequence', oid!, col!), seq ?? null);
+  }
+  for (const [oid, body] of await rows(
+    client,
+    fill(`SELECT oid::text, pg_catalog.pg_get_function_sqlbody(oid) FROM pg_catalog.pg_proc WHERE prosqlbody IS NOT NULL AND pronamespace = ANY({nsps})`),
+  )) {
+    put(deparseKey('function_sqlbody', oid!), body!);
+  }
+  for (const [oid, result, args, identity, def] of await rows(
+    client,
+    fill(`SELECT oid::text, pg_catalog.pg_get_function_result(oid), pg_catalog.pg_get_function_arguments(oid),
+                 pg_catalog.pg_get_function_identity_arguments(oid),
+                 CASE WHEN oid >= 16384 AND prokind <> 'a' THEN pg_catalog.pg_get_functiondef(oid) END
+            FROM pg_catalog.pg_proc WHERE oid < 16384 OR pronamespace = ANY({nsps})`),
+  )) {
+    put(deparseKey('function_result', oid!), result!);
+    put(deparseKey('function_arguments', oid!), args!);
+    put(deparseKey('function_identity_arguments', oid!), identity!);
+    put(deparseKey('functiondef', oid!), def!);
+  }
+  for (const [oid, pretty, plain] of await rows(
+    client,
+    `SELECT c.oid::text, pg_catalog.pg_get_viewdef(c.oid, true), pg_catalog.pg_get_viewdef(c.oid, false) FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'v' AND n.nspname::text || '.' || c.relname::text = ANY($1::text[])`,
+    [COPIED.map((c) => `${c.schema ?? 'pg_catalog'}.${c.name}`)],
+  )) {
+    put(deparseKey('viewdef', oid!, true), pretty!);
+    put(deparseKey('viewdef', oid!, false), plain!);
   }
   return out;
 }

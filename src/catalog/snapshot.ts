@@ -12,10 +12,11 @@
  *
  * Interface:
  *   CatalogSnapshot.build(data, version)   from what read.ts read
- *   relation(name) / relations             the virtual relations (pg_catalog only)
+ *   relation(schema, name) / relations     the virtual relations (pg_catalog, information_schema)
  *   classOid / classInfo / tableVisible    pg_class by name (regclass) and by OID
  *   namespaceOid / namespaceName           pg_namespace
  *   typeOid / typeName                     pg_type (regtype)
+ *   functionVisible                        pg_proc by name and argument types along the path
  *   roleName / description / deparsed      pg_roles, pg_description, the primary's deparser
  */
 import type { Relation } from '../pg/relation.js';
@@ -51,15 +52,18 @@ export interface TypeEntry {
 
 const PG_CATALOG_NSP = 11;
 
+/** The copied pg_catalog relations that are views on the primary (pg_class shows relkind 'v'). */
+const VIEWS = new Set(['pg_roles', 'pg_user', 'pg_tables', 'pg_views', 'pg_matviews', 'pg_settings', 'pg_stat_user_tables', 'pg_stat_all_tables']);
+
 /** The schemas searched for an unqualified name: pg_catalog first unless the path places it. */
 export function effectivePath(path: readonly string[]): readonly string[] {
   return path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
 }
 
-function virtualState(t: CopiedTable, keyColumns: readonly number[]): TableState {
+export function virtualState(t: CopiedTable, keyColumns: readonly number[]): TableState {
   const relation: Relation = {
     oid: t.oid,
-    schema: 'pg_catalog',
+    schema: t.schema,
     name: t.name,
     replicaIdentity: 'index',
     columns: t.columns.map((c, i) => ({ name: c.name, typeOid: c.type, typeMod: c.typmod, isKey: keyColumns.includes(i) })),
@@ -90,6 +94,9 @@ export class CatalogSnapshot {
   private readonly typeByName = new Map<string, number>();
   private readonly roles = new Map<number, string>();
   private readonly descriptions = new Map<string, string>();
+  /** pg_proc: oid → schema oid, name and argument types; `nsp.name(args)` → oid. */
+  private readonly procs = new Map<number, { namespace: number; name: string; args: string }>();
+  private readonly procBySignature = new Map<string, number>();
 
   private constructor(
     readonly version: number,
@@ -98,12 +105,12 @@ export class CatalogSnapshot {
 
   static build(data: CatalogData, version: number): CatalogSnapshot {
     const s = new CatalogSnapshot(version, data);
-    const get = (name: string): CopiedTable | undefined => data.tables.find((t) => t.name === name);
+    const get = (name: string): CopiedTable | undefined => data.tables.find((t) => t.schema === 'pg_catalog' && t.name === name);
     for (const t of data.tables) {
       const keyColumns = t.key.map((k) => t.columns.findIndex((c) => c.name === k));
       if (keyColumns.some((i) => i < 0)) continue;
-      const v: VirtualRelation = { oid: t.oid, schema: 'pg_catalog', name: t.name, columns: t.columns, keyColumns, state: virtualState(t, keyColumns) };
-      s.byName.set(t.name, v);
+      const v: VirtualRelation = { oid: t.oid, schema: t.schema, name: t.name, columns: t.columns, keyColumns, state: virtualState(t, keyColumns) };
+      s.byName.set(`${t.schema}.${t.name}`, v);
       s.relations.set(t.oid, v);
     }
     const nsp = get('pg_namespace');
@@ -119,7 +126,18 @@ export class CatalogSnapshot {
       s.addClass(info);
     }
     // The copied relations themselves resolve as names (`'pg_catalog.pg_class'::regclass`).
-    for (const v of s.relations.values()) if (!s.classes.has(v.oid)) s.addClass({ oid: v.oid, name: v.name, namespace: PG_CATALOG_NSP, kind: 'r' });
+    for (const v of s.relations.values()) {
+      if (s.classes.has(v.oid)) continue;
+      const view = v.schema === 'information_schema' || VIEWS.has(v.name);
+      s.addClass({ oid: v.oid, name: v.name, namespace: s.nspOids.get(v.schema) ?? PG_CATALOG_NSP, kind: view ? 'v' : 'r' });
+    }
+    const pro = get('pg_proc');
+    const p = columnReader(pro);
+    for (const r of pro?.rows ?? []) {
+      const e = { namespace: Number(p(r, 'pronamespace')), name: p(r, 'proname')!, args: p(r, 'proargtypes') ?? '' };
+      s.procs.set(Number(p(r, 'oid')), e);
+      s.procBySignature.set(`${e.namespace}.${e.name}(${e.args})`, Number(p(r, 'oid')));
+    }
     const typ = get('pg_type');
     const t = columnReader(typ);
     for (const r of typ?.rows ?? []) {
@@ -141,9 +159,48 @@ export class CatalogSnapshot {
     this.classByName.set(`${info.namespace}.${info.name}`, info.oid);
   }
 
-  /** The copied relation pg_catalog.<name>. */
-  relation(name: string): VirtualRelation | undefined {
-    return this.byName.get(name);
+  /** The copied relation <schema>.<name>. */
+  relation(schema: string, name: string): VirtualRelation | undefined {
+    return this.byName.get(`${schema}.${name}`);
+  }
+
+  procEntry(oid: number): { readonly namespace: number; readonly name: string } | undefined {
+    return this.procs.get(oid);
+  }
+
+  /** The functions of that name in the first schema along the path that has any (regproc input). */
+  functionsNamed(schema: string | null, name: string, path: readonly string[]): number[] {
+    for (const s of schema === null ? effectivePath(path) : [schema]) {
+      const nsp = this.nspOids.get(s);
+      if (nsp === undefined) continue;
+      const found: number[] = [];
+      for (const [oid, e] of this.procs) if (e.namespace === nsp && e.name === name) found.push(oid);
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+
+  /** pg_get_keywords() as the primary answered it. */
+  get keywords(): readonly (string | null)[][] {
+    return this.data.keywords;
+  }
+
+  /** The rows as read from the primary (dynamic.ts rebuilds some per plan). */
+  copied(schema: string, name: string): CopiedTable | undefined {
+    return this.data.tables.find((t) => t.schema === schema && t.name === name);
+  }
+
+  /** pg_function_is_visible: no schema earlier on the path has one of that name and arguments. */
+  functionVisible(oid: number, path: readonly string[]): boolean | undefined {
+    const e = this.procs.get(oid);
+    if (e === undefined) return undefined;
+    for (const s of effectivePath(path)) {
+      const nsp = this.nspOids.get(s);
+      if (nsp === undefined) continue;
+      const found = this.procBySignature.get(`${nsp}.${e.name}(${e.args})`);
+      if (found !== undefined) return found === oid;
+    }
+    return false;
   }
 
   get database(): string {

@@ -37,7 +37,8 @@ import { getSetting, sessionExtra } from './session.js';
 import type { BuildContext } from './values.js';
 import { buildRow } from '../store/row.js';
 import { KV_COLUMNS, KV_TABLE_OID } from './functions/memstore-keyspace.js';
-import { isCopiedRelation } from '../catalog/relations.js';
+import { CATALOG_SCHEMAS, isCopiedRelation } from '../catalog/relations.js';
+import { dynamicRelation, isDynamicRelation } from '../catalog/dynamic.js';
 import { effectivePath, type CatalogSnapshot } from '../catalog/snapshot.js';
 import type { EvalSettings, SessionContext } from './types/registry.js';
 
@@ -72,7 +73,10 @@ const KV_CATALOG: CatalogTable = {
  * and an unqualified `pg_class` through the search_path with pg_catalog searched first unless
  * the path lists it, as PostgreSQL does. They are recorded in `fixed` (one snapshot's).
  */
-export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { readonly used: Map<number, TableState>; readonly fixed: Map<number, TableState>; readonly snapshot: CatalogSnapshot | undefined } {
+export function bindCatalog(
+  ctx: BuildContext,
+  env: EngineEnv,
+): BindCatalog & { readonly used: Map<number, TableState>; readonly fixed: Map<number, TableState>; readonly snapshot: CatalogSnapshot | undefined; readonly dynamic: { value: boolean } } {
   const path = searchPath(ctx);
   const used = new Map<number, TableState>();
   const fixed = new Map<number, TableState>();
@@ -96,13 +100,19 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
       keyColumns: [...t.keyIndexes],
     };
   };
-  const virtual = (name: string): CatalogTable | undefined => {
+  const virtual = (schema: string, name: string): CatalogTable | undefined => {
     if (snapshot === undefined) {
-      if (isCopiedRelation(name)) throw catalogNotReady();
+      if (isCopiedRelation(schema, name)) throw catalogNotReady();
       return undefined;
     }
-    const v = snapshot.relation(name);
+    let v = snapshot.relation(schema, name);
     if (v === undefined) return undefined;
+    const copied = isDynamicRelation(schema, name) ? snapshot.copied(schema, name) : undefined;
+    if (copied !== undefined) {
+      // The session's settings, the store's row counts: built now, the plan is re-made each time.
+      v = dynamicRelation(v, copied, { setting: (n) => getSetting(ctx.session, n), rowCount: (oid) => env.store.tables.get(oid)?.rows.size });
+      dynamic.value = true;
+    }
     fixed.set(v.oid, v.state);
     return {
       oid: v.oid,
@@ -113,24 +123,26 @@ export function bindCatalog(ctx: BuildContext, env: EngineEnv): BindCatalog & { 
     };
   };
   const withCatalog = env.catalog !== undefined;
+  const dynamic = { value: false };
   return {
     searchPath: path,
     used,
     fixed,
     snapshot,
+    dynamic,
     collation(schema, name) {
       return collations === undefined ? builtinCollation(schema, name) : collations.byName(schema, name);
     },
     table(schema, name) {
       if (schema !== null) {
         if (schema === KV_CATALOG.schema && name === KV_CATALOG.name) return KV_CATALOG;
-        if (schema === 'pg_catalog' && withCatalog) return virtual(name);
+        if (withCatalog && CATALOG_SCHEMAS.includes(schema)) return virtual(schema, name);
         const t = env.store.tableByName(schema, name);
         return t === undefined ? undefined : describe(t);
       }
       for (const s of withCatalog ? effectivePath(path) : path) {
-        if (s === 'pg_catalog' && withCatalog) {
-          const v = virtual(name);
+        if (withCatalog && CATALOG_SCHEMAS.includes(s)) {
+          const v = virtual(s, name);
           if (v !== undefined) return v;
           continue;
         }
@@ -150,7 +162,8 @@ function catalogNotReady(): SqlError {
 }
 
 function fieldsOf(columns: readonly { name: string; type: number; typmod: number; tableOid: number; attnum: number }[]): FieldDescription[] {
-  return columns.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.type, typeSize: typeSize(c.type), typeMod: c.typmod }));
+  // A record's typmod names its column list inside the binder only (bind/record-types.ts).
+  return columns.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.type, typeSize: typeSize(c.type), typeMod: c.type === 2249 ? -1 : c.typmod }));
 }
 
 /** statement_timeout and work_mem as the executor takes them (PostgreSQL units: ms and kB). */
@@ -203,6 +216,7 @@ function prepare(ctx: BuildContext, env: EngineEnv, stmt: Node): Prepared {
     phys: physicalPlan(bound.plan, env.store, catalog.fixed),
     snapshot,
     valid: (session) =>
+      !catalog.dynamic.value &&
       session.parameters.get('search_path') === path &&
       env.store.collations === collations &&
       read.every(({ t, rel }) => env.store.tables.get(rel.oid) === t && t.relation === rel) &&

@@ -172,7 +172,7 @@ describe('refresh', () => {
       catalog.start();
       await catalog.refreshed();
       const first = catalog.current;
-      expect(first?.relation('pg_class')).toBeDefined();
+      expect(first?.relation('pg_catalog', 'pg_class')).toBeDefined();
       broken = true;
       catalog.invalidate();
       await waitFor(() => lines.some((l) => l.includes('reading the catalog from the source failed')), 20_000, 'the failed read to be logged');

@@ -21,6 +21,10 @@ const SETUP = `
   CREATE TABLE app.things (id uuid PRIMARY KEY, body jsonb);
   COMMENT ON TABLE items IS 'the items';
   COMMENT ON COLUMN items.name IS 'its name';
+  CREATE FUNCTION public.price_of(item int, fallback numeric DEFAULT 0) RETURNS numeric LANGUAGE sql STABLE
+    AS 'SELECT coalesce((SELECT price FROM items WHERE id = item), fallback)';
+  CREATE FUNCTION app.total(VARIADIC xs int[]) RETURNS bigint LANGUAGE sql IMMUTABLE RETURN (SELECT sum(x) FROM unnest(xs) x);
+  COMMENT ON FUNCTION public.price_of(int, numeric) IS 'an item''s price';
   INSERT INTO items VALUES (1, 'one', 1.5, '{a}', now(), 'c1');
 `;
 
@@ -43,7 +47,7 @@ async function psql(conn: string, ...commands: string[]): Promise<string> {
 const sidecar = (): string => `host=127.0.0.1 port=${h.port} dbname=${h.db.name} user=postgres`;
 
 describe('psql meta-commands on the sidecar print what they print on the primary', () => {
-  for (const command of ['\\dt', '\\dn', '\\d items', '\\d orders', '\\d+ items', '\\d app.things', '\\di', '\\d orders_item', '\\ds', '\\dT', '\\d', '\\dt app.*']) {
+  for (const command of ['\\dt', '\\dn', '\\d items', '\\d orders', '\\d+ items', '\\d app.things', '\\di', '\\d orders_item', '\\ds', '\\dT', '\\d', '\\dt app.*', '\\df', '\\df memstore.*', '\\df+ public.*', '\\df app.*', '\\df+ app.*', '\\dfS pg_catalog.array_*', '\\sf public.price_of', '\\dvS pg_catalog.pg_tables']) {
     it(command, async () => {
       const [side, primary] = [await psql(sidecar(), command), await psql(h.db.url, command)];
       expect(side).toBe(primary);

@@ -12,6 +12,7 @@
  * Left out: named notation with VARIADIC functions (PostgreSQL needs the VARIADIC keyword there),
  * aggregates and window functions called with names.
  */
+import { callTypmod } from './record-types.js';
 import { Oid } from '../../pg/types.js';
 import { notSupported } from '../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -67,7 +68,7 @@ export function bindFuncCall(st: StmtState, name: string, args: readonly Expr[],
 
 export function makeCall(st: StmtState, r: Resolved<FuncDef>, args: readonly Expr[], locs: readonly number[]): CallExpr {
   const c = coerceArgs(st, r, args, locs);
-  return { kind: 'call', def: r.def, args: c.args, argTypes: c.argTypes, type: resultType(r.def, c.argTypes), typmod: -1 };
+  return { kind: 'call', def: r.def, args: c.args, argTypes: c.argTypes, type: resultType(r.def, c.argTypes), typmod: callTypmod(r.def) };
 }
 
 /** A binary (left non-null) or prefix operator. */
@@ -155,5 +156,5 @@ export function bindNamedCall(st: StmtState, name: string, args: readonly Expr[]
     declared.push(i >= 0 ? c.args[i]! : constOf(def.args[p]!, def.argDefaults![p - firstDefault]!));
   }
   const argTypes = declared.map((e) => e.type);
-  return { kind: 'call', def, args: declared, argTypes, type: resultType(def, argTypes), typmod: -1 };
+  return { kind: 'call', def, args: declared, argTypes, type: resultType(def, argTypes), typmod: callTypmod(def) };
 }

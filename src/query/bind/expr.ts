@@ -15,7 +15,7 @@ import type { A_Const, A_Expr, CaseExpr as PCaseExpr, FuncCall, Node, SQLValueFu
 import { Oid } from '../../pg/types.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
 import { notSupported } from '../errors.js';
-import { aggsNamed, funcsNamed, windowsNamed } from '../functions/registry.js';
+import { aggsNamed, funcsNamed, Pseudo, windowsNamed } from '../functions/registry.js';
 import { locationOf, nodeKind, stringList } from '../parse.js';
 import { typeInfo } from '../types/registry.js';
 import { bindAggCall, bindGroupingFunc } from './aggcall.js';
@@ -29,6 +29,7 @@ import { bindAExprMisc } from './aexpr.js';
 import { resolveColumnRef } from './scope.js';
 import { err, type Level } from './state.js';
 import { bindSubLink } from './sublink.js';
+import { recordColumns } from './record-types.js';
 import { resolveTypeName } from './typename.js';
 import { bindWindowCall } from './window.js';
 
@@ -226,6 +227,16 @@ function bindArray(lv: Level, elems: readonly Node[], location: number, elemHint
 function bindIndirection(lv: Level, argNode: Node, ind: readonly Node[]): Expr {
   const st = lv.stmt;
   const arg = bindExpr(lv, argNode);
+  // (record).name: a record whose columns are known (record-types.ts); nothing after it.
+  const first = ind[0];
+  if (ind.length === 1 && first !== undefined && 'String' in first && arg.type === Pseudo.record) {
+    const name = first.String.sval ?? '';
+    const cols = recordColumns(arg.typmod);
+    if (cols === undefined) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
+    const field = cols.findIndex((c) => c.name === name);
+    if (field < 0) throw err(st, SQLSTATE.undefined_column, `could not identify column "${name}" in record data type`, locationOf(argNode));
+    return { kind: 'field', type: cols[field]!.type, typmod: -1, arg, field };
+  }
   if (ind.some((i) => !('A_Indices' in i))) throw notSupported('field selection from a record value', { sql: st.sql, location: locationOf(argNode) });
   const elem = elemOf(arg.type);
   if (elem === 0) {

@@ -229,6 +229,11 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
     plan = { kind: 'window', input: plan, calls: lv.windows, columns: cols };
     for (const t of targets) t.expr = aboveWindow(lv, width, t.expr);
   }
+  // A set-returning call still inside a target (`(f(x)).n`, as pgjdbc writes, or above an
+  // aggregate: `unnest(array_agg(x)) + 1`): lifted into a ProjectSet here, above aggregation and
+  // windows (liftSrfs); those of GROUP BY and of a plain select list went below (srfsBelow).
+  const lifted = lv.hasSrf && targets.some((t) => nestedSrf(t.expr, true));
+  if (lifted) plan = liftSrfs(plan, targets);
   const srfs: number[] = [];
   targets.forEach((t, i) => {
     if (t.expr.kind === 'call' && t.expr.def.set !== undefined) srfs.push(i);
@@ -254,6 +259,40 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
     plan = { kind: 'project', input: plan, exprs: keep.map((t, i) => columnRef(i, t.expr.type, t.expr.typmod, t.name, 0, outputCollation(t.expr))), columns: outColumns(keep) };
   }
   return bindLimit(lv, s, plan);
+}
+
+/** Whether e holds a set-returning call below its top (or at it, unless top). */
+function nestedSrf(e: Expr, top: boolean): boolean {
+  if (!top && e.kind === 'call' && e.def.set !== undefined) return true;
+  let found = false;
+  mapChildren(e, (c) => {
+    if (!found && nestedSrf(c, false)) found = true;
+    return c;
+  });
+  return found;
+}
+
+/**
+ * Every set-returning call of the targets (top-level ones too, so that all advance together as in
+ * PostgreSQL's ProjectSet) moves into a project below: the input's columns at their positions, the
+ * calls after them; the targets then read the calls' values as columns.
+ */
+function liftSrfs(plan: LogicalPlan, targets: Target[]): LogicalPlan {
+  const width = plan.columns.length;
+  const calls: Expr[] = [];
+  const lift = (e: Expr): Expr => {
+    if (e.kind === 'call' && e.def.set !== undefined) {
+      const k = calls.findIndex((c) => exprEqual(c, e));
+      if (k >= 0) return columnRef(width + k, e.type, e.typmod, e.def.name);
+      calls.push(e);
+      return columnRef(width + calls.length - 1, e.type, e.typmod, e.def.name);
+    }
+    return mapChildren(e, lift);
+  };
+  for (const t of targets) t.expr = lift(t.expr);
+  const inputs = plan.columns.map((c, i) => columnRef(i, c.type, c.typmod, c.name, 0, c.collation));
+  const columns: OutColumn[] = [...plan.columns, ...calls.map((c, k) => ({ name: `srf${k + 1}`, type: c.type, typmod: c.typmod, tableOid: 0, attnum: 0 }))];
+  return { kind: 'project', input: plan, exprs: [...inputs, ...calls], columns, srfs: calls.map((_, k) => width + k) };
 }
 
 /** LIMIT / OFFSET / FETCH FIRST over plan (int8, no column references, 2201W / 2201X for negative constants). */

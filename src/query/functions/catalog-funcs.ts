@@ -1,8 +1,9 @@
 /*
  * catalog-funcs.ts — the system functions tools call about the catalog: pg_typeof, format_type,
  * the primary's deparsers (pg_get_indexdef, pg_get_constraintdef, pg_get_expr,
- * pg_get_triggerdef, pg_get_statisticsobjdef_columns), visibility and names
- * (pg_table_is_visible, pg_type_is_visible, pg_get_userbyid, current_schema(s)), comments
+ * pg_get_triggerdef, pg_get_statisticsobjdef_columns, pg_get_function_result / _arguments /
+ * _identity_arguments, pg_get_functiondef, pg_get_viewdef), visibility and names
+ * (pg_table_is_visible, pg_function_is_visible, pg_type_is_visible, pg_get_userbyid, current_schema(s)), comments
  * (obj_description, col_description), privileges (has_*_privilege: true for what is held),
  * pg_encoding_to_char, pg_partition_ancestors, pg_relation_is_publishable.
  *
@@ -14,20 +15,25 @@
  * pg_relation_size & co are the table's memory in the store (the sidecar has no files): psql's
  * `\dt+` runs, its Size column differs from the primary's.
  *
- * Left out: pg_get_viewdef, pg_get_functiondef & co (no pg_proc yet), pg_get_keywords,
- * shobj_description.
+ * pg_get_keywords() is the primary's list, read with the catalog.
+ *
+ * Left out: pg_get_viewdef of a name (text), shobj_description.
  */
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
-import type { ArrayValue, Datum } from '../types/datum.js';
+import type { ArrayValue, Datum, RecordValue } from '../types/datum.js';
 import { catalogNotRead, PG_NODE_TREE, REGCLASS, REGTYPE, registerCatalogTypes, regtypeOut } from '../types/catalog-types.js';
 import type { CatalogContext } from '../types/registry.js';
 import { typeInfo } from '../types/registry.js';
 import { Pseudo, registerFunc, type CallContext } from './registry.js';
+import { registerSettingsFuncs } from './settings-funcs.js';
 
 const BOOL = 16;
+const CHAR = 18;
 const NAME = 19;
+const INT2 = 21;
 const INT4 = 23;
+const INT2_ARRAY = 1005;
 const INT8 = 20;
 const TEXT = 25;
 const OID = 26;
@@ -112,6 +118,7 @@ export function sizePretty(bytes: bigint): string {
 
 export function registerCatalogFuncs(): void {
   registerCatalogTypes();
+  registerSettingsFuncs();
   // Not strict: pg_typeof(NULL) is "unknown". The argument's resolved type is the answer.
   registerFunc({ name: 'pg_typeof', kind: 'func', args: [Pseudo.any], returns: REGTYPE, strict: false, volatility: 's', call: (_args, cx) => cx.argTypes[0] ?? Pseudo.unknown });
 
@@ -134,6 +141,20 @@ export function registerCatalogFuncs(): void {
   fn('pg_get_triggerdef', [OID, BOOL], TEXT, (a, cx) => triggerdef(cx, a[0] as number, a[1] as boolean));
   const statcols = deparsed('statcols');
   fn('pg_get_statisticsobjdef_columns', [OID], TEXT, (a, cx) => statcols(cx, a[0] as number));
+  // Functions (pg_proc's built-ins and those of the held schemas) and the copied views.
+  for (const kind of ['function_result', 'function_arguments', 'function_identity_arguments', 'functiondef', 'function_sqlbody'] as const) {
+    const f = deparsed(kind);
+    fn(`pg_get_${kind}`, [OID], TEXT, (a, cx) => f(cx, a[0] as number));
+  }
+  // pg_get_serial_sequence(table, column): the primary's answer for the held tables' columns.
+  fn('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (a, cx) => cat(cx).snapshot.deparsed('serial_sequence', relationByText(a[0] as string, cx), a[1] as string) ?? null);
+  const viewdef = deparsed('viewdef');
+  fn('pg_get_viewdef', [OID], TEXT, (a, cx) => viewdef(cx, a[0] as number, false));
+  fn('pg_get_viewdef', [OID, BOOL], TEXT, (a, cx) => viewdef(cx, a[0] as number, a[1] as boolean));
+  fn('pg_function_is_visible', [OID], BOOL, (a, cx) => {
+    const c = cat(cx);
+    return c.snapshot.functionVisible(a[0] as number, c.searchPath) ?? null;
+  });
 
   fn('pg_get_userbyid', [OID], NAME, (a, cx) => cat(cx).snapshot.roleName(a[0] as number) ?? `unknown (OID=${a[0] as number})`);
   fn('pg_table_is_visible', [OID], BOOL, (a, cx) => {
@@ -144,6 +165,8 @@ export function registerCatalogFuncs(): void {
     const c = cat(cx);
     return c.snapshot.typeEntry(a[0] as number) === undefined ? null : c.snapshot.typeVisible(a[0] as number, c.searchPath);
   });
+  // current_user & co: the sidecar's login (its sessions have no SET ROLE).
+  for (const name of ['current_user', 'session_user']) fn(name, [], NAME, (_a, cx) => cx.settings.session?.user ?? null, false);
   fn('current_database', [], NAME, (_a, cx) => cx.settings.session?.database ?? null, false);
   fn('current_schema', [], NAME, (_a, cx) => currentSchemas(cx, false)[0] ?? null, false);
   fn('current_schemas', [BOOL], NAME_ARRAY, (a, cx) => nameArray(currentSchemas(cx, a[0] as boolean)));
@@ -199,6 +222,25 @@ export function registerCatalogFuncs(): void {
 
   fn('pg_encoding_to_char', [INT4], NAME, (a) => ENCODINGS[a[0] as number] ?? '');
 
+  // pg_get_keywords(): the primary's answer (its parser's keyword list), in FROM as DBeaver sends it.
+  const KEYWORD_TYPES = [TEXT, CHAR, BOOL, TEXT, TEXT];
+  registerFunc({
+    name: 'pg_get_keywords',
+    kind: 'func',
+    args: [],
+    returns: Pseudo.record,
+    strict: true,
+    volatility: 's',
+    *set(_a, cx) {
+      for (const row of cat(cx).snapshot.keywords) {
+        const fields = row.map((v, i) => (v === null ? null : typeInfo(KEYWORD_TYPES[i]!).input(v, -1, cx.settings)));
+        const rec: RecordValue = { types: KEYWORD_TYPES, fields };
+        yield rec;
+      }
+    },
+    setColumns: ['word', 'catcode', 'barelabel', 'catdesc', 'baredesc'].map((name, i) => ({ name, type: KEYWORD_TYPES[i]! })),
+  });
+
   // pg_partition_ancestors(rel): the relation itself, then its parents up the partition tree.
   registerFunc({
     name: 'pg_partition_ancestors',
@@ -214,6 +256,28 @@ export function registerCatalogFuncs(): void {
       yield info.oid;
       // XXX ancestors of a partition (pg_inherits walk) are not listed yet.
     },
+  });
+  // information_schema._pg_expandarray(int2[]): (x, n) per element, as pgjdbc's getPrimaryKeys
+  // and getIndexInfo expand pg_index.indkey.
+  const EXPAND_TYPES = [INT2, INT4];
+  registerFunc({
+    name: 'information_schema._pg_expandarray',
+    kind: 'func',
+    args: [INT2_ARRAY],
+    returns: Pseudo.record,
+    strict: true,
+    volatility: 'i',
+    *set(a) {
+      const arr = a[0] as ArrayValue;
+      for (let i = 0; i < arr.items.length; i++) {
+        const rec: RecordValue = { types: EXPAND_TYPES, fields: [arr.items[i]!, i + 1] };
+        yield rec;
+      }
+    },
+    setColumns: [
+      { name: 'x', type: INT2 },
+      { name: 'n', type: INT4 },
+    ],
   });
   fn('pg_relation_is_publishable', [REGCLASS], BOOL, (a, cx) => {
     const c = cat(cx);

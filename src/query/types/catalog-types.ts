@@ -9,9 +9,10 @@
  * Their text is read at run time unless it is all digits (coerce.ts asks readsCatalog), since
  * the answer depends on the catalog and the path.
  *
- * XXX regproc: the sidecar has no pg_proc yet, so a regproc value is the function's name as the
- * primary printed it (pg_type.typinput is "array_in"); `'pg_catalog.array_in'::regproc` reads
- * as the same name, so equality works; its OID does not (a cast to oid is 0A000).
+ * regproc is an OID too (the copied rows hold the number: read.ts reads regproc columns as oid):
+ * it prints as the function's name, schema-qualified unless the name alone finds exactly it, and
+ * reads a name through the copied pg_proc (42725 when overloaded, 42883 when none), as
+ * regprocin/regprocout do.
  *
  * int2vector / oidvector are arrays with lower bound 0 (`indkey[0]` is the first column), printed
  * space-separated; they cast to int2[] / oid[] implicitly, as PostgreSQL's binary coercion does.
@@ -38,11 +39,11 @@ const OID = 26;
 const TEXT = 25;
 const VARCHAR = 1043;
 
-const OID_ALIASES = [REGCLASS, REGTYPE, REGROLE, REGNAMESPACE] as const;
+const OID_ALIASES = [REGCLASS, REGTYPE, REGROLE, REGNAMESPACE, REGPROC] as const;
 
 /** Whether a literal of this type must be read at run time (a name, resolved through the catalog). */
 export function readsCatalog(type: number, text: string): boolean {
-  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE) && !/^\s*(\d+|-)\s*$/.test(text);
+  return (type === REGCLASS || type === REGTYPE || type === REGROLE || type === REGNAMESPACE || type === REGPROC) && !/^\s*(\d+|-)\s*$/.test(text);
 }
 
 export function catalogNotRead(): SqlError {
@@ -144,11 +145,25 @@ function regroleIn(text: string, s: EvalSettings): number {
   return oid;
 }
 
-function regproc(text: string): string {
-  const t = text.trim();
-  if (t === '0' || t === '-') return '-';
-  const parts = parseQualifiedName(t);
-  return parts[parts.length - 1]!;
+function regprocOut(d: Datum, s: EvalSettings): string {
+  const oid = d as number;
+  const c = catalogOf(s);
+  const p = c.snapshot.procEntry(oid);
+  if (p === undefined) return String(oid);
+  const found = c.snapshot.functionsNamed(null, p.name, c.searchPath);
+  if (found.length === 1 && found[0] === oid) return quoteIdent(p.name);
+  return `${quoteIdent(c.snapshot.namespaceName(p.namespace) ?? '?')}.${quoteIdent(p.name)}`;
+}
+
+function regprocIn(name: string, s: EvalSettings): number {
+  const n = oidText(name);
+  if (n !== undefined) return n;
+  const parts = parseQualifiedName(name);
+  const c = catalogOf(s);
+  const oids = c.snapshot.functionsNamed(parts.length === 2 ? parts[0]! : null, parts[parts.length - 1]!, c.searchPath);
+  if (oids.length === 1) return oids[0]!;
+  if (oids.length === 0) throw new SqlError(SQLSTATE.undefined_function, `function "${name}" does not exist`);
+  throw new SqlError(SQLSTATE.ambiguous_function, `more than one function named "${name}"`);
 }
 
 const numCompare = (a: Datum, b: Datum): number => (a as number) - (b as number);
@@ -216,7 +231,7 @@ export function registerCatalogTypes(): void {
     const name = catalogOf(s).snapshot.roleName(oid);
     return name === undefined ? String(oid) : quoteIdent(name);
   }));
-  registerType({ ...textOnly(REGPROC, 'regproc', 'N', 1008), input: (t) => regproc(t), compare: (a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0) });
+  registerType(oidAlias(REGPROC, 'regproc', 1008, regprocIn, regprocOut));
   registerType(vectorType(INT2VECTOR, 'int2vector', INT2, 1006));
   registerType(vectorType(OIDVECTOR, 'oidvector', OID, 1013));
   registerType(textOnly(PG_NODE_TREE, 'pg_node_tree', 'Z', 0));
