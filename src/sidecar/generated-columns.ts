@@ -35,6 +35,7 @@ import { bindQuery } from '../query/bind/query.js';
 import type { StmtState } from '../query/bind/state.js';
 import { compileExpr, type CompileEnv, type Fn } from '../query/exec/eval.js';
 import { decoder } from '../query/exec/ops/scan.js';
+import { exprRefs } from '../query/exec/plan-refs.js';
 import { Runtime } from '../query/exec/runtime.js';
 import { FALLBACK_SETTINGS } from '../query/exec/settings.js';
 import { notSupported } from '../query/errors.js';
@@ -50,8 +51,9 @@ export function compileGenerated(store: Store, t: TableState): GeneratedRows {
   const rel = t.relation;
   const cols = rel.columns;
   const gen: number[] = [];
-  const base: number[] = [];
-  cols.forEach((c, i) => (c.generated === undefined ? base : gen).push(i));
+  cols.forEach((c, i) => {
+    if (c.generated !== undefined) gen.push(i);
+  });
   for (const i of gen) {
     if (cols[i]!.isKey) throw new Error(`key column ${cols[i]!.name} is generated (pgoutput does not send it)`);
   }
@@ -79,11 +81,17 @@ export function compileGenerated(store: Store, t: TableState): GeneratedRows {
     fallback: FALLBACK_SETTINGS,
     ...(collations !== undefined ? { collations } : {}),
   };
-  const fns: Fn[] = gen.map((i) => compileOne(cols[i]!, rel.schema, rel.name, catalog, env));
+  const refs = new Set<number>();
+  const fns: Fn[] = gen.map((i) => {
+    const e = bindOne(cols[i]!, rel.schema, rel.name, catalog);
+    exprRefs(e, refs);
+    return compileExpr(e, env);
+  });
   const outputs = gen.map((i) => typeInfo(cols[i]!.typeOid));
+  // Only the columns the expressions read are decoded.
   const decode = decoder(
     cols.map((c) => ({ type: c.typeOid, typmod: c.typeMod })),
-    base,
+    [...refs].sort((a, b) => a - b),
   );
   const rt = new Runtime(store, FALLBACK_SETTINGS, [], new AbortController().signal, 64 * 1024 * 1024, 0, false, 0);
   const isGenerated = cols.map((c) => c.generated !== undefined);
@@ -105,7 +113,7 @@ export function compileGenerated(store: Store, t: TableState): GeneratedRows {
 }
 
 /** One column's expression, bound against the table's columns and coerced to the column's type. */
-function compileOne(col: RelationColumn, schema: string, name: string, catalog: BindCatalog, env: CompileEnv): Fn {
+function bindOne(col: RelationColumn, schema: string, name: string, catalog: BindCatalog): Expr {
   const sql = `SELECT (${col.generated!}) FROM ${quoteIdent(schema)}.${quoteIdent(name)}`;
   const stmts = parseSql(sql);
   const stmt = stmts[0]?.stmt;
@@ -129,7 +137,7 @@ function compileOne(col: RelationColumn, schema: string, name: string, catalog: 
   } catch (err) {
     throw new Error(`column ${col.name}: ${(err as Error).message}`);
   }
-  return compileExpr(e, env);
+  return e;
 }
 
 /**
