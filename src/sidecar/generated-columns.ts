@@ -40,6 +40,7 @@ import { Runtime } from '../query/exec/runtime.js';
 import { FALLBACK_SETTINGS } from '../query/exec/settings.js';
 import { notSupported } from '../query/errors.js';
 import { parseSql } from '../query/parse.js';
+import { tableCollationProblem } from '../query/types/collation.js';
 import { typeInfo } from '../query/types/registry.js';
 import { quoteIdent } from '../replication/connection.js';
 import { buildRow, type ColumnInput } from '../store/row.js';
@@ -58,6 +59,8 @@ export function compileGenerated(store: Store, t: TableState): GeneratedRows {
     if (cols[i]!.isKey) throw new Error(`key column ${cols[i]!.name} is generated (pgoutput does not send it)`);
   }
   const collations = store.collations;
+  const problem = tableCollationProblem(collations, rel, isCollatable);
+  if (problem !== undefined) throw new Error(problem.message);
   const table: CatalogTable = {
     oid: rel.oid,
     schema: rel.schema,
@@ -110,6 +113,14 @@ export function compileGenerated(store: Store, t: TableState): GeneratedRows {
       return buildRow(values);
     },
   };
+}
+
+/**
+ * Compiles the generated columns of every table again: the primary's collations were (re)read
+ * (collations.ts), and an expression over text may depend on them (comparisons, lower/upper).
+ */
+export function recompileGenerated(store: Store): void {
+  for (const t of store.tables.values()) if (t.generated !== undefined) store.prepareGenerated(t);
 }
 
 /** One column's expression, bound against the table's columns and coerced to the column's type. */
