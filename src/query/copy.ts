@@ -84,7 +84,16 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
         : { RangeVar: rel };
     select = { targetList: columns, fromClause: [from], op: 'SETOP_NONE', limitOption: 'LIMIT_OPTION_DEFAULT' };
   }
-  const rp = planRows(ctx, env, select);
+  let rp = planRows(ctx, env, select);
+  if (c.query === undefined && (c.attlist?.length ?? 0) === 0 && !memstoreForm) {
+    // As PostgreSQL: `COPY t TO` without a column list leaves generated columns out (a pinned
+    // snapshot's COPY t, the peer bootstrap's, still gives the rows whole: copyPinned).
+    const held = env.store.tables.get(rp.fields[0]?.tableOid ?? 0)?.relation.columns;
+    if (held?.some((col) => col.generated !== undefined)) {
+      const listed = held.filter((col) => col.generated === undefined).map((col): Node => ({ ResTarget: { val: { ColumnRef: { fields: [str(col.name)], location: -1 } }, location: -1 } }));
+      rp = planRows(ctx, env, { ...select, targetList: listed });
+    }
+  }
   const columnCount = rp.fields.length;
   const kvForm = c.query === undefined && c.relation?.schemaname === KV_RELATION.schema && c.relation.relname === KV_RELATION.name;
   const pinnedForm = c.query !== undefined || (c.attlist?.length ?? 0) > 0 ? null : memstoreForm ? 'memstore' : kvForm ? 'kv' : 'table';
