@@ -193,6 +193,46 @@ describe('generated columns', () => {
   });
 });
 
+describe('generated columns in a sidecar bootstrapped from a peer', () => {
+  let db: TestDatabase;
+  const running: Sidecar[] = [];
+
+  beforeAll(async () => {
+    db = await testDatabase('gencolpeer');
+    await prepareSource(db, `${GEN_TABLE} ${GEN_ROWS}`);
+  });
+
+  afterAll(async () => {
+    for (const s of running) await s.stop();
+    await db?.drop();
+  });
+
+  it('loads the peer’s rows whole and computes the later changes', async () => {
+    const c = db.client;
+    const start = async (name: string, bootstrapFrom?: string): Promise<Sidecar> => {
+      const s = await startSidecar(db, {
+        slot: `${db.name}_${name}`,
+        sidecar: { id: `${db.name}-${name}`, listen: { host: '127.0.0.1', port: 0 }, ...(bootstrapFrom !== undefined ? { bootstrapFrom } : {}) },
+        follower: { publicationCheckMs: 0 },
+      });
+      running.push(s);
+      return s;
+    };
+    const a = await start('a');
+    await c.query(`UPDATE gen SET a = 77 WHERE id = 1`);
+    await caughtUp(a, c);
+    const b = await start('b', `postgres://memstore@127.0.0.1:${a.address!.port}/${db.name}`);
+    const reader = await connect(b, db);
+    try {
+      await agree(b, c, reader, 'gen');
+      await c.query(`INSERT INTO gen (id, a, b, n) VALUES (9, 3, 'peer', 0.125); UPDATE gen SET b = 'w' WHERE id = 2`);
+      await agree(b, c, reader, 'gen');
+    } finally {
+      await reader.end();
+    }
+  });
+});
+
 describe('generated columns without the event triggers (catalog check)', () => {
   let db: TestDatabase;
   let s: Sidecar;
