@@ -6,8 +6,11 @@
  * converts a column's text bytes into PostgreSQL's binary send format, and a binary parameter into
  * the text PostgreSQL's output function would print, for:
  *   bool int2 int4 int8 oid float4 float8 bytea text varchar bpchar name uuid date timestamp
- *   timestamptz jsonb
+ *   timestamptz jsonb, and (results only, binary-send.ts) numeric interval time timetz json "char"
+ *   and arrays of any of these
  * Any other type stays text-only: binary for it is refused with 0A000 when the portal is bound.
+ * The text a binary column is made from is canonical (ExecContext.resultFormats), so the session's
+ * DateStyle, IntervalStyle or extra_float_digits never change a binary value.
  *
  * Against the alternative (store binary too, or parse into JS values and re-encode through a
  * general type library): no second copy of the data, no per-value objects; a text client pays
@@ -27,7 +30,8 @@
  */
 import { SqlError } from '../errors.js';
 import { civilFromDays, daysFromCivil, formatTimestamp, pad2, PG_EPOCH_DAYS, US_PER_DAY } from '../pg/time.js';
-import { Oid } from '../pg/types.js';
+import { elementTypeOf, Oid } from '../pg/types.js';
+import { arrayEncoder, arrayReceiveText, receiveText, SEND_ENCODERS, type ColumnEncoder } from './binary-send.js';
 import type { FieldDescription } from './engine.js';
 import { Backend } from './messages.js';
 import type { MessageWriter } from './message-writer.js';
@@ -37,8 +41,6 @@ import { SQLSTATE } from './sqlstate.js';
 /** Type OIDs by name: the project's one table (src/pg/types.ts), under the name pgwire uses. */
 export const TypeOid = Oid;
 
-/** Writes int32 length + binary value for a column whose text form is text[start, end). */
-type ColumnEncoder = (out: MessageWriter, text: Buffer, start: number, end: number) => void;
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -286,10 +288,26 @@ const ENCODERS: ReadonlyMap<number, ColumnEncoder> = new Map<number, ColumnEncod
   [TypeOid.timestamptz, encodeTimestamptz],
   [TypeOid.uuid, encodeUuid],
   [TypeOid.jsonb, encodeJsonb],
+  ...SEND_ENCODERS,
 ]);
 
+/** The encoder of a type: a scalar above, or an array of one (built once per array type). */
+const arrayEncoders = new Map<number, ColumnEncoder | null>();
+function encoderOf(typeOid: number): ColumnEncoder | undefined {
+  const scalar = ENCODERS.get(typeOid);
+  if (scalar !== undefined) return scalar;
+  let a = arrayEncoders.get(typeOid);
+  if (a === undefined) {
+    const elem = elementTypeOf(typeOid);
+    const enc = elem === 0 ? undefined : ENCODERS.get(elem);
+    a = enc === undefined ? null : arrayEncoder(elem, enc);
+    arrayEncoders.set(typeOid, a);
+  }
+  return a ?? undefined;
+}
+
 export function hasBinaryFormat(typeOid: number): boolean {
-  return ENCODERS.has(typeOid);
+  return encoderOf(typeOid) !== undefined;
 }
 
 export interface RowEncoder {
@@ -311,10 +329,10 @@ export function makeRowEncoder(fields: readonly FieldDescription[], formats: Uin
       encoders.push(null);
       continue;
     }
-    const enc = ENCODERS.get(f.typeOid);
+    const enc = encoderOf(f.typeOid);
     if (enc === undefined) {
       throw new SqlError(SQLSTATE.feature_not_supported, `binary output format is not supported for type ${f.typeOid} of column "${f.name}"`, {
-        hint: 'Request text format for this column; memstore sends binary for bool, int2/4/8, oid, float4/8, bytea, text types, uuid, date, timestamp(tz) and jsonb.',
+        hint: 'Request text format for this column; memstore sends binary for bool, "char", int2/4/8, oid, float4/8, numeric, bytea, text types, json(b), uuid, date, time(tz), timestamp(tz), interval and arrays of these.',
       });
     }
     encoders.push(enc);
@@ -466,9 +484,36 @@ export function binaryParamToText(typeOid: number, b: Buffer, i: number): string
     case TypeOid.name:
     case TypeOid.unknown:
       return decodeUtf8(b, 0, b.length);
-    default:
+    default: {
+      const other = receiveText(typeOid, b);
+      if (other !== undefined) return other;
+      const elem = elementTypeOf(typeOid);
+      if (elem !== 0 && (FIXED_LENGTH.has(elem) || receivable(elem) || elem === TypeOid.jsonb)) {
+        return arrayReceiveText(elem, b, (e, v) => binaryParamToText(e, v, i));
+      }
       throw new SqlError(SQLSTATE.feature_not_supported, `binary format is not supported for parameter $${i + 1} of type ${typeOid}`, {
         hint: 'Send this parameter in text format.',
       });
+    }
+  }
+}
+
+/** Element types whose binary parameters arrays may hold. */
+function receivable(oid: number): boolean {
+  switch (oid) {
+    case TypeOid.bytea:
+    case TypeOid.text:
+    case TypeOid.varchar:
+    case TypeOid.bpchar:
+    case TypeOid.name:
+    case 1700:
+    case 1186:
+    case 1083:
+    case 1266:
+    case 114:
+    case 18:
+      return true;
+    default:
+      return false;
   }
 }

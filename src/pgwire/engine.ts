@@ -53,6 +53,14 @@ export interface ExecContext {
   readonly signal: AbortSignal;
   /** Sends a NoticeResponse (severity WARNING or NOTICE) before the statement's result. */
   notice(notice: SqlError): void;
+  /**
+   * The portal's result formats (1 = binary), or null when every column is text. pgwire makes a
+   * binary value from the column's text (binary-format.ts), so the engine must print a binary
+   * column in the canonical form that conversion reads, whatever the session shows: DateStyle
+   * ISO, IntervalStyle postgres, extra_float_digits ≥ 1 (exact floats), bytea_output hex.
+   * Read it when execute() is called (it belongs to that call).
+   */
+  readonly resultFormats?: Uint8Array | null;
 }
 
 export type ExecResult =
@@ -71,6 +79,8 @@ export type ExecResult =
   | {
       readonly kind: 'copy-out';
       readonly columnCount: number;
+      /** COPY … (FORMAT binary): CopyOutResponse says binary for the whole copy and every column. */
+      readonly binary?: boolean;
       /** Each chunk is sent as one CopyData message (normally one row in COPY text format). */
       readonly chunks: Iterator<Uint8Array>;
       /** Command tag for the number of rows, e.g. `COPY 10`. */

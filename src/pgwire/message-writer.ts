@@ -117,6 +117,12 @@ export class MessageWriter {
     this.buf[this.pos++] = v;
   }
 
+  uint16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+
   int16(v: number): void {
     this.ensure(2);
     this.buf.writeInt16BE(v, this.pos);
@@ -327,12 +333,13 @@ export class MessageWriter {
     this.pos = p + 5 + n;
   }
 
-  /** 'H' CopyOutResponse in text format. */
-  copyOutResponse(columnCount: number): void {
+  /** 'H' CopyOutResponse: text (0) or binary (1), overall and for every column. */
+  copyOutResponse(columnCount: number, binary = false): void {
+    const format = binary ? 1 : 0;
     this.begin(Backend.CopyOutResponse);
-    this.int8(0);
+    this.int8(format);
     this.int16(columnCount);
-    for (let i = 0; i < columnCount; i++) this.int16(0);
+    for (let i = 0; i < columnCount; i++) this.int16(format);
     this.end();
   }
 

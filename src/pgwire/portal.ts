@@ -113,6 +113,8 @@ export class PortalRunner {
   private suspended = false;
   /** When the current slice of a long result began (performance.now()). */
   private sliceStart = 0;
+  /** Result formats of the portal being executed (ExecContext.resultFormats). */
+  private formats: Uint8Array | null = null;
 
   constructor(
     private readonly peer: RunnerPeer,
@@ -121,7 +123,11 @@ export class PortalRunner {
   ) {
     this.out = peer.out;
     const signal = (): AbortSignal => this.controller.signal;
+    const formats = (): Uint8Array | null => this.formats;
     this.ctx = {
+      get resultFormats(): Uint8Array | null {
+        return formats();
+      },
       get session(): SessionState {
         return peer.session!;
       },
@@ -178,6 +184,7 @@ export class PortalRunner {
 
   private executeInner(portal: Portal, statement: Statement, limit: number, simple: boolean): Pending {
     if (portal.result === null) {
+      this.formats = portal.formats;
       const r = statement.execute(this.ctx, portal.params);
       if (r instanceof Promise) {
         return r.then((result) => {
@@ -205,7 +212,7 @@ export class PortalRunner {
         return this.stream(portal, result.rows, portal.encoder === null ? MODE_TEXT : MODE_ENCODED, limit);
       case 'copy-out':
         this.peer.state = 'copy';
-        this.out.copyOutResponse(result.columnCount);
+        this.out.copyOutResponse(result.columnCount, result.binary === true);
         return this.stream(portal, result.chunks, MODE_COPY, 0);
     }
   }

@@ -17,10 +17,9 @@ import { sqlTypeName } from '../pg/types.js';
 
 /** The SQL surface, for 0A000 hints. */
 export const SUPPORTED_HINT =
-  'memstore answers: SELECT columns | * | count(*) FROM [schema.]table [WHERE …] [ORDER BY …] [LIMIT/OFFSET]; ' +
-  'memstore.get/list/count/memory_usage/stats/wait_lsn/save/load; COPY table | memstore | (SELECT …) TO STDOUT; ' +
-  'SET, SHOW, RESET, BEGIN/COMMIT/ROLLBACK, SAVEPOINT, DECLARE … CURSOR FOR SELECT / FETCH / MOVE / CLOSE, DISCARD ALL, ' +
-  'and version(), current_setting(), set_config().';
+  'memstore answers read-only SQL over the replicated tables and the catalog as PostgreSQL 17 does ' +
+  '(SELECT with joins, subqueries, WITH, aggregates, window functions, set operations; EXPLAIN; ' +
+  'COPY … TO STDOUT; cursors; SET/SHOW; memstore.* functions): README, "Reading tables".';
 
 export function positionOf(sql: string, byteOffset: number | undefined): number | undefined {
   if (byteOffset === undefined || byteOffset < 0) return undefined;

@@ -52,10 +52,14 @@ export function settingsSensitive(typeOids: readonly number[]): boolean {
   return typeOids.some((t) => SENSITIVE.has(elementTypeOf(t) === 0 ? t : elementTypeOf(t)));
 }
 
-export function rowRenderer(typeOids: readonly number[], s: OutputSettings): ((row: Uint8Array) => Uint8Array) | null {
+/**
+ * `binary`: the portal's result formats; a binary column keeps the stored canonical text, which
+ * pgwire converts (ExecContext.resultFormats).
+ */
+export function rowRenderer(typeOids: readonly number[], s: OutputSettings, binary: Uint8Array | null = null): ((row: Uint8Array) => Uint8Array) | null {
   const redo: number[] = [];
   typeOids.forEach((t, i) => {
-    if (affected(t, s)) redo.push(i);
+    if (binary?.[i] !== 1 && affected(t, s)) redo.push(i);
   });
   if (redo.length === 0) return null;
   ensureBuiltins();

@@ -423,7 +423,7 @@ export function planSelect(ctx: BuildContext, env: EngineEnv, s: SelectStmt): Pl
     txExit: false,
     valid: (session) => rp.valid(session),
     run(ec, args): ExecResult | Promise<ExecResult> {
-      const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters)) : null;
+      const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters), ec.resultFormats ?? null) : null;
       const rows = rp.rows(ec, args);
       if (rows instanceof Promise) return rows.then((r) => ({ kind: 'rows', rows: rendered(r, render), tag: selectTag }));
       return { kind: 'rows', rows: rendered(rows, render), tag: selectTag };

@@ -51,11 +51,14 @@
  * encodeKeyPrefix(typeOid, prefix)    encoding of LIKE 'prefix%' for a text-like first column
  * isOrderedKeyType(typeOid)           whether the encoding keeps PostgreSQL's order
  *
+ * The date and timestamp text readers live in key-datetime.ts.
+ *
  *-------------------------------------------------------------------------
  */
 
 import { Oid } from '../pg/types.js';
 import { copyOut } from './art-slab.js';
+import { bad, dateKeyWord, isWord, timestampKeyWords, tsWords } from './key-datetime.js';
 
 /** Types with an order-preserving encoding (isOrderedKeyType). */
 const ORDERED = new Set<number>([
@@ -173,7 +176,8 @@ function encodeColumn(oid: number, t: Uint8Array): void {
       writeNumeric(t);
       return;
     case Oid.date:
-      writeDate(t);
+      ensure(4);
+      writeU32(dateKeyWord(t));
       return;
     case Oid.timestamp:
       writeTimestamp(t, false);
@@ -189,11 +193,6 @@ function encodeColumn(oid: number, t: Uint8Array): void {
       writeEscaped(t, 0, t.length);
       writeTerminator();
   }
-}
-
-function bad(oid: number, t: Uint8Array): RangeError {
-  const shown = Buffer.from(t.buffer, t.byteOffset, Math.min(t.length, 64)).toString('utf8');
-  return new RangeError(`key codec: malformed text for type ${oid}: "${shown}"`);
 }
 
 function writeU32(v: number): void {
@@ -405,13 +404,6 @@ const NUMERIC_POS_INF = 4;
 const NUMERIC_NAN = 5;
 const EXPONENT_BIAS = 0x800000;
 
-/** Matches the ASCII word at t[from…] exactly to the end. */
-function isWord(t: Uint8Array, from: number, word: string): boolean {
-  if (t.length - from !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (t[from + i] !== word.charCodeAt(i)) return false;
-  return true;
-}
-
 function writeNumeric(t: Uint8Array): void {
   const len = t.length;
   let i = 0;
@@ -486,137 +478,11 @@ function writeNumeric(t: Uint8Array): void {
   out[pos++] = flip;
 }
 
-// --- dates and times -----------------------------------------------------------------------------
-
-/** PostgreSQL's date2j(): Julian day of a proleptic Gregorian date (astronomical year). */
-function date2j(y: number, m: number, d: number): number {
-  if (m > 2) {
-    m += 1;
-    y += 4800;
-  } else {
-    m += 13;
-    y += 4799;
-  }
-  const century = Math.floor(y / 100);
-  let julian = y * 365 - 32167;
-  julian += Math.floor(y / 4) - century + Math.floor(century / 4);
-  julian += Math.floor((7834 * m) / 256) + d;
-  return julian;
-}
-
-// Parser state shared by the date/time readers (no per-call objects).
-let at = 0;
-
-function readNumber(t: Uint8Array, minDigits: number, maxDigits: number, oid: number): number {
-  let v = 0;
-  let n = 0;
-  while (at < t.length && n < maxDigits) {
-    const d = t[at]! - 0x30;
-    if (d < 0 || d > 9) break;
-    v = v * 10 + d;
-    at++;
-    n++;
-  }
-  if (n < minDigits) throw bad(oid, t);
-  return v;
-}
-
-function expect(t: Uint8Array, c: number, oid: number): void {
-  if (t[at] !== c) throw bad(oid, t);
-  at++;
-}
-
-/** "-infinity" → -1, "infinity" → 1, otherwise 0. */
-function infinity(t: Uint8Array): number {
-  if (t[0] === 0x2d) return isWord(t, 1, 'infinity') ? -1 : 0;
-  if (t[0] === 0x69) return isWord(t, 0, 'infinity') ? 1 : 0;
-  return 0;
-}
-
-/** Reads YYYY-MM-DD at `at`, returns the Julian day (BC handled by the caller via the year). */
-function readDate(t: Uint8Array, oid: number): number {
-  const y = readNumber(t, 4, 9, oid);
-  expect(t, 0x2d, oid);
-  const m = readNumber(t, 2, 2, oid);
-  expect(t, 0x2d, oid);
-  const d = readNumber(t, 2, 2, oid);
-  if (m < 1 || m > 12 || d < 1 || d > 31) throw bad(oid, t);
-  dateYear = y;
-  dateMonth = m;
-  return d;
-}
-let dateYear = 0;
-let dateMonth = 0;
-
-/** True when the text ends with " BC" (then `len` excludes it). */
-function endsWithBC(t: Uint8Array): boolean {
-  const n = t.length;
-  return n > 3 && t[n - 3] === 0x20 && t[n - 2] === 0x42 && t[n - 1] === 0x43;
-}
-
-function writeDate(t: Uint8Array): void {
-  ensure(4);
-  const inf = infinity(t);
-  if (inf !== 0) {
-    writeU32(inf < 0 ? 0 : 0xffffffff);
-    return;
-  }
-  at = 0;
-  const d = readDate(t, Oid.date);
-  const bc = endsWithBC(t);
-  if (at !== (bc ? t.length - 3 : t.length)) throw bad(Oid.date, t);
-  const jd = date2j(bc ? 1 - dateYear : dateYear, dateMonth, d);
-  writeU32(jd + 1);
-}
+// --- dates and times (text readers in key-datetime.ts) -------------------------------------------
 
 function writeTimestamp(t: Uint8Array, withZone: boolean): void {
-  const oid = withZone ? Oid.timestamptz : Oid.timestamp;
   ensure(8);
-  const inf = infinity(t);
-  if (inf !== 0) {
-    const b = inf < 0 ? 0 : 0xffffffff;
-    writeU32(b);
-    writeU32(b);
-    return;
-  }
-  const bc = endsWithBC(t);
-  const end = bc ? t.length - 3 : t.length;
-  at = 0;
-  const day = readDate(t, oid);
-  const jd = date2j(bc ? 1 - dateYear : dateYear, dateMonth, day);
-  expect(t, 0x20, oid);
-  const hh = readNumber(t, 2, 2, oid);
-  expect(t, 0x3a, oid);
-  const mi = readNumber(t, 2, 2, oid);
-  expect(t, 0x3a, oid);
-  const ss = readNumber(t, 2, 2, oid);
-  let micros = 0;
-  if (at < end && t[at] === 0x2e) {
-    at++;
-    const start = at;
-    micros = readNumber(t, 1, 6, oid);
-    for (let k = at - start; k < 6; k++) micros *= 10;
-  }
-  let seconds = jd * 86400 + hh * 3600 + mi * 60 + ss;
-  if (withZone) {
-    const sign = t[at];
-    if (sign !== 0x2b && sign !== 0x2d) throw bad(oid, t);
-    at++;
-    let offset = readNumber(t, 2, 2, oid) * 3600;
-    if (at < end && t[at] === 0x3a) {
-      at++;
-      offset += readNumber(t, 2, 2, oid) * 60;
-      if (at < end && t[at] === 0x3a) {
-        at++;
-        offset += readNumber(t, 2, 2, oid);
-      }
-    }
-    // Local = UTC + offset.
-    seconds -= sign === 0x2b ? offset : -offset;
-  }
-  if (at !== end || seconds < 0) throw bad(oid, t);
-  // seconds < 2^44 (year 294277), micros < 2^20: (seconds, micros) as one 64-bit number, + 1
-  // so that the smallest instant stays above -infinity's all-zero encoding.
-  writeU32(Math.floor(seconds / 4096));
-  writeU32((seconds % 4096) * 1048576 + micros + 1);
+  timestampKeyWords(t, withZone);
+  writeU32(tsWords.hi);
+  writeU32(tsWords.lo);
 }

@@ -234,7 +234,7 @@ describe('binary results and parameters end to end (raw client)', () => {
   it('binary result for a type without binary support is 0A000 at Bind', async () => {
     const c = await RawClient.connect(ms.port);
     try {
-      c.send(serialize.parse({ text: 'select $1::numeric as n' }), bind({ params: ['1.5'], resultFormats: [1] }), serialize.sync());
+      c.send(serialize.parse({ text: 'select $1::inet as n' }), bind({ params: ['10.0.0.1'], resultFormats: [1] }), serialize.sync());
       const msgs = await c.until('Z');
       expect(msgs.map((m) => m.code)).toEqual(['1', 'E', 'Z']);
     } finally {

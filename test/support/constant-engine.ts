@@ -6,7 +6,7 @@
  *
  *   SELECT 1 / any other SELECT          one int4 row `?column?` = the literal (1 when none)
  *   SELECT $1[::type] [AS n], $2 …       echoes the parameters (types: int2/4/8, text, bool,
- *                                        float4/8, bytea, uuid, date, timestamp(tz), jsonb, oid, numeric)
+ *                                        float4/8, bytea, uuid, date, timestamp(tz), jsonb, oid, numeric, inet)
  *   SELECT generate_series(1, N)         N int4 rows, produced lazily (rowsProduced counts them)
  *   SELECT pg_sleep(S)                   waits S seconds or until canceled (→ 57014)
  *   SELECT raise_error('XXXXX'[, 'msg']) fails with that SQLSTATE
@@ -73,6 +73,7 @@ const TYPE_NAMES: ReadonlyMap<string, number> = new Map([
   ['jsonb', TypeOid.jsonb],
   ['oid', TypeOid.oid],
   ['numeric', 1700],
+  ['inet', 869],
 ]);
 
 const selectTag = (n: number): string => `SELECT ${n}`;

@@ -289,7 +289,10 @@ function bindFunc(lv: Level, fc: FuncCall): Expr {
   const call = rawArgs.some((a) => 'NamedArgExpr' in a) ? bindNamed(lv, name, rawArgs, location) : bindFuncCall(st, name, rawArgs.map((a) => bindExpr(lv, a)), rawArgs.map((a) => locationOf(a)), location);
   if (call.def.set !== undefined) {
     if (lv.kind === 'from') return call;
-    if (lv.kind !== 'select') throw err(st, SQLSTATE.feature_not_supported, `set-returning functions are not allowed in ${kindText(lv.kind)}`, location);
+    // check_srf_call_placement(): the select list, GROUP BY, ORDER BY and DISTINCT ON take them.
+    if (lv.kind !== 'select' && lv.kind !== 'group' && lv.kind !== 'order' && lv.kind !== 'distinct-on') {
+      throw err(st, SQLSTATE.feature_not_supported, `set-returning functions are not allowed in ${kindText(lv.kind)}`, location);
+    }
     lv.hasSrf = true;
   }
   return call;

@@ -19,7 +19,7 @@ import { aboveAgg, aboveWindow, aggregateNode, bindGroupBy, checkUngrouped, targ
 import type { Expr } from './bound.js';
 import { callCollation, outputCollation, withCollation } from './collate.js';
 import { coerceTo, coerceToBoolean, resolveUnknown } from './coerce.js';
-import { columnRef, exprEqual } from './exprutil.js';
+import { columnRef, exprEqual, mapChildren, walkExpr } from './exprutil.js';
 import { bindExpr } from './expr.js';
 import { bindFrom } from './from.js';
 import { figureColname } from './names.js';
@@ -121,6 +121,62 @@ function outColumns(targets: readonly Target[]): OutColumn[] {
   return targets.map((t) => withCollation({ name: t.name, type: t.expr.type, typmod: t.expr.typmod, tableOid: t.tableOid, attnum: t.attnum }, outputCollation(t.expr)));
 }
 
+const isSrf = (e: Expr): boolean => e.kind === 'call' && e.def.set !== undefined;
+
+function containsSrf(e: Expr): boolean {
+  let found = false;
+  walkExpr(e, (x) => {
+    if (isSrf(x)) found = true;
+  });
+  return found;
+}
+
+/**
+ * Set-returning calls that PostgreSQL evaluates below the select list, in a ProjectSet of their
+ * own: in an aggregating query, those of GROUP BY (`SELECT unnest(tags) t, count(*) … GROUP BY
+ * t`: rows are expanded, then grouped); without aggregation, all of them once one is nested in an
+ * expression (`unnest(a) || '!'`), so that they still expand in lockstep. The ProjectSet passes
+ * its input's columns through at the same positions and appends one column per distinct call; the
+ * calls in the targets and GROUP BY become references to those columns. SRFs that stay top-level
+ * in a plain select list, or that sit above aggregation (`unnest(array_agg(x))`), keep the final
+ * projection's zipping.
+ */
+function srfsBelow(plan: LogicalPlan, targets: Target[], spec: GroupSpec | null, aggregating: boolean): LogicalPlan {
+  let wanted: (e: Expr) => boolean;
+  if (aggregating) {
+    const grouped: Expr[] = [];
+    for (const g of spec?.exprs ?? []) walkExpr(g, (x) => (isSrf(x) ? grouped.push(x) : undefined));
+    if (grouped.length === 0) return plan;
+    wanted = (e) => grouped.some((g) => exprEqual(g, e));
+  } else {
+    if (targets.every((t) => isSrf(t.expr) || !containsSrf(t.expr))) return plan;
+    wanted = () => true;
+  }
+  const columns: OutColumn[] = [...plan.columns];
+  const exprs: Expr[] = plan.columns.map((c, i) => columnRef(i, c.type, c.typmod, c.name, 0, c.collation));
+  const srfs: number[] = [];
+  const replace = (e: Expr): Expr => {
+    if (isSrf(e) && wanted(e)) {
+      if (e.kind === 'call' && e.args.some(containsSrf)) {
+        throw notSupported('a set-returning function in the arguments of another');
+      }
+      let k = srfs.find((i) => exprEqual(exprs[i]!, e));
+      if (k === undefined) {
+        k = exprs.length;
+        exprs.push(e);
+        srfs.push(k);
+        columns.push(withCollation({ name: '?column?', type: e.type, typmod: e.typmod, tableOid: 0, attnum: 0 }, outputCollation(e)));
+      }
+      return columnRef(k, e.type, e.typmod, '?column?', 0, outputCollation(e));
+    }
+    if (e.kind === 'subquery') return e;
+    return mapChildren(e, replace);
+  };
+  for (const t of targets) t.expr = replace(t.expr);
+  if (spec !== null) spec.exprs.forEach((g, i) => (spec.exprs[i] = replace(g)));
+  return { kind: 'project', input: plan, exprs, columns, srfs };
+}
+
 function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): LogicalPlan {
   const st = lv.stmt;
   const from = bindFrom(lv, s.fromClause ?? []);
@@ -156,6 +212,7 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
   const onIdx = distinctOn ? distinct.map((n) => sortTarget(lv, n, targets, 'DISTINCT ON', true)) : [];
   for (let i = nOut; i < targets.length; i++) targets[i]!.expr = resolveUnknown(st, targets[i]!.expr, targets[i]!.location);
 
+  if (lv.hasSrf && lv.windows.length === 0) plan = srfsBelow(plan, targets, spec, spec !== null || lv.aggs.length > 0 || having !== null);
   // Aggregation.
   if (spec !== null || lv.aggs.length > 0 || having !== null) {
     const g: GroupSpec = spec ?? { exprs: [], sets: null };
@@ -176,7 +233,7 @@ function bindPlainSelect(lv: Level, s: SelectStmt, keepUnknown: boolean): Logica
   targets.forEach((t, i) => {
     if (t.expr.kind === 'call' && t.expr.def.set !== undefined) srfs.push(i);
   });
-  if (lv.hasSrf && srfs.length === 0) throw notSupported('a set-returning function nested inside an expression');
+  if (lv.hasSrf && targets.some((t) => !isSrf(t.expr) && containsSrf(t.expr))) throw notSupported('a set-returning function nested inside an expression');
   plan = { kind: 'project', input: plan, exprs: targets.map((t) => t.expr), columns: outColumns(targets), ...(srfs.length > 0 ? { srfs } : {}) };
   const keys = sortItems.map(({ SortBy: sb }, i) => sortKeyOf(sb, sortIdx[i]!, targets[sortIdx[i]!]!));
   if (distinctOn) {

@@ -93,7 +93,7 @@ export async function runPlan(p: PhysicalPlan, store: Store, ctx: ExecContext, p
     rt.host = host;
     rt.checkInterrupts();
     if (rt.cloned) rt.takeAll(c.tables);
-    const rows = await drive(c, rt);
+    const rows = await drive(c, rt, ctx.resultFormats ?? null);
     if (rows === RESTART) continue;
     return { kind: 'rows', rows: rows[Symbol.iterator](), tag: (n) => `SELECT ${n}` };
   }
@@ -148,10 +148,19 @@ async function prefetch(c: Compiled, rt: Runtime): Promise<boolean> {
   return true;
 }
 
-async function drive(c: Compiled, rt: Runtime): Promise<Uint8Array[] | typeof RESTART> {
+/**
+ * The settings a binary result column is printed under: the canonical text pgwire converts to
+ * binary (ExecContext.resultFormats), not what the session shows.
+ */
+function canonical(s: EvalSettings): EvalSettings {
+  return { ...s, dateStyle: 'ISO', intervalStyle: 'postgres', extraFloatDigits: Math.max(1, s.extraFloatDigits), byteaOutput: 'hex' };
+}
+
+async function drive(c: Compiled, rt: Runtime, formats: Uint8Array | null): Promise<Uint8Array[] | typeof RESTART> {
   const outputs = c.logical.columns.map((col) => typeInfo(col.type));
   const width = outputs.length;
-  const settings = rt.settings;
+  const forBinary = formats === null ? null : canonical(rt.settings);
+  const settings = outputs.map((_, i) => (formats?.[i] === 1 ? forBinary! : rt.settings));
   const mem = new MemBudget(rt, 'the buffered result');
   const out: Uint8Array[] = [];
   const texts = new Array<ColumnInput>(width).fill(null);
@@ -171,7 +180,7 @@ async function drive(c: Compiled, rt: Runtime): Promise<Uint8Array[] | typeof RE
     }
     for (let i = 0; i < width; i++) {
       const d = row[i] ?? null;
-      texts[i] = d === null ? null : outputs[i]!.output(d, settings);
+      texts[i] = d === null ? null : outputs[i]!.output(d, settings[i]!);
     }
     const body = buildRow(texts);
     out.push(body);

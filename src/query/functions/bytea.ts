@@ -4,6 +4,7 @@
  * get_byte / set_byte / get_bit / set_bit, convert_from / convert_to (UTF8 only), the bytea
  * forms of substr, position and trim; and the uuid functions.
  */
+import { encodingByName } from '../../pg/encodings.js';
 import { createHash } from 'node:crypto';
 import { SqlError } from '../../errors.js';
 import { SQLSTATE } from '../../pgwire/sqlstate.js';
@@ -196,14 +197,10 @@ export function trimBytes(b: Uint8Array, set: Uint8Array, left: boolean, right: 
 
 // --- encodings --------------------------------------------------------------------------------------
 
-/** pg_char_to_encoding's spelling rule: case and non-alphanumerics ignored. */
-const cleanName = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '');
-const OTHER_ENCODINGS = /^(sqlascii|euc(jp|cn|kr|tw|jis2004)|mulecinternal|latin([1-9]|10)|iso8859([1-9]|1[0-6])|win(125[0-8]|866|874)|windows(125[0-8]|866|874)|koi8[ru]?|big5|gbk|uhc|gb18030|johab|sjis|shiftjis2004|alt|iso88595|tcvn|tcvn5712|vscii|abc|mskanji|shiftjis|wincp936|win932|win936|win949|win950|koi8)$/;
-
 function checkEncoding(name: string, which: 'source' | 'destination'): void {
-  const c = cleanName(name);
-  if (c === 'utf8' || c === 'unicode') return;
-  if (OTHER_ENCODINGS.test(c)) throw notSupported(`memstore supports only UTF8 in conversions, not "${name}"`);
+  const enc = encodingByName(name);
+  if (enc === 'UTF8') return;
+  if (enc !== null) throw notSupported(`memstore supports only UTF8 in conversions, not "${name}"`);
   throw new SqlError(SQLSTATE.invalid_parameter_value, `invalid ${which} encoding name "${name}"`);
 }
 

@@ -42,4 +42,13 @@ export const SRF: DiffQuery[] = [
   e('SELECT * FROM generate_series(1, 10, 0)', '22023'),
   e('SELECT generate_series(1, 2) FROM customers WHERE generate_series(1, 2) > 1', '0A000'),
   o('SELECT CASE WHEN g > 2 THEN g END FROM generate_series(1, 4) g ORDER BY g'),
+  // An SRF in GROUP BY runs below the aggregate; one nested in an expression runs in a ProjectSet
+  // below the select list, zipped with the others.
+  o('SELECT unnest(tags) AS t, count(*) FROM customers GROUP BY t ORDER BY t'),
+  o('SELECT count(*), min(id) FROM customers GROUP BY unnest(tags) ORDER BY 1, 2'),
+  o('SELECT unnest(tags) AS t, max(id) FROM customers GROUP BY 1 HAVING count(*) > 1 ORDER BY 1'),
+  o("SELECT id, unnest(tags) || '!' AS x FROM customers WHERE id < 20 ORDER BY id, x"),
+  o("SELECT id, unnest(ta) || '-' AS x, generate_series(1, 3) AS g FROM docs WHERE id < 10 ORDER BY id, g"),
+  o("SELECT upper(unnest(ARRAY['b', 'a'])) AS u ORDER BY u"),
+  o('SELECT 1 AS one ORDER BY generate_series(1, 2)'),
 ];
