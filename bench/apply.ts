@@ -19,6 +19,8 @@
  * about 5k transactions/s, and the peak RSS of this process while a 1M-row transaction is applied
  * (it spills past --txn-memory-limit), against the store's own bytes.
  *
+ * MEMSTORE_BENCH_ONLY=generated: only the apply cost of generated columns (generatedCost).
+ *
  * Run: npm run bench:apply
  */
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
@@ -36,6 +38,8 @@ import { RadixTree } from '../src/store/art.js';
 import { Store } from '../src/store/store.js';
 import { ChangeLog } from '../src/snapshot/change-log.js';
 import { Sidecar } from '../src/sidecar/sidecar.js';
+import { compileGenerated } from '../src/sidecar/generated-columns.js';
+import { loadParser } from '../src/query/parse.js';
 
 const REPEAT = 3;
 
@@ -108,11 +112,14 @@ async function noop(url: string, slot: string, endLsn: Lsn, startLsn: Lsn): Prom
   return ms;
 }
 
-async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn, logDir?: string): Promise<number> {
+async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn, logDir?: string, publication = 'bench', table = 'bench'): Promise<number> {
   const store = new Store(() => new RadixTree());
+  // As the Sidecar does: tables with generated columns are computed with the query layer.
+  await loadParser();
+  store.generatedCompiler = (t) => compileGenerated(store, t);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  for (const t of await publishedTables(c, 'bench')) store.createTable(t.relation, t.keyOrder);
+  for (const t of await publishedTables(c, publication)) store.createTable(t.relation, t.keyOrder);
   await c.end();
   store.appliedLsn = startLsn;
   let changeLog: ChangeLog | undefined;
@@ -122,14 +129,15 @@ async function sidecar(url: string, slot: string, endLsn: Lsn, startLsn: Lsn, lo
     await changeLog.load();
   }
   const t0 = performance.now();
-  const f = new Follower({ source: { url }, slot, publication: 'bench', store, log: silentLogger, resume: true, ...(changeLog ? { changeLog, flushMode: 'durable' as const } : {}) });
+  const f = new Follower({ source: { url }, slot, publication, store, log: silentLogger, resume: true, ...(changeLog ? { changeLog, flushMode: 'durable' as const } : {}) });
   await f.start();
   await f.waiters.wait(endLsn, 120_000);
   const ms = performance.now() - t0;
   await f.stop();
   await changeLog?.close();
-  const rows = store.tableByName('public', 'bench')!.rows.size;
-  if (rows !== 100_000) throw new Error(`sidecar applied ${rows} rows, expected 100000`);
+  const state = store.tableByName('public', table)!;
+  const rows = state.rows.size;
+  if (rows !== 100_000) throw new Error(`sidecar applied ${rows} rows of ${table}, expected 100000 (${state.status} ${state.reason})`);
   return ms;
 }
 
@@ -163,6 +171,11 @@ async function main(): Promise<void> {
     // MEMSTORE_BENCH_ONLY=rss: only the 1M-row transaction, in a fresh process (its absolute peak
     // RSS is then not inflated by the scenarios before it).
     const rssOnly = process.env.MEMSTORE_BENCH_ONLY === 'rss';
+    // MEMSTORE_BENCH_ONLY=generated: only the cost of generated columns at apply.
+    if (process.env.MEMSTORE_BENCH_ONLY === 'generated') {
+      console.log(await generatedCost(url, c));
+      return;
+    }
     for (const [si, scenario] of rssOnly ? [] : SCENARIOS.entries()) {
       await c.query('TRUNCATE bench');
       const slots = { noop: [] as string[], sidecar: [] as string[], library: [] as string[], logged: [] as string[] };
@@ -228,6 +241,35 @@ async function main(): Promise<void> {
   for (const line of results) console.log(line);
   console.log('');
   for (const line of extra) console.log(line);
+}
+
+/**
+ * The apply cost of generated columns: one 100k-row transaction into `bench` and into the same
+ * table with two generated columns (score * 2, upper(name)), each drained by the sidecar alone
+ * from its own slot, REPEAT rounds alternating; median changes/s of each.
+ */
+async function generatedCost(url: string, c: pg.Client): Promise<string> {
+  await c.query(`CREATE TABLE bench_gen (id int8 PRIMARY KEY, name text, score int, payload text,
+                   twice int GENERATED ALWAYS AS (score * 2) STORED, shout text GENERATED ALWAYS AS (upper(name)) STORED);
+                 CREATE PUBLICATION bench_gen FOR TABLE bench_gen`);
+  const runs: Record<string, number[]> = { bench: [], bench_gen: [] };
+  for (let r = 0; r < REPEAT; r++) {
+    for (const table of ['bench', 'bench_gen'] as const) {
+      await c.query(`TRUNCATE ${table}`);
+      const slot = `g_${table}_${r}`;
+      const start = parseLsn((await c.query<{ lsn: string }>(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [slot])).rows[0]!.lsn);
+      await c.query(`INSERT INTO ${table} SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 100000) g`);
+      const end = parseLsn(
+        (await c.query<{ lsn: string }>(`SELECT max(lsn)::text AS lsn FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)`, [slot, table])).rows[0]!.lsn,
+      );
+      runs[table]!.push(await sidecar(url, slot, end, start, undefined, table, table));
+      await dropWhenInactive(c, slot);
+    }
+  }
+  const rate = (xs: number[]): number => 100_000 / (median(xs) / 1000);
+  const plain = rate(runs.bench!);
+  const gen = rate(runs.bench_gen!);
+  return `generated columns, one 100k-row transaction (sidecar decode + apply, median of ${REPEAT}): without ${Math.round(plain).toLocaleString('en')} changes/s, with two generated columns ${Math.round(gen).toLocaleString('en')} changes/s (${(gen / plain).toFixed(2)})`;
 }
 
 /** The walsender of a stopped sidecar may take a moment to exit. */

@@ -59,7 +59,7 @@ export const KNOWN_EXCEPTIONS: ReadonlyMap<string, string> = new Map([
   ['query/scalar.ts → apply/lsn-waiters.ts', 'LsnWaitTimeout for wait_lsn()'],
   // COPY TO STDOUT writes COPY text; the encoder lives beside its decoder in decode/. Moving
   // copy-text.ts into pg/ (shared PostgreSQL format knowledge) removes this one.
-  ['query/copy.ts → decode/copy-text.ts', 'encodeCopyRow for COPY … TO STDOUT'],
+  ['query/copy-out.ts → decode/copy-text.ts', 'encodeCopyRow for COPY … TO STDOUT'],
   // XXX A syncing table's held changes (TableState.resync.pending) are decoded messages. Keeping
   // the held list in apply/ (keyed by table) instead of on the store's TableState removes both.
   ['store/store.ts → decode/pgoutput.ts', 'PgoutputMessage type of a held change'],

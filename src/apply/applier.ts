@@ -39,7 +39,7 @@ import type { Relation } from '../pg/relation.js';
 import { decodeMemstoreOp, DEFAULT_OP_LIMITS, MalformedOp, type OpLimits } from '../decode/memstore-op.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolveUnchanged } from '../store/row.js';
-import { describeKey, rowKey, tableChanged, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
+import { describeKey, rowKey, streamRelation, tableChanged, unservable, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { describeChange, placeholderRelation, startResync } from './resync.js';
@@ -293,24 +293,33 @@ export class Applier {
       case 'insert': {
         const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
-        t.rows.set(rowKey(t, msg.newTuple), msg.newTuple);
+        const row = t.generated === undefined ? msg.newTuple : this.generate(t, t.generated.widen(msg.newTuple));
+        if (row === undefined) return 0;
+        t.rows.set(rowKey(t, row), row);
         tableChanged(t);
         return 1;
       }
       case 'update': {
         const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
-        let row = msg.newTuple;
+        const gen = t.generated;
+        let row = gen === undefined ? msg.newTuple : gen.widen(msg.newTuple);
         if (msg.keyTuple) {
           // The key changed, or part of it is stored out of line (PostgreSQL then sends the old
           // key whole, and the new tuple marks that part unchanged): unchanged TOAST values come
           // from the old key tuple and the old row, and the row moves if its key did.
-          const oldKey = rowKey(t, msg.keyTuple);
+          const keyTuple = gen === undefined ? msg.keyTuple : gen.widen(msg.keyTuple);
+          const oldKey = rowKey(t, keyTuple);
           const old = t.rows.get(oldKey);
           t.rows.delete(oldKey);
-          if (hasUnchanged(row)) row = resolveUpdate(t.keyIndexes, row, msg.keyTuple, old);
+          if (hasUnchanged(row)) row = resolveUpdate(t.keyIndexes, row, keyTuple, old);
         } else if (hasUnchanged(row)) {
           row = resolveUnchanged(row, t.rows.get(rowKey(t, row)));
+        }
+        if (gen !== undefined) {
+          const computed = this.generate(t, row);
+          if (computed === undefined) return 0;
+          row = computed;
         }
         t.rows.set(rowKey(t, row), row);
         tableChanged(t);
@@ -320,7 +329,7 @@ export class Applier {
         const t = this.liveTable(msg.relationOid, msg, commitLsn, commitUs);
         if (!t) return 0;
         const tuple = msg.keyTuple ?? msg.oldTuple;
-        if (tuple) t.rows.delete(rowKey(t, tuple));
+        if (tuple) t.rows.delete(rowKey(t, t.generated === undefined ? tuple : t.generated.widen(tuple)));
         tableChanged(t);
         return 1;
       }
@@ -343,6 +352,21 @@ export class Applier {
       case 'type':
       case 'origin':
         return 0;
+    }
+  }
+
+  /**
+   * The row with its generated columns computed, or undefined when the evaluation raised: the
+   * primary committed the row, so memstore cannot make it as the primary did and stops serving
+   * the table (until a fresh copy) rather than hold a wrong or missing value.
+   */
+  private generate(t: TableState, row: Uint8Array): Uint8Array | undefined {
+    try {
+      return t.generated!.compute(row);
+    } catch (err) {
+      unservable(t, `${qualified(t.relation)}: computing its generated columns failed where the primary did not: ${(err as Error).message}`);
+      this.log.error('table no longer served', { table: qualified(t.relation), reason: t.reason });
+      return undefined;
     }
   }
 
@@ -423,11 +447,11 @@ export class Applier {
       if (this.changed?.has(next.oid)) this.resync(next, 'new in the publication');
       return;
     }
-    const change = describeChange(t.relation, next);
+    const change = describeChange(streamRelation(t.relation), next);
     if (change === undefined) {
       if (t.relation.schema !== next.schema || t.relation.name !== next.name) {
         this.log.info('table renamed', { from: qualified(t.relation), to: qualified(next) });
-        describeKey(t, next);
+        describeKey(t, { ...t.relation, schema: next.schema, name: next.name });
       }
       return;
     }
@@ -516,7 +540,7 @@ export class Applier {
       ? `${change.command} rewrote the table`
       : shown === undefined || !TABLE_COMMANDS.has(change.command)
         ? change.command
-        : describeChange(t.relation, shown, storeKey, rel.key ?? []);
+        : describeChange(streamRelation(t.relation), shown, storeKey, rel.key ?? []);
     if (what !== undefined) {
       this.reshape(t, { ...(shown ?? t.relation), schema: rel.schema, name: rel.name }, `resynchronizing after ${what.startsWith(change.command) ? what : `${change.command}: ${what}`}`, rel.key ?? t.keyOrder);
       return;

@@ -39,6 +39,7 @@ export function describeChange(prev: Relation, next: Relation, prevKeyOrder: rea
   for (const n of next.columns) {
     const p = before.get(n.name)!;
     if (p.typeOid !== n.typeOid || p.typeMod !== n.typeMod) return `type of column ${n.name} changed`;
+    if (p.generated !== n.generated) return `generation expression of column ${n.name} changed`;
   }
   for (const n of next.columns) {
     if (before.get(n.name)!.isKey !== n.isKey) return 'key changed';

@@ -15,6 +15,12 @@ export interface RelationColumn {
   readonly isKey: boolean;
   readonly typeOid: number;
   readonly typeMod: number;
+  /**
+   * A generated (STORED) column's expression (pg_get_expr of pg_attrdef.adbin): pgoutput does not
+   * send these columns, the sidecar computes them (sidecar/generated-columns.ts). Absent otherwise;
+   * a Relation message never has one.
+   */
+  readonly generated?: string;
 }
 
 export interface Relation {

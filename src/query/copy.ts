@@ -121,7 +121,17 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
         : { RangeVar: rel };
     select = { targetList: columns, fromClause: [from], op: 'SETOP_NONE', limitOption: 'LIMIT_OPTION_DEFAULT' };
   }
-  const rp = c.query === undefined ? plannedRelation(() => planRows(ctx, env, select)) : planRows(ctx, env, select);
+  let rp = c.query === undefined ? plannedRelation(() => planRows(ctx, env, select)) : planRows(ctx, env, select);
+  const whole = rp;
+  if (c.query === undefined && (c.attlist?.length ?? 0) === 0 && !memstoreForm) {
+    // As PostgreSQL: `COPY t TO` without a column list leaves generated columns out (a pinned
+    // snapshot's COPY t, the peer bootstrap's, still gives the rows whole: copyPinned).
+    const held = env.store.tables.get(rp.fields[0]?.tableOid ?? 0)?.relation.columns;
+    if (held?.some((col) => col.generated !== undefined)) {
+      const listed = held.filter((col) => col.generated === undefined).map((col): Node => ({ ResTarget: { val: { ColumnRef: { fields: [str(col.name)], location: -1 } }, location: -1 } }));
+      rp = planRows(ctx, env, { ...select, targetList: listed });
+    }
+  }
   const columnCount = rp.fields.length;
   const kvForm = c.query === undefined && c.relation?.schemaname === KV_RELATION.schema && c.relation.relname === KV_RELATION.name;
   const pinnedForm = c.query !== undefined || (c.attlist?.length ?? 0) > 0 ? null : memstoreForm ? 'memstore' : kvForm ? 'kv' : 'table';
@@ -131,9 +141,11 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
   const binary = options.format === 'binary';
   // Binary values are converted from the stored text, which is ISO whatever the session shows.
   const sensitive = !binary && settingsSensitive(types);
-  const stream = (bodies: Iterator<Uint8Array>): ExecResult => {
-    const s = copyChunks(bodies, options, columns);
-    return { kind: 'copy-out', columnCount, binary, chunks: s.chunks, tag: () => copyTag(s.rows()) };
+  // A pinned COPY t sends the stored rows whole, generated columns included.
+  const wholeColumns = whole === rp ? columns : copyColumns(ctx, env, c, whole.fields, options);
+  const stream = (bodies: Iterator<Uint8Array>, pinned = false): ExecResult => {
+    const s = copyChunks(bodies, options, pinned ? wholeColumns : columns);
+    return { kind: 'copy-out', columnCount: pinned ? whole.fields.length : columnCount, binary, chunks: s.chunks, tag: () => copyTag(s.rows()) };
   };
   return {
     fields: null,
@@ -142,7 +154,7 @@ export function planCopy(ctx: BuildContext, env: EngineEnv, c: CopyStmt): Plan {
     valid: (session) => rp.valid(session),
     run(ec, args): ExecResult | Promise<ExecResult> {
       const pin = pinnedSnapshot(ec.session);
-      if (pin !== undefined) return stream(copyPinned(pin, pinnedForm, tableOid, env));
+      if (pin !== undefined) return stream(copyPinned(pin, pinnedForm, tableOid, env), true);
       const render = sensitive ? rowRenderer(types, outputSettings(ec.session.parameters)) : null;
       const rows = rp.rows(binary ? binaryContext(ec, columnCount) : ec, args);
       return rows instanceof Promise ? rows.then((r) => stream(rendered(r, render))) : stream(rendered(rows, render));

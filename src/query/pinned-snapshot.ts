@@ -15,7 +15,7 @@
  *   {"lsn": "0/…", "memstore_stale": null | "why",
  *    "tables": [{"oid", "schema", "name", "replica_identity", "key_order": [...], "status",
  *                "synced_at": "0/…", "rows", "columns": [{"name", "type_oid", "type_mod",
- *                "is_key"}]}]}
+ *                "is_key", "generated" (a generated column's expression)}]}]}
  *
  * Until the block ends (COMMIT / ROLLBACK; session.ts calls releaseSnapshot), `COPY [schema.]t TO
  * STDOUT`, `COPY memstore TO STDOUT` and `COPY memstore.kv TO STDOUT` (keys with their expiry,
@@ -120,7 +120,7 @@ export function describeSnapshot(pin: PinnedSnapshot): string {
       status: state.status,
       synced_at: formatLsn(state.syncedAt),
       rows: rows?.size ?? 0,
-      columns: state.relation.columns.map((c) => ({ name: c.name, type_oid: c.typeOid, type_mod: c.typeMod, is_key: c.isKey })),
+      columns: state.relation.columns.map((c) => ({ name: c.name, type_oid: c.typeOid, type_mod: c.typeMod, is_key: c.isKey, ...(c.generated !== undefined ? { generated: c.generated } : {}) })),
     })),
   });
 }

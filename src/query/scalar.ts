@@ -124,13 +124,14 @@ export function statsObject(env: EngineEnv): Record<string, unknown> {
   const c = s.counters;
   const tables: Record<string, unknown> = {};
   for (const t of s.tables.values()) {
+    const generated = t.relation.columns.filter((col) => col.generated !== undefined).map((col) => col.name);
     tables[`${t.relation.schema}.${t.relation.name}`] = {
       status: t.status,
       rows: t.status === 'live' ? t.rows.size : 0,
       ...(t.reason !== '' ? { reason: t.reason } : {}),
       ...(t.status !== 'live' && t.since ? { since: new Date(t.since).toISOString() } : {}),
       ...(t.status === 'syncing' && t.resync ? { sync: t.resync.phase, held_changes: t.resync.pending.length } : {}),
-      ...(t.generatedColumns?.length ? { generated_columns_missing: t.generatedColumns } : {}),
+      ...(generated.length > 0 ? { generated_columns: generated } : {}),
       ...(t.stale ? { stale: t.stale } : {}),
     };
   }

@@ -19,17 +19,13 @@ import type { Relation, ReplicaIdentity } from '../pg/relation.js';
 import { quoteIdent, quoteLiteral, sqlClient, type SourceOptions } from './connection.js';
 
 export interface PublishedTable {
+  /** The table as stored: the stream's columns and the generated ones, in attnum order. */
   readonly relation: Relation;
   /** Key column names in the key's order. */
   readonly keyOrder: readonly string[];
   readonly rowFilter: string | null;
   /** A partitioned table (published through its root): its rows are those of all its partitions. */
   readonly partitioned: boolean;
-  /**
-   * Generated (STORED) columns, which the store does not hold: PostgreSQL 17's pgoutput never
-   * sends them, and computing them needs an expression evaluator the sidecar does not have.
-   */
-  readonly generatedColumns: readonly string[];
   /** Of a partitioned table: its leaf partitions' OIDs, ascending (the rows it is made of). */
   readonly leaves: readonly number[];
   /** pg_attribute.attnum of each column of `relation` (the catalog check compares them). */
@@ -52,10 +48,14 @@ export async function publishedTables(client: pg.Client, publication: string, on
   const out: PublishedTable[] = [];
   for (const t of tables.rows) {
     if (onlyOids && !onlyOids.includes(t.oid)) continue;
-    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; attnum: number; generated: boolean }>(
-      `SELECT attname, atttypid::int4 AS atttypid, atttypmod, attnum::int4 AS attnum, attgenerated <> '' AS generated FROM pg_attribute
-        WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
-        ORDER BY attnum`,
+    // A generated column comes with its expression: pgoutput does not send its values, the
+    // sidecar computes them at apply (relation.ts RelationColumn.generated); COPY lists it.
+    const attrs = await client.query<{ attname: string; atttypid: number; atttypmod: number; attnum: number; expr: string | null }>(
+      `SELECT a.attname, a.atttypid::int4 AS atttypid, a.atttypmod, a.attnum::int4 AS attnum,
+              CASE WHEN a.attgenerated <> '' THEN coalesce(pg_get_expr(d.adbin, d.adrelid), '') END AS expr
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
       [t.oid],
     );
     const identity = IDENTITY[t.relreplident] ?? 'default';
@@ -72,13 +72,18 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder = k.rows.map((r) => r.attname);
     }
     const published = t.attnames ? new Set(t.attnames) : null;
-    const shown = attrs.rows.filter((c) => !c.generated && (!published || published.has(c.attname)));
+    // pg_publication_tables never lists generated columns (PostgreSQL 17), nor can a column list
+    // name one. The store holds them unless a column list leaves out some other column: their
+    // expressions may read what is not published.
+    const listed = !published || attrs.rows.every((c) => c.expr !== null || published.has(c.attname));
+    const shown = attrs.rows.filter((c) => (c.expr !== null ? listed : !published || published.has(c.attname)));
     const columns = shown
       .map((c) => ({
         name: c.attname,
         typeOid: c.atttypid,
         typeMod: c.atttypmod,
         isKey: identity === 'full' ? true : keyOrder.includes(c.attname),
+        ...(c.expr !== null ? { generated: c.expr } : {}),
       }));
     const leaves = t.relkind === 'p' ? await leafPartitions(client, t.oid) : [];
     out.push({
@@ -86,7 +91,6 @@ export async function publishedTables(client: pg.Client, publication: string, on
       keyOrder,
       rowFilter: t.rowfilter,
       partitioned: t.relkind === 'p',
-      generatedColumns: attrs.rows.filter((c) => c.generated).map((c) => c.attname),
       leaves,
       attnums: shown.map((c) => c.attnum),
     });
@@ -138,7 +142,10 @@ export function copySql(table: PublishedTable): string {
   const r = table.relation;
   const cols = r.columns.map((c) => quoteIdent(c.name)).join(', ');
   const qualified = `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`;
-  if (!table.partitioned && !table.rowFilter) return `COPY ${qualified} (${cols}) TO STDOUT`;
+  // PostgreSQL 17 refuses a generated column in COPY's column list ("… is a generated column"):
+  // a table with some is read through a SELECT.
+  const generated = r.columns.some((c) => c.generated !== undefined);
+  if (!table.partitioned && !table.rowFilter && !generated) return `COPY ${qualified} (${cols}) TO STDOUT`;
   const from = table.partitioned ? qualified : `ONLY ${qualified}`;
   return `COPY (SELECT ${cols} FROM ${from}${table.rowFilter ? ` WHERE ${table.rowFilter}` : ''}) TO STDOUT`;
 }

@@ -52,7 +52,6 @@ import { publishedTables, type PublishedTable } from '../replication/table-copy.
 import { columnValue } from '../store/row.js';
 import { NO_EXPIRY, parseTimestamptz } from '../store/memstore.js';
 import { rowKey, type Store } from '../store/store.js';
-import { noteGeneratedColumns } from './generated-columns.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
@@ -91,7 +90,7 @@ interface PeerSnapshot {
     status: 'live' | 'syncing' | 'skipped';
     synced_at: string;
     rows: number;
-    columns: { name: string; type_oid: number; type_mod: number; is_key: boolean }[];
+    columns: { name: string; type_oid: number; type_mod: number; is_key: boolean; generated?: string }[];
   }[];
 }
 
@@ -184,11 +183,10 @@ export async function bootstrapFromPeer(o: BootstrapOptions, consistentPoint: Ls
         schema: t.schema,
         name: t.name,
         replicaIdentity: t.replica_identity,
-        columns: t.columns.map((c) => ({ name: c.name, typeOid: c.type_oid, typeMod: c.type_mod, isKey: c.is_key })),
+        columns: t.columns.map((c) => ({ name: c.name, typeOid: c.type_oid, typeMod: c.type_mod, isKey: c.is_key, ...(c.generated !== undefined ? { generated: c.generated } : {}) })),
       };
       const state = store.createTable(relation, t.key_order);
       state.syncedAt = parseLsn(t.synced_at);
-      noteGeneratedColumns(state, published.get(t.oid)!, log);
       if (state.status !== 'live') {
         log.warn('table not applied', { table: qualified, reason: state.reason });
         continue;

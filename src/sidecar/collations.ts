@@ -21,6 +21,7 @@
  * refused; a collation's version (collversion) is not compared with Node's ICU: the probe is
  * the check.
  */
+import { recompileGenerated } from './generated-columns.js';
 import type { Logger } from '../log.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { CollationCatalog, DEFAULT_COLLATION, type CollationInfo, type CollationOrder } from '../store/collations.js';
@@ -115,6 +116,7 @@ export class CollationLoader {
       for (const oid of used) this.wanted.delete(oid);
       const catalog = new CollationCatalog(infos, columns, (oid) => this.miss(oid));
       this.o.store.collations = catalog;
+      recompileGenerated(this.o.store);
       const notC = [...used].map((o) => infos.get(o)).filter((c): c is CollationInfo => c !== undefined && c.order !== 'bytes');
       if (notC.length > 0) this.o.log.info('collations of the held text columns', { collations: notC.map((c) => `${c.name}: ${c.order}${c.why ? ` (${c.why})` : ''}`) });
       this.failedAt = 0;

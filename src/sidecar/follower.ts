@@ -39,7 +39,6 @@ import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
 import { checkSource, dropUnpublished, hasPublication, inactiveSlot, readCatalog, withSourceClient } from './source-catalog.js';
-import { noteGeneratedColumns } from './generated-columns.js';
 import { DEFAULT_COMPACTION } from '../store/compaction.js';
 import type { SpillOptions } from '../apply/spill.js';
 import type { ChangeLog } from '../snapshot/change-log.js';
@@ -420,7 +419,7 @@ export class Follower implements StreamConsumer {
       tableChanged(existing);
     }
     const t = existing ?? this.o.store.createTable(table.relation, table.keyOrder);
-    noteGeneratedColumns(t, table, this.o.log);
+    if (existing) this.o.store.prepareGenerated(t);
     this.partitions.copied(table, t);
     return t;
   }

@@ -27,6 +27,8 @@ import { ChangeLog } from '../snapshot/change-log.js';
 import { RadixTree } from '../store/art.js';
 import { Store } from '../store/store.js';
 import { CollationLoader } from './collations.js';
+import { compileGenerated } from './generated-columns.js';
+import { loadParser } from '../query/parse.js';
 import { Follower, type FollowerOptions } from './follower.js';
 import { PgWireServer, type PgWireServerOptions } from '../pgwire/server.js';
 import { QueryEngine } from '../query/engine.js';
@@ -237,6 +239,9 @@ export class Sidecar {
       this.http = new HttpEndpoint({ ...this.o.http, registry: this.metrics.registry, readiness: () => this.readiness(), log: this.o.log });
       this.httpAddress = await this.http.listen();
     }
+    // Generated columns are compiled with the SQL parser when a table is loaded or copied.
+    await loadParser();
+    this.store.generatedCompiler = (t) => compileGenerated(this.store, t);
     let resume = false;
     if (this.snapshotter) {
       await mkdir(this.dumpsDir, { recursive: true });

@@ -33,7 +33,6 @@ import { createSlotWithSnapshot } from '../replication/slot.js';
 import { copyTable, openSnapshot, publishedTables, type PublishedTable, type SnapshotCopy } from '../replication/table-copy.js';
 import { compact, DEFAULT_COMPACTION } from '../store/compaction.js';
 import { rowKey, type Store, type TableState } from '../store/store.js';
-import { noteGeneratedColumns } from './generated-columns.js';
 import type { TableHealth } from './health.js';
 
 export type SyncWorkerState = 'idle' | 'waiting for a consistent point' | 'copying' | 'backoff' | 'stopped';
@@ -200,7 +199,6 @@ export class TableSync {
         }
         const fresh = store.newTableState(table.relation, table.keyOrder);
         fresh.attnums = table.attnums;
-        noteGeneratedColumns(fresh, table, log);
         if (fresh.status === 'live') await copyRows(snap.client, table, fresh, log, DEFAULT_COMPACTION.maxKeys);
         this.o.onTableCopied?.(table, fresh);
         results.set(t, fresh);

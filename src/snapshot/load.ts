@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import type { ByteMap } from '../store/byte-map.js';
 import { columnValue } from '../store/row.js';
-import { describeKey, rowKey, type Store, type TableState } from '../store/store.js';
+import { describeKey, rowKey, unservable, type Store, type TableState } from '../store/store.js';
 import { listDumps } from './dump.js';
 import { CorruptDump, MANIFEST_FILE, parseManifest, type FileEntry, type ImageEntry, type Manifest } from './manifest.js';
 import { readTreeImage } from './tree-image.js';
@@ -115,6 +115,8 @@ async function readDump(dir: string, newMap: () => ByteMap, log: Logger): Promis
       keyOrder: entry.keyOrder,
     };
     describeKey(t, entry.relation);
+    // Not served when dumped, for a reason the key does not show (a generated column): stays so.
+    if (entry.status === 'skipped' && t.status === 'live') unservable(t, entry.reason);
     const started = performance.now();
     const image = await fromImage(dir, entry, log);
     if (image) {
@@ -169,7 +171,10 @@ export async function loadNewestDump(store: Store, dumpsDir: string, newMap: () 
     const t0 = performance.now();
     try {
       const r = await readDump(d.dir, newMap, log);
-      for (const t of r.tables) store.tables.set(t.relation.oid, t);
+      for (const t of r.tables) {
+        store.prepareGenerated(t);
+        store.tables.set(t.relation.oid, t);
+      }
       store.memstore = r.memstore;
       store.memstoreStale = r.manifest.memstoreStale ?? '';
       store.appliedLsn = r.manifest.lsnValue;
@@ -226,6 +231,7 @@ export async function reloadNewestDump(store: Store, dumpsDir: string, newMap: (
   for (const t of r.tables) {
     const old = store.tables.get(t.relation.oid);
     if (old) t.syncedAt = old.syncedAt;
+    store.prepareGenerated(t);
     store.tables.set(t.relation.oid, t);
   }
   store.memstore = r.memstore;

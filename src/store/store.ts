@@ -61,8 +61,14 @@ export interface TableState {
    * pgoutput only flags key columns, in column order; a composite key (b, a) must sort by b first.
    */
   keyOrder: readonly string[];
-  /** Generated columns of the source table that the store does not hold (table-copy.ts says why). */
-  generatedColumns?: readonly string[];
+  /**
+   * Set when the relation has generated columns (RelationColumn.generated): stream tuples lack
+   * them, the applier widens each tuple to the stored layout and computes them. Undefined for
+   * every other table (the applier's only per-change cost).
+   */
+  generated?: GeneratedRows;
+  /** Set with status 'skipped' when the rows cannot be made as the primary's (unservable()). */
+  unservable?: string;
   /** Why the rows may differ from the source although the table is live (until a fresh copy). */
   stale?: string;
   /**
@@ -71,6 +77,25 @@ export interface TableState {
    * Absent = 0. A table replaced whole is a new TableState, which readers detect by identity.
    */
   changes?: number;
+}
+
+/**
+ * How a table with generated columns turns stream tuples into stored rows (made by the sidecar,
+ * sidecar/generated-columns.ts, which compiles the expressions with the query layer).
+ */
+export interface GeneratedRows {
+  /** A tuple of the stream's columns laid out as a stored row, generated columns NULL. */
+  widen(tuple: Uint8Array): Uint8Array;
+  /** The stored row with its generated columns computed from the others; throws when it cannot. */
+  compute(row: Uint8Array): Uint8Array;
+}
+
+/** Compiles a table's generated columns; throws an Error saying why it cannot. */
+export type GeneratedCompiler = (t: TableState) => GeneratedRows;
+
+/** The relation as pgoutput describes it: without the generated columns. */
+export function streamRelation(r: Relation): Relation {
+  return r.columns.some((c) => c.generated !== undefined) ? { ...r, columns: r.columns.filter((c) => c.generated === undefined) } : r;
 }
 
 /** Notes a change of the table's rows or description for readers spanning event-loop turns. */
@@ -132,6 +157,8 @@ export class Store {
    * carried the ops since was lost, so ops committed in between are missing. Empty when fresh.
    */
   memstoreStale = '';
+  /** Compiles generated columns (set by the sidecar); without it such tables are not served. */
+  generatedCompiler: GeneratedCompiler | undefined;
   appliedLsn: Lsn = 0n;
   /** Newest LSN durable on disk, by a dump or the change log (0 when none): the slot's flush. */
   durableLsn: Lsn = 0n;
@@ -199,7 +226,27 @@ export class Store {
       keyOrder,
     };
     describeKey(state, relation);
+    this.prepareGenerated(state);
     return state;
+  }
+
+  /**
+   * Gives a table with generated columns its compiled expressions (TableState.generated), or
+   * marks it not served with the reason: its rows would miss those values or hold wrong ones.
+   */
+  prepareGenerated(state: TableState): void {
+    state.generated = undefined;
+    if (!state.relation.columns.some((c) => c.generated !== undefined) || state.status === 'skipped') return;
+    const qualified = `${state.relation.schema}.${state.relation.name}`;
+    if (this.generatedCompiler === undefined) {
+      unservable(state, `${qualified} has generated columns and nothing here computes them`);
+      return;
+    }
+    try {
+      state.generated = this.generatedCompiler(state);
+    } catch (err) {
+      unservable(state, `${qualified}: its generated columns cannot be computed as the primary does: ${(err as Error).message}`);
+    }
   }
 
   tableByName(schema: string, name: string): TableState | undefined {
@@ -255,10 +302,21 @@ export function describeKey(state: TableState, relation: Relation): void {
     skip(state, `${qualified} has REPLICA IDENTITY FULL; memstore needs a primary key or a replica identity index to key its rows`);
   } else if (relation.replicaIdentity === 'nothing' || keyIndexes.length === 0) {
     skip(state, `${qualified} has no primary key or replica identity index; its changes are not applied`);
-  } else if (state.status === 'skipped') {
+  } else if (state.status === 'skipped' && state.unservable === undefined) {
     state.status = 'live';
     state.reason = '';
   }
+}
+
+/**
+ * The table cannot be served as the primary stores it (a generated column memstore cannot
+ * compute, or computed where the primary did not fail): skipped until a fresh copy replaces the
+ * state; describeKey does not bring it back.
+ */
+export function unservable(state: TableState, reason: string): void {
+  skip(state, reason);
+  state.unservable = reason;
+  state.generated = undefined;
 }
 
 function skip(state: TableState, reason: string): void {
