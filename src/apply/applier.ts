@@ -42,7 +42,7 @@ import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolve
 import { describeKey, rowKey, tableChanged, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
-import { ddlRelation, describeChange, keyless, placeholderRelation, startResync, TABLE_COMMANDS } from './resync.js';
+import { ddlRelation, describeChange, keyless, PARTITIONS_MAY_HAVE_CHANGED, placeholderRelation, startResync, TABLE_COMMANDS } from './resync.js';
 import { TxnBuffer, type SpillOptions } from './spill.js';
 import { mayBeHeld, u32 } from './raw-message.js';
 
@@ -543,7 +543,7 @@ export class Applier {
       ? `${change.command} rewrote the table`
       : shown === undefined || !TABLE_COMMANDS.has(change.command)
         ? change.command
-        : describeChange(t.relation, shown, storeKey, rel.key ?? []);
+        : (describeChange(t.relation, shown, storeKey, rel.key ?? []) ?? (rel.partitioned && change.command === 'ALTER TABLE' ? PARTITIONS_MAY_HAVE_CHANGED : undefined));
     if (what !== undefined) {
       this.reshape(t, { ...(shown ?? t.relation), schema: rel.schema, name: rel.name }, `resynchronizing after ${what.startsWith(change.command) ? what : `${change.command}: ${what}`}`, rel.key ?? t.keyOrder);
       return;

@@ -49,6 +49,23 @@ export function describeChange(prev: Relation, next: Relation, prevKeyOrder: rea
   return undefined;
 }
 
+/**
+ * Why a table published via its partition root is copied again after ALTER TABLE on it (the
+ * event trigger cannot say which subcommand ran) or after its leaves changed (the catalog check):
+ * ATTACH and DETACH PARTITION change the root's rows with no row change in the stream.
+ */
+export const PARTITIONS_MAY_HAVE_CHANGED = 'partitions may have been attached or detached (no row changes in the stream)';
+
+/**
+ * Copies a live table again from this point of the stream although its description did not
+ * change (its rows did, unseen: partitions attached or detached). False when it is not live.
+ */
+export function resyncRows(store: Store, t: TableState, reason: string): boolean {
+  if (store.tables.get(t.relation.oid) !== t || t.status !== 'live') return false;
+  startResync(store, t.relation, reason, [], t.keyOrder);
+  return true;
+}
+
 /** A relation the store knows only by oid and name: the copy brings its columns. */
 export function placeholderRelation(oid: number, schema: string, name: string): Relation {
   return { oid, schema, name, replicaIdentity: 'default', columns: [] };

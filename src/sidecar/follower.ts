@@ -23,6 +23,7 @@
  * worker (table-sync.ts) copies it beside the stream (apply/resync.ts explains the catch-up).
  */
 import { Applier, type CommitOutcome } from '../apply/applier.js';
+import { resyncRows } from '../apply/resync.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { copyRows, TableSync } from './table-sync.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
@@ -448,7 +449,11 @@ export class Follower implements StreamConsumer {
 
   private async checkPublication(): Promise<void> {
     const source = { ...this.o.source, applicationName: `${this.o.source.applicationName ?? 'memstore'} (publication check)` };
-    const read = await readCatalog(source, this.o.publication, this.o.store, this.partitions, this.o.log);
+    const read = await readCatalog(source, this.o.publication, this.o.store, this.partitions, this.o.log, (t, what) => {
+      if (!resyncRows(this.o.store, t, `resynchronizing: ${what}`)) return;
+      this.o.log.info('table is copied again beside the stream', { table: `${t.relation.schema}.${t.relation.name}`, reason: what });
+      this.tableSync.kick();
+    });
     if (!read || this.stopped || this.state !== 'streaming') return;
     this.unpublished = pendingDrops(this.unpublished, read);
     for (const t of read.tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums, read.from);

@@ -34,7 +34,7 @@ import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { CURRENT_WAL_LSN_SQL, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import { publishedTables, type PublishedTable } from '../replication/table-copy.js';
-import type { Store } from '../store/store.js';
+import type { Store, TableState } from '../store/store.js';
 import type { PartitionWatch } from './partition-watch.js';
 
 /** A source problem the follower cannot fix by retrying (configuration). */
@@ -106,7 +106,14 @@ export interface CatalogRead {
 }
 
 /** One catalog check; undefined when the publication is missing (logged; the tables are kept). */
-export function readCatalog(source: SourceOptions, publication: string, store: Store, partitions: PartitionWatch, log: Logger): Promise<CatalogRead | undefined> {
+export function readCatalog(
+  source: SourceOptions,
+  publication: string,
+  store: Store,
+  partitions: PartitionWatch,
+  log: Logger,
+  onPartitionsChanged: (t: TableState, what: string) => void,
+): Promise<CatalogRead | undefined> {
   // Only tables the store had before the read: one copied meanwhile (added to the publication
   // after the read) is not missing from it.
   const known = [...store.tables.keys()];
@@ -123,7 +130,7 @@ export function readCatalog(source: SourceOptions, publication: string, store: S
     // On a standby (decoding there) the catalog read reflects what was replayed so far.
     const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
     const gone = known.filter((oid) => !published.has(oid) && store.tables.has(oid));
-    await partitions.check(client, store, published, log);
+    await partitions.check(client, store, published, onPartitionsChanged);
     return { tables, gone, at: parseLsn(at), from: parseLsn(from) };
   });
 }
