@@ -438,6 +438,7 @@ AS $$
     'oid', c.oid::bigint,
     'schema', n.nspname,
     'name', c.relname,
+    'partitioned', c.relkind = 'p',
     'publications', (SELECT coalesce(jsonb_agg(pt.pubname ORDER BY pt.pubname), '[]'::jsonb)
                        FROM pg_publication_tables pt WHERE pt.schemaname = n.nspname AND pt.tablename = c.relname),
     'identity', c.relreplident::text,

@@ -31,7 +31,7 @@
  * Left out: REPLICA IDENTITY FULL tables (no unique key in the stream) and tables without a key
  * are reported and skipped, never half-applied.
  */
-import { DDL_PREFIX, decodeDdlMessage, MalformedDdl, type DdlRelation } from '../decode/ddl-message.js';
+import { DDL_PREFIX, decodeDdlMessage, MalformedDdl } from '../decode/ddl-message.js';
 import { copyBytes } from '../bytes.js';
 import { decodePgoutput, type Commit, type PgoutputMessage } from '../decode/pgoutput.js';
 import type { MessageSource } from '../frames.js';
@@ -42,7 +42,7 @@ import { buildRow, columnCount, columnValue, columnValues, hasUnchanged, resolve
 import { describeKey, rowKey, streamRelation, tableChanged, unservable, type DdlChange, type PendingChange, type Store, type TableState } from '../store/store.js';
 import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
-import { describeChange, placeholderRelation, startResync } from './resync.js';
+import { ddlRelation, describeChange, keyless, PARTITIONS_MAY_HAVE_CHANGED, placeholderRelation, startResync, TABLE_COMMANDS } from './resync.js';
 import { TxnBuffer, type SpillOptions } from './spill.js';
 import { mayBeHeld, u32 } from './raw-message.js';
 
@@ -85,6 +85,14 @@ export class Applier {
   private readonly onSwapped: () => void;
   /** Smallest consistent point of a copy waiting for the stream (recomputed by swapReady). */
   private nextSwapAt: Lsn | undefined;
+  /** The end LSN of the transaction being applied (undefined between transactions). */
+  private applying: Lsn | undefined;
+  /**
+   * Per table oid, the stream position at which the stream last changed the table's description
+   * or presence (rename, resync, skip, drop, swap): a catalog read begun before it may describe
+   * the table as it was before (noteCatalog).
+   */
+  private readonly describedAt = new Map<number, Lsn>();
 
   constructor(private readonly store: Store, options: ApplierOptions) {
     this.log = options.log;
@@ -182,10 +190,12 @@ export class Applier {
     // A change held for a syncing table outlives this call: it must not be a view into the
     // spill file's reused window, nor pin a whole in-memory arena of the buffer (spill.ts).
     const spilled = this.buffer.spilled;
+    this.applying = commit.endLsn;
     this.buffer.forEach((raw) => {
       const own = spilled || mayBeHeld(this.store, raw) ? copyBytes(raw) : raw;
       changes += this.applyOne(decodePgoutput(own), commit.commitLsn, commitUs);
     });
+    this.applying = undefined;
     store.appliedLsn = commit.endLsn;
     store.contentLsn = commit.endLsn;
     store.lastCommitTime = commit.commitTime;
@@ -251,6 +261,7 @@ export class Applier {
     // Changes committed before the consistent point are in the copy.
     const later = t.resync!.pending.filter((p) => p.commitLsn >= at);
     const waitedMs = Date.now() - (t.since ?? Date.now());
+    this.described(oid);
     if (state === undefined) {
       store.tables.delete(oid);
       this.log.info('table is not in the publication any more; removed from the store', { table: qualified(t.relation), consistent_point: formatLsn(at) });
@@ -276,7 +287,13 @@ export class Applier {
     (t.resync ??= { pending: [], phase: 'queued' }).pending.push({ msg, commitLsn, commitUs });
   }
 
+  /** The stream changed the table's description or presence here (see describedAt). */
+  private described(oid: number): void {
+    this.describedAt.set(oid, this.applying ?? this.store.appliedLsn);
+  }
+
   private resync(relation: Relation, reason: string, keyOrder: readonly string[] = []): void {
+    this.described(relation.oid);
     startResync(this.store, relation, reason, [], keyOrder);
     this.log.info('table is copied again beside the stream', { table: qualified(relation), reason });
     this.onResync();
@@ -451,6 +468,7 @@ export class Applier {
     if (change === undefined) {
       if (t.relation.schema !== next.schema || t.relation.name !== next.name) {
         this.log.info('table renamed', { from: qualified(t.relation), to: qualified(next) });
+        this.described(next.oid);
         describeKey(t, { ...t.relation, schema: next.schema, name: next.name });
       }
       return;
@@ -461,6 +479,7 @@ export class Applier {
   /** The table's description changed: skip it at once if it lost its key, else copy it again. */
   private reshape(t: TableState, next: Relation, reason: string, keyOrder: readonly string[] = []): void {
     if (keyless(next)) {
+      this.described(next.oid);
       const skipped = this.store.newTableState(next, keyOrder);
       this.store.tables.set(next.oid, skipped);
       if (t.status === 'live') this.log.warn('table no longer applied', { table: qualified(next), reason: skipped.reason });
@@ -473,9 +492,16 @@ export class Applier {
    * The periodic catalog check (sidecar/follower.ts) read this description of a published table:
    * act on what the stream has not shown — a new table, a rename or a changed shape with no write
    * since, DDL on a server without the event triggers. The catalog may be ahead of the stream;
-   * a resync started early is still exact (its copy is consistent after the DDL).
+   * a resync started early is still exact (its copy is consistent after the DDL). It may also be
+   * behind: read from `readFrom` on, it may miss what the stream changed after that point (a
+   * rename, an identity, a drop), and such a table is left to the next check.
    */
-  noteCatalog(relation: Relation, keyOrder: readonly string[], attnums: readonly number[]): void {
+  noteCatalog(relation: Relation, keyOrder: readonly string[], attnums: readonly number[], readFrom?: Lsn): void {
+    const streamAt = this.describedAt.get(relation.oid);
+    if (readFrom !== undefined && streamAt !== undefined && streamAt > readFrom) {
+      this.log.debug('catalog check: the stream changed the table after the read began; left to the next check', { oid: relation.oid, read_from: formatLsn(readFrom), changed_at: formatLsn(streamAt) });
+      return;
+    }
     const t = this.store.tables.get(relation.oid);
     if (!t) {
       this.resync(relation, 'new in the publication (catalog check)', keyOrder);
@@ -518,6 +544,7 @@ export class Applier {
     if (rel.dropped) {
       if (t) {
         store.tables.delete(rel.oid);
+        this.described(rel.oid);
         this.log.info('table dropped on the primary; removed from the store', { table: qualified(t.relation), command: change.command });
       }
       return;
@@ -540,42 +567,21 @@ export class Applier {
       ? `${change.command} rewrote the table`
       : shown === undefined || !TABLE_COMMANDS.has(change.command)
         ? change.command
-        : describeChange(streamRelation(t.relation), shown, storeKey, rel.key ?? []);
+        : (describeChange(streamRelation(t.relation), shown, storeKey, rel.key ?? []) ?? (rel.partitioned && change.command === 'ALTER TABLE' ? PARTITIONS_MAY_HAVE_CHANGED : undefined));
     if (what !== undefined) {
       this.reshape(t, { ...(shown ?? t.relation), schema: rel.schema, name: rel.name }, `resynchronizing after ${what.startsWith(change.command) ? what : `${change.command}: ${what}`}`, rel.key ?? t.keyOrder);
       return;
     }
     if (t.relation.schema !== rel.schema || t.relation.name !== rel.name) {
+      this.described(rel.oid);
       this.log.info('table renamed', { from: qualified(t.relation), to: `${rel.schema}.${rel.name}` });
       describeKey(t, { ...t.relation, schema: rel.schema, name: rel.name });
     }
   }
 }
 
-/** Command tags acting on a table itself (its description in the message tells what changed). */
-const TABLE_COMMANDS = new Set(['ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER PUBLICATION', 'CREATE PUBLICATION', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY LABEL', 'CREATE INDEX', 'ALTER INDEX']);
-
 function qualified(r: Relation): string {
   return `${r.schema}.${r.name}`;
-}
-
-/** A table the store cannot key: no key columns, REPLICA IDENTITY FULL or NOTHING. */
-function keyless(r: Relation): boolean {
-  return r.replicaIdentity === 'full' || r.replicaIdentity === 'nothing' || !r.columns.some((c) => c.isKey);
-}
-
-/** The description a memstore.ddl message carries, as a Relation; undefined when it has none. */
-function ddlRelation(rel: DdlRelation): Relation | undefined {
-  if (rel.columns === undefined) return undefined;
-  const identity = rel.identity ?? 'default';
-  const key = new Set(rel.key ?? []);
-  return {
-    oid: rel.oid,
-    schema: rel.schema,
-    name: rel.name,
-    replicaIdentity: identity,
-    columns: rel.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: identity === 'full' || (identity !== 'nothing' && key.has(c.name)) })),
-  };
 }
 
 /**

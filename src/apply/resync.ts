@@ -20,6 +20,7 @@
  * Memory: the pending list grows with the table's write rate for as long as the copy (or a wait
  * for a consistent point behind an open transaction on the primary) lasts. Not bounded: XXX.
  */
+import type { DdlRelation } from '../decode/ddl-message.js';
 import type { Relation } from '../pg/relation.js';
 import type { PendingChange, Store, TableState } from '../store/store.js';
 
@@ -49,6 +50,23 @@ export function describeChange(prev: Relation, next: Relation, prevKeyOrder: rea
   return undefined;
 }
 
+/**
+ * Why a table published via its partition root is copied again after ALTER TABLE on it (the
+ * event trigger cannot say which subcommand ran) or after its leaves changed (the catalog check):
+ * ATTACH and DETACH PARTITION change the root's rows with no row change in the stream.
+ */
+export const PARTITIONS_MAY_HAVE_CHANGED = 'partitions may have been attached or detached (no row changes in the stream)';
+
+/**
+ * Copies a live table again from this point of the stream although its description did not
+ * change (its rows did, unseen: partitions attached or detached). False when it is not live.
+ */
+export function resyncRows(store: Store, t: TableState, reason: string): boolean {
+  if (store.tables.get(t.relation.oid) !== t || t.status !== 'live') return false;
+  startResync(store, t.relation, reason, [], t.keyOrder);
+  return true;
+}
+
 /** A relation the store knows only by oid and name: the copy brings its columns. */
 export function placeholderRelation(oid: number, schema: string, name: string): Relation {
   return { oid, schema, name, replicaIdentity: 'default', columns: [] };
@@ -74,4 +92,26 @@ export function startResync(store: Store, relation: Relation, reason: string, pe
   };
   store.tables.set(relation.oid, state);
   return state;
+}
+
+/** Command tags acting on a table itself (its description in the message tells what changed). */
+export const TABLE_COMMANDS = new Set(['ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER PUBLICATION', 'CREATE PUBLICATION', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY LABEL', 'CREATE INDEX', 'ALTER INDEX']);
+
+/** A table the store cannot key: no key columns, REPLICA IDENTITY FULL or NOTHING. */
+export function keyless(r: Relation): boolean {
+  return r.replicaIdentity === 'full' || r.replicaIdentity === 'nothing' || !r.columns.some((c) => c.isKey);
+}
+
+/** The description a memstore.ddl message carries, as a Relation; undefined when it has none. */
+export function ddlRelation(rel: DdlRelation): Relation | undefined {
+  if (rel.columns === undefined) return undefined;
+  const identity = rel.identity ?? 'default';
+  const key = new Set(rel.key ?? []);
+  return {
+    oid: rel.oid,
+    schema: rel.schema,
+    name: rel.name,
+    replicaIdentity: identity,
+    columns: rel.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, isKey: identity === 'full' || (identity !== 'nothing' && key.has(c.name)) })),
+  };
 }

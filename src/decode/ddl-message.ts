@@ -7,6 +7,7 @@
  *      {"oid":16385,"schema":"public","name":"t",                     always
  *       "dropped":true,                                                 sql_drop only
  *       "rewrite":true,                                                 table_rewrite only
+ *       "partitioned":true,                                             a partitioned table
  *       "publications":["memstore",…],                                  publications holding it now
  *       "identity":"d"|"n"|"f"|"i","key":["id",…],                      replica identity, key order
  *       "columns":[["id",23,-1],…]}]}                                   name, type oid, typmod (attnum order)
@@ -36,6 +37,8 @@ export interface DdlRelation {
   readonly dropped: boolean;
   /** The table is being rewritten (ALTER COLUMN TYPE … USING, a volatile DEFAULT): values change. */
   readonly rewrite: boolean;
+  /** A partitioned table: ALTER TABLE may have attached or detached a partition (its rows changed). */
+  readonly partitioned: boolean;
   /** undefined when the payload did not say (then the relation's publication is unknown). */
   readonly publications: readonly string[] | undefined;
   readonly identity: ReplicaIdentity | undefined;
@@ -81,7 +84,7 @@ function relation(r: unknown, i: number): DdlRelation {
   if (typeof oid !== 'number' || !Number.isInteger(oid) || oid <= 0 || oid > 0xffffffff) throw new MalformedDdl(`${at}.oid is not an oid`);
   const schema = name(r.schema, `${at}.schema`);
   const relname = name(r.name, `${at}.name`);
-  for (const flag of ['dropped', 'rewrite'] as const) {
+  for (const flag of ['dropped', 'rewrite', 'partitioned'] as const) {
     if (r[flag] !== undefined && typeof r[flag] !== 'boolean') throw new MalformedDdl(`${at}.${flag} is not a boolean`);
   }
   let publications: string[] | undefined;
@@ -109,7 +112,7 @@ function relation(r: unknown, i: number): DdlRelation {
       return { name: name(c[0], `${at}.columns`), typeOid: c[1] as number, typeMod: c[2] as number };
     });
   }
-  return { oid, schema, name: relname, dropped: r.dropped === true, rewrite: r.rewrite === true, publications, identity, key, columns };
+  return { oid, schema, name: relname, dropped: r.dropped === true, rewrite: r.rewrite === true, partitioned: r.partitioned === true, publications, identity, key, columns };
 }
 
 function name(v: unknown, at: string): string {

@@ -23,6 +23,7 @@
  * worker (table-sync.ts) copies it beside the stream (apply/resync.ts explains the catch-up).
  */
 import { Applier, type CommitOutcome } from '../apply/applier.js';
+import { resyncRows } from '../apply/resync.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { copyRows, TableSync } from './table-sync.js';
 import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
@@ -38,7 +39,7 @@ import { createSlotWithSnapshot, dropSlot } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
 import { openSnapshot, publishedTables, type PublishedTable } from '../replication/table-copy.js';
-import { checkSource, dropUnpublished, hasPublication, inactiveSlot, readCatalog, withSourceClient } from './source-catalog.js';
+import { checkSource, dropUnpublished, hasPublication, inactiveSlot, pendingDrops, readCatalog, withSourceClient } from './source-catalog.js';
 import { DEFAULT_COMPACTION } from '../store/compaction.js';
 import type { SpillOptions } from '../apply/spill.js';
 import type { ChangeLog } from '../snapshot/change-log.js';
@@ -447,10 +448,20 @@ export class Follower implements StreamConsumer {
 
   private async checkPublication(): Promise<void> {
     const source = { ...this.o.source, applicationName: `${this.o.source.applicationName ?? 'memstore'} (publication check)` };
-    const read = await readCatalog(source, this.o.publication, this.o.store, this.partitions, this.o.log);
+    const read = await readCatalog(source, this.o.publication, this.o.store, this.partitions, this.o.log, (t, what) => {
+      if (!resyncRows(this.o.store, t, `resynchronizing: ${what}`)) return;
+      this.o.log.info('table is copied again beside the stream', { table: `${t.relation.schema}.${t.relation.name}`, reason: what });
+      this.tableSync.kick();
+    });
     if (!read || this.stopped || this.state !== 'streaming') return;
-    if (read.gone.length > 0) this.unpublished = { oids: read.gone, at: read.at };
-    for (const t of read.tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
+    this.unpublished = pendingDrops(this.unpublished, read);
+    for (const t of read.tables) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums, read.from);
+    this.dropUnpublishedIfPassed();
+  }
+
+  /** Drops the unpublished tables now if the stream has passed their point between transactions. */
+  private dropUnpublishedIfPassed(): void {
+    if (this.unpublished && !this.applier.inTransaction && !this.blocked && this.o.store.appliedLsn >= this.unpublished.at) this.dropUnpublished();
   }
 
   private dropUnpublished(): void {
@@ -587,6 +598,7 @@ export class Follower implements StreamConsumer {
   }
 
   private afterCommit(outcome: CommitOutcome, commit: Commit): void {
+    this.dropUnpublishedIfPassed();
     if (outcome.kind === 'applied') {
       this.o.log.debug('applied transaction', { commit_lsn: formatLsn(commit.commitLsn), changes: outcome.changes });
     }

@@ -4,18 +4,21 @@
  *
  * With the root published, ATTACH PARTITION of a table that has rows, DETACH PARTITION and DROP of
  * a partition change the root's rows on the source without a single row change in the WAL: the
- * store's root then lacks the attached rows or keeps the detached ones. Repairing that needs a
- * fresh copy of the root beside the stream (the late-sync path's job); until one exists, such a
- * root is flagged: TableState.stale, shown by memstore.stats(), and a warning.
+ * store's root would lack the attached rows or keep the detached ones. The root is then copied
+ * again beside the stream (apply/resync.ts; reads get 55000 until the copy is swapped in). The
+ * memstore.ddl event trigger does that at the ALTER TABLE's commit (Applier); this is the
+ * fallback of the periodic catalog check, and what catches DROP TABLE of a partition.
  *
  * The leaves at copy time are the baseline; each publication check reads them again. A removed
- * leaf flags the root. An added leaf flags it only when it holds rows at the check: a partition
+ * leaf resyncs the root. An added leaf does only when it holds rows at the check: a partition
  * created empty (CREATE TABLE … PARTITION OF) is filled through the stream and is harmless.
- * XXX so a partition created and filled between two checks is flagged without need, and one
- * attached with rows that are all deleted before the check is (rightly) not.
+ * XXX so a partition created and filled between two checks costs a needless copy, and one
+ * attached with rows that are all deleted before the check is (rightly) not copied.
+ * XXX a partition created, filled and dropped between two checks is missed: neither check has
+ * it among the leaves, and the event trigger's sql_drop cannot name the dropped leaf's root (the
+ * root keeps the leaf's rows until its next copy).
  */
 import type pg from 'pg';
-import type { Logger } from '../log.js';
 import { leafPartitions, type PublishedTable } from '../replication/table-copy.js';
 import type { Store, TableState } from '../store/store.js';
 
@@ -30,8 +33,11 @@ export class PartitionWatch {
     else this.leaves.delete(table.relation.oid);
   }
 
-  /** Compares each root's leaves with the baseline (on a connection to the source). */
-  async check(client: pg.Client, store: Store, published: ReadonlySet<number>, log: Logger): Promise<void> {
+  /**
+   * Compares each root's leaves with the baseline (on a connection to the source); `onChanged`
+   * gets each root whose leaves changed (it copies the root again).
+   */
+  async check(client: pg.Client, store: Store, published: ReadonlySet<number>, onChanged: (t: TableState, what: string) => void): Promise<void> {
     for (const [oid, before] of [...this.leaves]) {
       const t = store.tables.get(oid);
       if (!published.has(oid)) continue; // leaving the store (or dropped): nothing to compare
@@ -49,11 +55,7 @@ export class PartitionWatch {
         ...(added.length ? [`attached with rows: ${await names(client, added)}`] : []),
         ...(removed.length ? [`detached or dropped: ${removed.map((l) => `oid ${l}`).join(', ')}`] : []),
       ].join('; ');
-      t.stale = `${t.stale ? `${t.stale}; ` : ''}partitions changed since the copy (${what}): the stream carries no rows for that, so their rows may be missing or left over until a fresh copy (restart without dumps)`;
-      log.warn('partitions attached or detached under a table published via its root: its rows may differ from the source until a fresh copy', {
-        table: `${t.relation.schema}.${t.relation.name}`,
-        change: what,
-      });
+      onChanged(t, `partitions changed since the copy (${what})`);
     }
   }
 }

@@ -6,7 +6,8 @@
  * changes just stop. So the publication is read back now and then, together with the WAL
  * position P after that read. The ALTER committed before P; once the stream has passed P, every
  * change the source will send for the table has been applied, and its rows are dropped — in
- * stream order (at the first Begin at or after P, or an idle keepalive past it), so a table
+ * stream order (at the first Begin at or after P, or an idle keepalive past it, or when the check
+ * ends if the stream is past P already: an idle slot may send nothing for a while), so a table
  * added back after P is copied afresh beside the stream (sidecar/table-sync.ts) instead of being
  * applied onto rows that missed the changes made while it was out. Readers then get 42P01, as for any table not
  * in the publication.
@@ -22,6 +23,10 @@
  * DDL that changes no column description (ALTER COLUMN TYPE … USING with the same type, ALTER
  * TYPE … RENAME VALUE) is not seen. The first check runs right after start (a dump may lack
  * tables published since).
+ *
+ * The read may be older than what the stream has applied meanwhile (a rename, a new identity, a
+ * drop seen by the event trigger): a table whose description the stream changed after the
+ * position the read started at is left to the next check (CatalogRead.from).
  */
 import type pg from 'pg';
 import type { Logger } from '../log.js';
@@ -29,7 +34,7 @@ import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
 import { sqlClient, type SourceOptions } from '../replication/connection.js';
 import { CURRENT_WAL_LSN_SQL, inspectSlot, type SlotInfo } from '../replication/slot.js';
 import { publishedTables, type PublishedTable } from '../replication/table-copy.js';
-import type { Store } from '../store/store.js';
+import type { Store, TableState } from '../store/store.js';
 import type { PartitionWatch } from './partition-watch.js';
 
 /** A source problem the follower cannot fix by retrying (configuration). */
@@ -92,10 +97,23 @@ export interface CatalogRead {
   readonly gone: readonly number[];
   /** The WAL position after the read: once the stream passes it, `gone` can be dropped. */
   readonly at: Lsn;
+  /**
+   * The WAL position before the read: what the stream applied at or before it is in the read;
+   * a table whose description the stream changed after it may be described here as it was
+   * before (Applier.noteCatalog leaves such a table to the next check).
+   */
+  readonly from: Lsn;
 }
 
 /** One catalog check; undefined when the publication is missing (logged; the tables are kept). */
-export function readCatalog(source: SourceOptions, publication: string, store: Store, partitions: PartitionWatch, log: Logger): Promise<CatalogRead | undefined> {
+export function readCatalog(
+  source: SourceOptions,
+  publication: string,
+  store: Store,
+  partitions: PartitionWatch,
+  log: Logger,
+  onPartitionsChanged: (t: TableState, what: string) => void,
+): Promise<CatalogRead | undefined> {
   // Only tables the store had before the read: one copied meanwhile (added to the publication
   // after the read) is not missing from it.
   const known = [...store.tables.keys()];
@@ -106,14 +124,22 @@ export function readCatalog(source: SourceOptions, publication: string, store: S
       log.warn('the publication does not exist on the source any more; keeping the tables as they are', { publication });
       return undefined;
     }
+    const from = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
     const tables = await publishedTables(client, publication);
     const published = new Set(tables.map((t) => t.relation.oid));
     // On a standby (decoding there) the catalog read reflects what was replayed so far.
     const at = (await client.query<{ lsn: string }>(`SELECT (${CURRENT_WAL_LSN_SQL})::text AS lsn`)).rows[0]!.lsn;
     const gone = known.filter((oid) => !published.has(oid) && store.tables.has(oid));
-    await partitions.check(client, store, published, log);
-    return { tables, gone, at: parseLsn(at) };
+    await partitions.check(client, store, published, onPartitionsChanged);
+    return { tables, gone, at: parseLsn(at), from: parseLsn(from) };
   });
+}
+
+/** The tables to drop once the stream passes `at`: another check's may still be pending (keep both). */
+export function pendingDrops(prev: { oids: readonly number[]; at: Lsn } | undefined, read: CatalogRead): { oids: readonly number[]; at: Lsn } | undefined {
+  if (read.gone.length === 0) return prev;
+  if (!prev) return { oids: read.gone, at: read.at };
+  return { oids: [...new Set([...prev.oids, ...read.gone])], at: prev.at > read.at ? prev.at : read.at };
 }
 
 /** Drops the tables found unpublished, once the stream has passed the point they were read at. */

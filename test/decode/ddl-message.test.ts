@@ -27,6 +27,7 @@ describe('decodeDdlMessage', () => {
       name: 't',
       dropped: false,
       rewrite: false,
+      partitioned: false,
       publications: ['memstore'],
       identity: 'default',
       key: ['id'],
