@@ -16,10 +16,10 @@
  *
  * Then two measurements of the change log with a whole Sidecar (dumps every 60 s, the default):
  * the WAL the slot holds (pg_wal_lsn_diff(current, confirmed_flush), sampled every 50 ms) under
- * about 5k transactions/s, and the peak RSS of this process while a 1M-row transaction is applied
- * (it spills past --txn-memory-limit), against the store's own bytes.
+ * about 5k transactions/s, and the peak RSS of this process (the kernel's VmHWM, reset first)
+ * while a 1M-row INSERT and then a 1M-row DELETE are applied, against the store's own bytes.
  *
- * Run: npm run bench:apply
+ * Run: npm run bench:apply   (MEMSTORE_BENCH_ONLY=rss: only the RSS part, in a fresh process)
  */
 import { mkdtempSync, chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
