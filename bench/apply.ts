@@ -305,13 +305,13 @@ interface Breakdown {
 }
 
 /**
- * Peak RSS while the sidecar applies `sql` (one transaction). The commit-time apply is one
- * synchronous step that no timer can sample, so the peak is the kernel's high-water mark (VmHWM,
- * reset first); the process.memoryUsage() samples (every 20 ms, the one with the highest RSS)
- * show what the memory was while the transaction arrived, and `after` right after the apply,
- * before any forced GC.
+ * Peak RSS while `action` runs (the sidecar applies one transaction, or dumps). The commit-time
+ * apply is one synchronous step that no timer can sample, so the peak is the kernel's high-water
+ * mark (VmHWM, reset first); the process.memoryUsage() samples (every 20 ms, the one with the
+ * highest RSS) show what the memory was while the transaction arrived, and `after` right after
+ * the action, before any forced GC.
  */
-async function measureTxn(s: Sidecar, c: pg.Client, sql: string): Promise<{ peak: number; before: number; sampled: Breakdown; after: Breakdown; storeBefore: number; storeAfter: number; ms: number }> {
+async function measure(s: Sidecar, action: () => Promise<void>): Promise<{ peak: number; before: number; sampled: Breakdown; after: Breakdown; storeBefore: number; storeAfter: number; ms: number }> {
   global.gc?.();
   const storeBefore = s.store.memoryUsage();
   const canReset = resetHighWater();
@@ -322,9 +322,7 @@ async function measureTxn(s: Sidecar, c: pg.Client, sql: string): Promise<{ peak
     if (m.rss > sampled.rss) sampled = { ...m };
   }, 20);
   const t0 = performance.now();
-  await c.query(sql);
-  const end = (await c.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l;
-  await s.follower.waiters.wait(parseLsn(end), 600_000);
+  await action();
   const ms = performance.now() - t0;
   clearInterval(timer);
   const after: Breakdown = { ...process.memoryUsage() };
@@ -334,29 +332,36 @@ async function measureTxn(s: Sidecar, c: pg.Client, sql: string): Promise<{ peak
 }
 
 /**
- * Peak RSS of this process while the sidecar applies one 1M-row INSERT, then one DELETE of those
- * 1M rows (each spills past --txn-memory-limit). The bound is 2 × the store's bytes + 150 MB,
- * with the store's larger size of before/after the transaction.
+ * Peak RSS of this process while the sidecar applies one 1M-row INSERT (it spills past
+ * --txn-memory-limit), dumps, then applies one DELETE of those 1M rows. The bound is 2 × the
+ * store's bytes + 150 MB, with the store's larger size of before/after each step.
  */
 async function bigTransactionRss(url: string, c: pg.Client, dir: string): Promise<string> {
   const s = benchSidecar(url, dir, 'bench_rss');
   await s.start();
   const mb = (x: number): string => (x / 1e6).toFixed(0);
   const lines: string[] = [];
-  const cases = [
-    ['INSERT', `INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g`],
-    ['DELETE', 'DELETE FROM bench'],
-  ] as const;
-  for (const [name, sql] of cases) {
+  const applied = (sql: string) => async (): Promise<void> => {
+    await c.query(sql);
+    const end = (await c.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l')).rows[0]!.l;
+    await s.follower.waiters.wait(parseLsn(end), 600_000);
+  };
+  // The dump: a periodic one may fire right after a big transaction; it clones the trees.
+  const cases: [string, () => Promise<void>][] = [
+    ['1M-row INSERT', applied(`INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g`)],
+    ['dump of those 1M rows', async () => void (await s.snapshotter!.dump('bench'))],
+    ['1M-row DELETE', applied('DELETE FROM bench')],
+  ];
+  for (const [name, action] of cases) {
     const spilledBefore = s.follower.spilledTransactions;
-    const r = await measureTxn(s, c, sql);
+    const r = await measure(s, action);
     const store = Math.max(r.storeBefore, r.storeAfter);
     const bound = 2 * store + 150e6;
     const b = (x: Breakdown): string => `rss ${mb(x.rss)}, heap ${mb(x.heapUsed)}, external ${mb(x.external)} (array buffers ${mb(x.arrayBuffers)})`;
     lines.push(
-      `1M-row ${name}: peak RSS ${mb(r.peak)} MB (${mb(r.before)} MB before), store ${mb(r.storeBefore)} → ${mb(r.storeAfter)} MB, ` +
+      `${name}: peak RSS ${mb(r.peak)} MB (${mb(r.before)} MB before), store ${mb(r.storeBefore)} → ${mb(r.storeAfter)} MB, ` +
         `bound 2 × ${mb(store)} + 150 = ${mb(bound)} MB: ${r.peak <= bound ? 'met' : 'NOT met'}; ${(r.ms / 1000).toFixed(1)} s; spilled: ${s.follower.spilledTransactions - spilledBefore}\n` +
-        `  highest sample while arriving: ${b(r.sampled)}; right after the apply: ${b(r.after)} (MB)`,
+        `  highest sample during: ${b(r.sampled)}; right after: ${b(r.after)} (MB)`,
     );
   }
   await s.stop();
