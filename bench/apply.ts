@@ -311,11 +311,12 @@ interface Breakdown {
  * highest RSS) show what the memory was while the transaction arrived, and `after` right after
  * the action, before any forced GC.
  */
-async function measure(s: Sidecar, action: () => Promise<void>): Promise<{ peak: number; before: number; sampled: Breakdown; after: Breakdown; storeBefore: number; storeAfter: number; ms: number }> {
+async function measure(s: Sidecar, action: () => Promise<void>): Promise<{ peak: number; before: number; start: Breakdown; sampled: Breakdown; after: Breakdown; storeBefore: number; storeAfter: number; ms: number }> {
   global.gc?.();
   const storeBefore = s.store.memoryUsage();
   const canReset = resetHighWater();
-  const before = process.memoryUsage().rss;
+  const start = process.memoryUsage();
+  const before = start.rss;
   let sampled: Breakdown = { ...process.memoryUsage() };
   const timer = setInterval(() => {
     const m = process.memoryUsage();
@@ -328,7 +329,7 @@ async function measure(s: Sidecar, action: () => Promise<void>): Promise<{ peak:
   const after: Breakdown = { ...process.memoryUsage() };
   // Without a resettable high-water mark the figure includes whatever came before.
   const peak = canReset ? rssHighWater() : Math.max(sampled.rss, after.rss);
-  return { peak, before, sampled, after, storeBefore, storeAfter: s.store.memoryUsage(), ms };
+  return { peak, before, start: { ...start }, sampled, after, storeBefore, storeAfter: s.store.memoryUsage(), ms };
 }
 
 /**
@@ -361,7 +362,7 @@ async function bigTransactionRss(url: string, c: pg.Client, dir: string): Promis
     lines.push(
       `${name}: peak RSS ${mb(r.peak)} MB (${mb(r.before)} MB before), store ${mb(r.storeBefore)} → ${mb(r.storeAfter)} MB, ` +
         `bound 2 × ${mb(store)} + 150 = ${mb(bound)} MB: ${r.peak <= bound ? 'met' : 'NOT met'}; ${(r.ms / 1000).toFixed(1)} s; spilled: ${s.follower.spilledTransactions - spilledBefore}\n` +
-        `  highest sample during: ${b(r.sampled)}; right after: ${b(r.after)} (MB)`,
+        `  at the start: ${b(r.start)}; highest sample during: ${b(r.sampled)}; right after: ${b(r.after)} (MB)`,
     );
   }
   await s.stop();
