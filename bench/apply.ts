@@ -353,7 +353,13 @@ async function bigTransactionRss(url: string, c: pg.Client, dir: string): Promis
   // The dump: a periodic one may fire right after a big transaction; it clones the trees.
   const cases: [string, () => Promise<void>][] = [
     ['1M-row INSERT', applied(`INSERT INTO bench SELECT g, 'name-' || g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 1000000) g`)],
-    ['dump of those 1M rows', async () => void (await s.snapshotter!.dump('bench'))],
+    [
+      'dump of those 1M rows',
+      async () => {
+        const d = await s.snapshotter!.dump('bench');
+        lines.push(`dump: clone (the pause for readers and the stream) ${d.pauseMs.toFixed(0)} ms, writing ${(d.writeMs / 1000).toFixed(1)} s`);
+      },
+    ],
     ['1M-row DELETE', applied('DELETE FROM bench')],
   ];
   for (const [name, action] of cases) {
