@@ -109,6 +109,11 @@ export class Applier {
     return this.open;
   }
 
+  /** Bytes of the open transaction's messages received so far (in memory or spilled); 0 between transactions. */
+  get openBytes(): number {
+    return this.open ? this.buffer.bytes : 0;
+  }
+
   /** Forget a partly received transaction (the connection dropped; the server resends it). */
   reset(): void {
     this.clear();

@@ -164,6 +164,11 @@ export class Follower implements StreamConsumer {
     return this.applier.spilled;
   }
 
+  /** Bytes of the transaction being received, 0 between transactions. */
+  get openTransactionBytes(): number {
+    return this.applier.openBytes;
+  }
+
   get reconnectCount(): number {
     return this.reconnects;
   }

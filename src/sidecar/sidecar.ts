@@ -99,6 +99,8 @@ export interface SidecarOptions {
 }
 
 const newMap = (): RadixTree => new RadixTree();
+/** A periodic dump waits while a transaction of this many bytes or more is being received. */
+const DUMP_DEFER_TXN_BYTES = 8 * 1024 * 1024;
 
 export class Sidecar {
   readonly store = new Store(newMap);
@@ -145,6 +147,8 @@ export class Sidecar {
           keep: o.keepDumps ?? 2,
           log: o.log,
           onDurable: (lsn) => this.dumped(lsn),
+          // A transaction this big arriving: its buffer and the dump's clone would add up.
+          busy: () => this.follower.openTransactionBytes >= DUMP_DEFER_TXN_BYTES,
           ...(o.dumpRetryInitialMs !== undefined ? { retryInitialMs: o.dumpRetryInitialMs } : {}),
         })
       : undefined;

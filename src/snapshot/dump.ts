@@ -5,7 +5,8 @@
  * the memstore tree in one synchronous step (RadixTree.clone copies typed-array pools, no per-key
  * work). That copy is the dump's only pause for readers and the stream; the files are then written
  * from the clones while transactions keep applying to the live store. The clones cost as much
- * memory as the store while the dump runs.
+ * memory as the store while the dump runs, and are released as soon as it is written
+ * (RadixTree.release(): without it they stayed resident until some later full GC).
  *
  * Durability: files are written into `tmp-<lsn>-<pid>`, each fsynced; the directory is fsynced,
  * renamed to `dump-<lsn>`, and the parent fsynced. Only then is the dump's LSN reported as the
@@ -206,6 +207,10 @@ export async function writeDump(store: Store, options: WriteDumpOptions): Promis
     await fsyncPath(options.dumpsDir);
     const bytes = relations.reduce((a, r) => a + r.bytes, memstore.bytes);
     const rows = relations.reduce((a, r) => a + r.rows, memstore.rows);
+    // The clones are as big as the store: give their memory back now, not at some later full GC
+    // (store/release.ts). Only here, with every write finished: after a failed write one may
+    // still be in flight from their buffers, so those are left to the GC.
+    for (const map of [...captured.tables.map((t) => t.rows), captured.memstore]) if (map instanceof RadixTree) map.release();
     return { lsn: captured.lsn, dir: finalDir, pauseMs, writeMs: performance.now() - t0 - pauseMs, bytes, rows, reused: reuse !== undefined };
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);

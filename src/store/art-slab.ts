@@ -88,6 +88,33 @@ export function copyAligned(b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** At most this many bytes per buffer of a clone (a typed array's length is bounded). */
+const CLONE_SEGMENT = 1 << 30;
+
+/** Copies of `chunks` laid out in as few buffers as CLONE_SEGMENT allows (see LeafSlab.clone). */
+function cloneChunks(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = new Array<Uint8Array>(chunks.length);
+  let i = 0;
+  while (i < chunks.length) {
+    let end = i;
+    let bytes = 0;
+    while (end < chunks.length && (end === i || bytes + chunks[end]!.length <= CLONE_SEGMENT)) bytes += chunks[end++]!.length;
+    const segment = new Uint8Array(bytes);
+    for (let at = 0; i < end; i++) {
+      const ch = chunks[i]!;
+      if (ch.length === 0) {
+        out[i] = EMPTY;
+        continue;
+      }
+      const copy = segment.subarray(at, at + ch.length);
+      copy.set(ch);
+      out[i] = copy;
+      at += ch.length;
+    }
+  }
+  return out;
+}
+
 export class LeafSlab {
   /** Chunk index → bytes. Read directly by the tree's hot paths. */
   chunks: Uint8Array[] = [];
@@ -111,11 +138,21 @@ export class LeafSlab {
     this.freeChunkIndexes = [];
   }
 
-  /** An independent copy: every chunk copied, free lists and all (they live in the chunks). */
+  /**
+   * An independent copy: every chunk copied, free lists and all (they live in the chunks).
+   *
+   * The copies are views into a few large buffers (CLONE_SEGMENT bytes each), not one 1 MiB
+   * buffer per chunk. Clones are short-lived (a dump, a pinned snapshot, a long query) and as big
+   * as the tree: glibc's malloc serves 1 MiB requests from its heap once its dynamic mmap
+   * threshold has risen past them (it does after the first such block is freed), and memory
+   * freed there is kept by the process, so every dump used to leave the store's size again in
+   * RSS (issue #13, bench:apply's RSS part). Requests above 32 MiB are always mmap'ed and go
+   * back to the system when the clone is collected. Chunk offsets stay 8-byte aligned (chunk
+   * lengths are multiples of 8).
+   */
   clone(): LeafSlab {
     const c = new LeafSlab();
-    // copyAligned, not slice(): a chunk may be a Buffer (restored from an image), whose slice() is a view.
-    c.chunks = this.chunks.map((ch) => (ch.length === 0 ? EMPTY : copyAligned(ch)));
+    c.chunks = cloneChunks(this.chunks);
     c.bytesHeld = this.bytesHeld;
     c.bytesFree = this.bytesFree;
     c.heads = this.heads === null ? null : this.heads.slice();
@@ -123,6 +160,14 @@ export class LeafSlab {
     c.currentTop = this.currentTop;
     c.freeChunkIndexes = this.freeChunkIndexes.slice();
     return c;
+  }
+
+  /** The ArrayBuffers behind the chunks and the free-list heads (each once). */
+  buffers(): ArrayBufferLike[] {
+    const out = new Set<ArrayBufferLike>();
+    if (this.heads !== null) out.add(this.heads.buffer);
+    for (const ch of this.chunks) if (ch.length > 0) out.add(ch.buffer);
+    return [...out];
   }
 
   /** The slab's state for a tree image (see RadixTree.toImage): scalars and its buffers. */

@@ -104,6 +104,7 @@
  * delete(key)              true when the key existed
  * clear()                  drop everything and release the memory
  * clone()                  an independent copy (a copy of the buffers: the dump's pause)
+ * release()                frees the tree's buffers now (a dump's clone when it is done)
  * compact()                rewrites the leaves in key order into a fresh slab; returns bytes freed
  * size                     number of keys
  * entries(options)         [key, value] copies in order; lo/hi/prefix/reverse (ByteMap)
@@ -135,6 +136,7 @@ import { H_COUNT, H_PREFIX, H_TERM, KIND_4, KIND_16, KIND_48, N4_CHILD, N4_KEYS,
 import { insert, remove } from './art-mutate.js';
 import { EntryIterator, KeyIterator, RadixCursor } from './art-cursor.js';
 import { cloneCore, compactSlab, fromImage, toImage, type TreeImageMeta } from './art-image.js';
+import { releaseBuffers } from './release.js';
 import { stats, verify, type RadixTreeStats } from './art-verify.js';
 
 export { compareBytes } from './art-node.js';
@@ -216,6 +218,18 @@ export class RadixTree implements ByteMap {
     const tree = new RadixTree();
     tree.t = cloneCore(this.t);
     return tree;
+  }
+
+  /**
+   * Frees the tree's memory now rather than at V8's next full GC (release.ts): its buffers are
+   * detached and handed back, and the tree is left empty. Only for a tree whose memory nothing
+   * else views — a dump's own clone once its files are written; keys and values handed out by
+   * reads are copies, so they stay valid.
+   */
+  release(): void {
+    const buffers = [this.t.W.buffer, ...this.t.slab.buffers()];
+    this.clear();
+    releaseBuffers(buffers);
   }
 
   /**
