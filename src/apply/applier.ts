@@ -44,6 +44,7 @@ import type { Logger } from '../log.js';
 import { unixMicrosFromPg } from '../pg/time.js';
 import { ddlRelation, describeChange, keyless, PARTITIONS_MAY_HAVE_CHANGED, placeholderRelation, startResync, TABLE_COMMANDS } from './resync.js';
 import { TxnBuffer, type SpillOptions } from './spill.js';
+import { applyMemstoreOp } from './memstore-apply.js';
 import { mayBeHeld, u32 } from './raw-message.js';
 
 export interface ApplierOptions {
@@ -404,27 +405,7 @@ export class Applier {
       }
       throw err;
     }
-    const kv = this.store.kv;
-    switch (op.op) {
-      case 'set':
-        kv.set(op.key, op.value, op.exp);
-        break;
-      case 'delete':
-        kv.delete(op.key);
-        break;
-      case 'clear':
-        kv.clear();
-        break;
-      case 'touch':
-        kv.touch(op.key, op.exp, commitUs);
-        break;
-      case 'set_many':
-        for (const item of op.items) kv.set(item.key, item.value, item.exp);
-        break;
-      case 'delete_prefix':
-        kv.deletePrefix(op.prefix);
-        break;
-    }
+    applyMemstoreOp(this.store.kv, op, commitUs);
     this.store.counters.memstoreOps++;
     this.store.counters.memstoreOpsByKind[op.op]++;
     return 1;
@@ -605,17 +586,6 @@ function resolveUpdate(keyIndexes: readonly number[], next: Uint8Array, keyTuple
   }
   return buildRow(values);
 }
-
-/** Count of tables the store applies, for status output. */
-export function describeTables(store: Store): { table: string; status: string; rows: number; reason: string }[] {
-  return [...store.tables.values()].map((t) => ({
-    table: `${t.relation.schema}.${t.relation.name}`,
-    status: t.status,
-    rows: t.rows.size,
-    reason: t.reason,
-  }));
-}
-
 
 /** A Commit message for a transaction whose own was not kept (the change log needs one). */
 function encodeCommit(commit: Commit): Uint8Array {

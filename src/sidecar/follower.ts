@@ -26,7 +26,7 @@ import { Applier, type CommitOutcome } from '../apply/applier.js';
 import { resyncRows } from '../apply/resync.js';
 import { Backoff, classifySourceError, type SourceProblem } from './backoff.js';
 import { copyRows, TableSync } from './table-sync.js';
-import { bootstrapFromPeer, createSlotWithoutSnapshot, redactUrl } from './bootstrap.js';
+import { startFromPeer } from './peer-start.js';
 import { PartitionWatch } from './partition-watch.js';
 import { copyBytes } from '../bytes.js';
 import { LsnWaiters } from '../apply/lsn-waiters.js';
@@ -34,7 +34,7 @@ import { decodePgoutput, type Commit } from '../decode/pgoutput.js';
 import type { OpLimits } from '../decode/memstore-op.js';
 import type { Logger } from '../log.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { sqlClient, type SourceOptions } from '../replication/connection.js';
+import type { SourceOptions } from '../replication/connection.js';
 import { createSlotWithSnapshot, dropSlot } from '../replication/slot.js';
 import type { Keepalive, XLogData } from '../replication/protocol.js';
 import { ReplicationStream, type StreamConsumer } from '../replication/stream.js';
@@ -354,40 +354,22 @@ export class Follower implements StreamConsumer {
     });
   }
 
-  /** No state to resume from, and a peer to load it from: own slot first, then the peer's state. */
+  /** No state to resume from, and a peer to load it from (peer-start.ts). */
   private async bootstrap(peerUrl: string, reason: string): Promise<void> {
     this.state = 'syncing';
-    const { store, log, slot } = this.o;
-    const resync = this.resuming || store.tables.size > 0;
-    log.info('bootstrapping from a peer sidecar', { peer: redactUrl(peerUrl), reason });
-    const client = sqlClient(this.o.source);
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      if (await inactiveSlot(client, this.o.slot)) {
-        log.info('dropping the existing slot: the state is loaded from the peer', { slot, reason });
-        await dropSlot(client, slot);
-      }
-      const consistentPoint = await createSlotWithoutSnapshot(this.o.source, slot, { failover: this.o.failoverSlot ?? false });
-      this.unpublished = undefined;
-      log.info('created replication slot', { slot, consistent_point: formatLsn(consistentPoint) });
-      try {
-        await bootstrapFromPeer(
-          { peerUrl, source: this.o.source, publication: this.o.publication, store, log, ...(this.o.bootstrapWaitMs !== undefined ? { waitMs: this.o.bootstrapWaitMs } : {}) },
-          consistentPoint,
-        );
-      } catch (err) {
-        // A slot nobody will stream from pins WAL: do not leave it behind.
-        await dropSlot(client, slot).catch(() => undefined);
-        throw err;
-      }
-      // Tables the peer did not hold (it was copying them): copied from the source beside the stream.
-      for (const t of await publishedTables(client, this.o.publication)) {
-        if (!store.tables.has(t.relation.oid)) this.applier.noteCatalog(t.relation, t.keyOrder, t.attnums);
-      }
-    } finally {
-      await client.end();
-    }
+    const resync = this.resuming || this.o.store.tables.size > 0;
+    this.unpublished = undefined;
+    const o = this.o;
+    await startFromPeer(
+      {
+        source: o.source, publication: o.publication, slot: o.slot, store: o.store, log: o.log,
+        ...(o.failoverSlot !== undefined ? { failoverSlot: o.failoverSlot } : {}),
+        ...(o.bootstrapWaitMs !== undefined ? { bootstrapWaitMs: o.bootstrapWaitMs } : {}),
+        noteCatalog: (relation, keyOrder, attnums) => this.applier.noteCatalog(relation, keyOrder, attnums),
+      },
+      peerUrl,
+      reason,
+    );
     if (resync) this.o.onResync?.(reason);
   }
 
