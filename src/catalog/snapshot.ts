@@ -48,6 +48,10 @@ export interface TypeEntry {
   readonly oid: number;
   readonly name: string;
   readonly namespace: number;
+  /** pg_type.typtype ('b', 'd' domain, 'e' enum, …), typbasetype and typtypmod. */
+  readonly typtype?: string;
+  readonly baseType?: number;
+  readonly baseTypmod?: number;
 }
 
 const PG_CATALOG_NSP = 11;
@@ -141,7 +145,14 @@ export class CatalogSnapshot {
     const typ = get('pg_type');
     const t = columnReader(typ);
     for (const r of typ?.rows ?? []) {
-      const e: TypeEntry = { oid: Number(t(r, 'oid')), name: t(r, 'typname')!, namespace: Number(t(r, 'typnamespace')) };
+      const e: TypeEntry = {
+        oid: Number(t(r, 'oid')),
+        name: t(r, 'typname')!,
+        namespace: Number(t(r, 'typnamespace')),
+        typtype: t(r, 'typtype') ?? 'b',
+        baseType: Number(t(r, 'typbasetype') ?? 0),
+        baseTypmod: Number(t(r, 'typtypmod') ?? -1),
+      };
       s.types.set(e.oid, e);
       s.typeByName.set(`${e.namespace}.${e.name}`, e.oid);
     }
@@ -235,6 +246,22 @@ export class CatalogSnapshot {
     const info = this.classes.get(oid);
     if (info === undefined) return false;
     return this.classOid(null, info.name, path) === oid;
+  }
+
+  /**
+   * A domain's base type (getBaseTypeAndTypmod: through domains over domains) and the typmod it
+   * carries; undefined when oid is no domain. PostgreSQL describes a domain column by its base.
+   */
+  domainBase(oid: number): { type: number; typmod: number } | undefined {
+    let e = this.types.get(oid);
+    if (e?.typtype !== 'd') return undefined;
+    let typmod = -1;
+    for (let depth = 0; e?.typtype === 'd' && depth < 32; depth++) {
+      if (typmod === -1) typmod = e.baseTypmod ?? -1;
+      oid = e.baseType ?? 0;
+      e = this.types.get(oid);
+    }
+    return { type: oid, typmod };
   }
 
   typeEntry(oid: number): TypeEntry | undefined {

@@ -70,7 +70,13 @@ export function tableSource(env: EngineEnv, t: TableState, refName: string): Sou
   return {
     refName,
     tableOid: oid,
-    columns: rel.columns.map((c, i) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, attnum: i + 1 })),
+    columns: rel.columns.map((c, i) => {
+      // A domain column is described by its base type, as PostgreSQL does.
+      const base = c.typeOid >= 16384 ? env.catalog?.current?.domainBase(c.typeOid) : undefined;
+      return base === undefined
+        ? { name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, attnum: i + 1 }
+        : { name: c.name, typeOid: base.type, typeMod: c.typeMod !== -1 ? c.typeMod : base.typmod, attnum: i + 1 };
+    }),
     keyIndexes: [...t.keyIndexes],
     keyTypes,
     map: t.rows,

@@ -73,6 +73,9 @@ const KV_CATALOG: CatalogTable = {
  * and an unqualified `pg_class` through the search_path with pg_catalog searched first unless
  * the path lists it, as PostgreSQL does. They are recorded in `fixed` (one snapshot's).
  */
+/** OIDs below this are PostgreSQL's own (FirstNormalObjectId): no domains among them. */
+const FIRST_USER_OID = 16384;
+
 export function bindCatalog(
   ctx: BuildContext,
   env: EngineEnv,
@@ -93,8 +96,10 @@ export function bindCatalog(
       schema: rel.schema,
       name: rel.name,
       columns: rel.columns.map((c, i) => {
-        const col = { name: c.name, type: c.typeOid, typmod: c.typeMod, attnum: i + 1 };
-        if (collations === undefined || !isCollatable(c.typeOid)) return col;
+        // A domain column is described and computed as its base type, as PostgreSQL does.
+        const base = c.typeOid >= FIRST_USER_OID ? snapshot?.domainBase(c.typeOid) : undefined;
+        const col = base === undefined ? { name: c.name, type: c.typeOid, typmod: c.typeMod, attnum: i + 1 } : { name: c.name, type: base.type, typmod: c.typeMod !== -1 ? c.typeMod : base.typmod, attnum: i + 1 };
+        if (collations === undefined || !isCollatable(col.type)) return col;
         return { ...col, collation: collations.columnCollation(rel.oid, c.name) };
       }),
       keyColumns: [...t.keyIndexes],

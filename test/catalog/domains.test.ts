@@ -1,0 +1,56 @@
+/*
+ * A column whose type is a domain is described and computed as the domain's base type, as
+ * PostgreSQL does (RowDescription carries int4 for a domain over int4, and `p + 1` is int4
+ * arithmetic). Before, the sidecar sent the domain's OID and refused every expression over it.
+ * The primary's answers are the reference.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawTypes, startCatalogHarness, type CatalogHarness } from './support/harness.js';
+
+const SETUP = `
+  CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+  CREATE DOMAIN money2 AS numeric(10,2);
+  CREATE DOMAIN small_money AS money2;
+  CREATE DOMAIN label AS text COLLATE "C";
+  CREATE TABLE d (id int PRIMARY KEY, p posint, m money2, s small_money, l label);
+  INSERT INTO d VALUES (1, 5, 1.5, 2.25, 'b'), (2, 7, NULL, 10, 'a'), (3, 1, 3, NULL, 'C');
+`;
+
+let h: CatalogHarness;
+let side: pg.Client;
+let primary: pg.Client;
+
+beforeAll(async () => {
+  h = await startCatalogHarness('catdom', SETUP);
+  side = await h.client();
+  primary = new pg.Client({ connectionString: h.db.url, types: rawTypes });
+  await primary.connect();
+});
+
+afterAll(async () => {
+  await primary?.end();
+  await h?.close();
+});
+
+async function answer(c: pg.Client, sql: string): Promise<unknown> {
+  try {
+    const r = await c.query({ text: sql, rowMode: 'array' });
+    return { fields: r.fields.map((f) => [f.name, f.dataTypeID, f.dataTypeModifier]), rows: r.rows };
+  } catch (e) {
+    return { error: (e as { code?: string }).code };
+  }
+}
+
+describe('domain columns', () => {
+  it.each([
+    'SELECT * FROM d ORDER BY id',
+    'SELECT * FROM d WHERE id = 2',
+    'SELECT p + 1, m * 2, s, l || l, p::text FROM d ORDER BY id',
+    'SELECT sum(p), max(m), min(l) FROM d',
+    'SELECT l FROM d ORDER BY l',
+    'SELECT id FROM d WHERE p > 4 ORDER BY id',
+  ])('%s answers as on the primary', async (sql) => {
+    expect(await answer(side, sql)).toEqual(await answer(primary, sql));
+  });
+});
