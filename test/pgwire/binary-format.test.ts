@@ -173,7 +173,8 @@ describe('binary formats agree with PostgreSQL 17 send/output functions', () => 
     expect(fail(TypeOid.text, [0x61, 0xc3])).toMatchObject({ sqlstate: '22021' });
     expect(fail(TypeOid.jsonb, [2, 0x7b, 0x7d])).toMatchObject({ sqlstate: '22P03', message: 'unsupported jsonb version number 2' });
     expect(fail(TypeOid.date, [0x7f, 0xff, 0xff, 0xfe])).toMatchObject({ sqlstate: '22008', message: 'date out of range' });
-    expect(fail(1700, [0, 0])).toMatchObject({ sqlstate: '0A000' });
+    expect(fail(1700, [0, 0])).toMatchObject({ sqlstate: '08P01', message: 'insufficient data left in message' });
+    expect(fail(869, [2, 32, 0, 4, 10, 0, 0, 1])).toMatchObject({ sqlstate: '0A000' });
   });
 });
 
