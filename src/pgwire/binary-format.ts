@@ -319,7 +319,7 @@ export interface RowEncoder {
  * Returns an encoder for the result formats of a portal, or null when every column is text (the
  * DataRow bodies then go out as they are). Throws 0A000 for binary on a type without support.
  */
-export function makeRowEncoder(fields: readonly FieldDescription[], formats: Uint8Array | null): RowEncoder | null {
+export function makeRowEncoder(fields: readonly FieldDescription[], formats: Uint8Array | null, alias?: (typeOid: number) => number | undefined): RowEncoder | null {
   if (formats === null) return null;
   const encoders: (ColumnEncoder | null)[] = [];
   let any = false;
@@ -329,7 +329,11 @@ export function makeRowEncoder(fields: readonly FieldDescription[], formats: Uin
       encoders.push(null);
       continue;
     }
-    const enc = encoderOf(f.typeOid);
+    let enc = encoderOf(f.typeOid);
+    if (enc === undefined && alias !== undefined) {
+      const other = alias(f.typeOid);
+      if (other !== undefined) enc = encoderOf(other);
+    }
     if (enc === undefined) {
       throw new SqlError(SQLSTATE.feature_not_supported, `binary output format is not supported for type ${f.typeOid} of column "${f.name}"`, {
         hint: 'Request text format for this column; memstore sends binary for bool, "char", int2/4/8, oid, float4/8, numeric, bytea, text types, json(b), uuid, date, time(tz), timestamp(tz), interval and arrays of these.',
@@ -428,7 +432,11 @@ const FIXED_LENGTH: ReadonlyMap<number, number> = new Map([
  * report them. Type 0 (unspecified) and the text types read the bytes as UTF-8 text, like
  * PostgreSQL's unknown/text receive functions.
  */
-export function binaryParamToText(typeOid: number, b: Buffer, i: number): string {
+export function binaryParamToText(typeOid: number, b: Buffer, i: number, alias?: (typeOid: number) => number | undefined): string {
+  if (typeOid >= 16384 && alias !== undefined) {
+    const other = alias(typeOid);
+    if (other !== undefined) typeOid = other;
+  }
   const fixed = FIXED_LENGTH.get(typeOid);
   if (fixed !== undefined) {
     if (b.length < fixed) throw protocolViolation('insufficient data left in message', false);

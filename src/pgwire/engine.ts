@@ -124,4 +124,9 @@ export interface Engine {
    * DateStyle, ...) from `defaultParameters()`; the returned Map becomes SessionState.parameters.
    */
   initialParameters(startup: ReadonlyMap<string, string>): Map<string, string>;
+  /**
+   * For a type pgwire has no binary form of: the built-in type whose binary form it shares (an
+   * enum's is its label, as text's), or undefined. Optional: without it such types stay text-only.
+   */
+  binaryAlias?(typeOid: number): number | undefined;
 }

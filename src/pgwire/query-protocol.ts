@@ -91,8 +91,13 @@ export class QueryProtocol {
   /** Last value sent in ParameterStatus, per reported parameter. */
   private readonly reported = new Map<string, string>();
 
+  /** Engine.binaryAlias, bound once (an enum's binary form is its label's). */
+  private readonly binaryAlias: ((typeOid: number) => number | undefined) | undefined;
+
   constructor(private readonly peer: ProtocolPeer) {
     this.out = peer.out;
+    const engine = peer.host.engine;
+    this.binaryAlias = engine.binaryAlias === undefined ? undefined : (oid) => engine.binaryAlias!(oid);
     this.runner = new PortalRunner(peer, (running) => this.discardAll(running));
   }
 
@@ -298,7 +303,7 @@ export class QueryProtocol {
       }
       const format = nf === 0 ? 0 : nf === 1 ? m.paramFormats[0]! : m.paramFormats[i]!;
       if (format === 0) params[i] = decodeUtf8(v, 0, v.length);
-      else if (format === 1) params[i] = binaryParamToText(types[i]!, v, i);
+      else if (format === 1) params[i] = binaryParamToText(types[i]!, v, i, this.binaryAlias);
       else throw new SqlError(SQLSTATE.invalid_parameter_value, `unsupported format code: ${format}`);
     }
     const fields = ps.statement?.fields ?? NO_FIELDS;
@@ -312,7 +317,7 @@ export class QueryProtocol {
       formats = new Uint8Array(fields.length);
       for (let i = 0; i < fields.length; i++) formats[i] = rf.length === 1 ? rf[0]! : rf[i]!;
     }
-    const encoder = makeRowEncoder(fields, formats);
+    const encoder = makeRowEncoder(fields, formats, this.binaryAlias);
     if (m.portal !== '' && this.portals.has(m.portal)) {
       throw new SqlError(SQLSTATE.duplicate_cursor, `cursor "${m.portal}" already exists`);
     }

@@ -324,6 +324,11 @@ export class QueryEngine implements Engine {
     return { shared: this.shared.size, exact: this.exact.size };
   }
 
+  /** An enum's binary form is its label, as text's (enum_send); other user types have none here. */
+  binaryAlias(typeOid: number): number | undefined {
+    return this.env.catalog?.current?.typeEntry(typeOid)?.typtype === 'e' ? Oid.text : undefined;
+  }
+
   initialParameters(startup: ReadonlyMap<string, string>): Map<string, string> {
     const out = new Map<string, string>();
     for (const [name, value] of startupSettings(startup)) out.set(name, normalizeSetting(name, value, out.get(name)));

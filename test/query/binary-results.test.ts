@@ -99,7 +99,7 @@ describe('binary result columns', () => {
     expect(bad).toEqual([]);
   });
 
-  it('refuses binary for a type it cannot convert (an enum), loudly, before any row', async () => {
+  it('refuses binary for a type it cannot convert (an enum, without the catalog), loudly, before any row', async () => {
     const s = await run(sidecar, '', 'SELECT m FROM v ORDER BY id');
     expect(s.find((m) => m.startsWith('E'))).toMatch(/^E 0A000 binary output format is not supported/);
   });
