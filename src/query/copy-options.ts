@@ -127,79 +127,65 @@ export function copyToOptions(options: readonly Node[] | undefined, sql: string)
   let forceNotNull = false;
   let forceNull = false;
   let encoding: string | null = null;
-  let onError = false;
-  let logVerbosity = false;
 
+  const seen = new Set<string>();
   for (const o of options ?? []) {
     if (!('DefElem' in o)) continue;
     const d = o.DefElem;
-    const conflict = (): SqlError => fail(SQLSTATE.syntax_error, 'conflicting or redundant options', sql, d.location);
-    switch (d.defname ?? '') {
+    const name = d.defname ?? '';
+    // errorConflictingDefElem(): a repeated option, at the repeat (FORMAT reads its argument first).
+    if (name === 'format') argString(d);
+    if (seen.has(name)) throw fail(SQLSTATE.syntax_error, 'conflicting or redundant options', sql, d.location);
+    seen.add(name);
+    switch (name) {
       case 'format': {
         const f = argString(d);
-        if (format !== null) throw conflict();
         if (f !== 'text' && f !== 'csv' && f !== 'binary') throw fail(SQLSTATE.invalid_parameter_value, `COPY format "${f}" not recognized`, sql, d.location);
         format = f;
         break;
       }
       case 'freeze':
-        if (freeze !== null) throw conflict();
         freeze = argBoolean(d);
         break;
       case 'delimiter':
-        if (delim !== null) throw conflict();
         delim = argString(d);
         break;
       case 'null':
-        if (nullPrint !== null) throw conflict();
         nullPrint = argString(d);
         break;
       case 'default':
-        if (defaultPrint !== null) throw conflict();
         defaultPrint = argString(d);
         break;
       case 'header':
-        if (header !== null) throw conflict();
         header = headerChoice(d);
         break;
       case 'quote':
-        if (quote !== null) throw conflict();
         quote = argString(d);
         break;
       case 'escape':
-        if (escape !== null) throw conflict();
         escape = argString(d);
         break;
       case 'force_quote':
-        if (forceQuote !== null) throw conflict();
         forceQuote = columnList(d, sql);
         break;
       case 'force_not_null':
-        if (forceNotNull) throw conflict();
         columnList(d, sql);
         forceNotNull = true;
         break;
       case 'force_null':
-        if (forceNull) throw conflict();
         columnList(d, sql);
         forceNull = true;
         break;
       case 'encoding': {
-        if (encoding !== null) throw conflict();
         encoding = encodingByName(argString(d));
         if (encoding === null) throw fail(SQLSTATE.invalid_parameter_value, 'argument to option "encoding" must be a valid encoding name', sql, d.location);
         break;
       }
       case 'on_error':
-        if (onError) throw conflict();
-        onError = true;
         // defGetCopyOnErrorChoice() reads the argument first, then refuses it for COPY TO.
         argString(d);
         throw fail(SQLSTATE.invalid_parameter_value, 'COPY ON_ERROR cannot be used with COPY TO', sql, d.location);
-        break;
       case 'log_verbosity': {
-        if (logVerbosity) throw conflict();
-        logVerbosity = true;
         const v = argString(d);
         if (v.toLowerCase() !== 'default' && v.toLowerCase() !== 'verbose') {
           throw fail(SQLSTATE.invalid_parameter_value, `COPY LOG_VERBOSITY "${v}" not recognized`, sql, d.location);
