@@ -359,17 +359,7 @@ export class Follower implements StreamConsumer {
     this.state = 'syncing';
     const resync = this.resuming || this.o.store.tables.size > 0;
     this.unpublished = undefined;
-    const o = this.o;
-    await startFromPeer(
-      {
-        source: o.source, publication: o.publication, slot: o.slot, store: o.store, log: o.log,
-        ...(o.failoverSlot !== undefined ? { failoverSlot: o.failoverSlot } : {}),
-        ...(o.bootstrapWaitMs !== undefined ? { bootstrapWaitMs: o.bootstrapWaitMs } : {}),
-        noteCatalog: (relation, keyOrder, attnums) => this.applier.noteCatalog(relation, keyOrder, attnums),
-      },
-      peerUrl,
-      reason,
-    );
+    await startFromPeer({ ...this.o, noteCatalog: (relation, keyOrder, attnums) => this.applier.noteCatalog(relation, keyOrder, attnums) }, peerUrl, reason);
     if (resync) this.o.onResync?.(reason);
   }
 
