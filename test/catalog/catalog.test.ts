@@ -3,13 +3,13 @@
  * same queries on both sides give the same rows for what the sidecar replicates, and nothing for
  * what it does not. The primary is the oracle; no expected values are typed here.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { createLogger } from '../../src/log.js';
 import { withSourceClient } from '../../src/sidecar/source-catalog.js';
 import { waitFor } from '../support/wait.js';
-import { rawTypes, startCatalogHarness, type CatalogHarness } from './support/harness.js';
+import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
 
 const SETUP = `
   CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -33,12 +33,10 @@ let primary: pg.Client;
 beforeAll(async () => {
   h = await startCatalogHarness('cat', SETUP);
   side = await h.client();
-  primary = new pg.Client({ connectionString: h.db.url, types: rawTypes });
-  await primary.connect();
+  primary = await h.primary();
 });
 
 afterAll(async () => {
-  await primary?.end();
   await h?.close();
   expect(h?.problems ?? []).toEqual([]);
 });

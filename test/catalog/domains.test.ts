@@ -6,11 +6,11 @@
  * reads when the catalog says the type is an enum; a domain column is sent in binary as its base.
  * The primary's answers are the reference.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { bind, errorFields, RawClient, type Message } from '../pgwire/support/raw-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawTypes, startCatalogHarness, type CatalogHarness } from './support/harness.js';
+import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
 
 const SETUP = `
   CREATE DOMAIN posint AS int CHECK (VALUE > 0);
@@ -29,12 +29,10 @@ let primary: pg.Client;
 beforeAll(async () => {
   h = await startCatalogHarness('catdom', SETUP);
   side = await h.client();
-  primary = new pg.Client({ connectionString: h.db.url, types: rawTypes });
-  await primary.connect();
+  primary = await h.primary();
 });
 
 afterAll(async () => {
-  await primary?.end();
   await h?.close();
 });
 

@@ -4,9 +4,9 @@
  * PostgreSQL 17 primary: the same rows where the answer is about the replicated schema, and for
  * the sidecar's own state (pg_settings, pg_stat_user_tables) the sidecar's values.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawTypes, startCatalogHarness, type CatalogHarness } from './support/harness.js';
+import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
 
 const SETUP = `
   CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2));
@@ -23,12 +23,10 @@ let primary: pg.Client;
 beforeAll(async () => {
   h = await startCatalogHarness('cattools', SETUP);
   side = await h.client();
-  primary = new pg.Client({ connectionString: h.db.url, types: rawTypes });
-  await primary.connect();
+  primary = await h.primary();
 });
 
 afterAll(async () => {
-  await primary?.end();
   await h?.close();
   expect(h?.problems ?? []).toEqual([]);
 });

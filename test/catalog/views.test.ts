@@ -3,9 +3,9 @@
  * pg_views, pg_user — against the PostgreSQL 17 primary: the same query on both sides gives the
  * same column names, types and rows for what is replicated. The primary is the oracle.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawTypes, startCatalogHarness, type CatalogHarness } from './support/harness.js';
+import { startCatalogHarness, type CatalogHarness } from './support/harness.js';
 
 const SETUP = `
   CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10,2), tags text[],
@@ -28,12 +28,10 @@ let primary: pg.Client;
 beforeAll(async () => {
   h = await startCatalogHarness('catviews', SETUP);
   side = await h.client();
-  primary = new pg.Client({ connectionString: h.db.url, types: rawTypes });
-  await primary.connect();
+  primary = await h.primary();
 });
 
 afterAll(async () => {
-  await primary?.end();
   await h?.close();
   expect(h?.problems ?? []).toEqual([]);
 });

@@ -19,6 +19,8 @@ export interface CatalogHarness {
   readonly problems: string[];
   /** A node-postgres client on the sidecar, every value as text (closed by close()). */
   client(): Promise<pg.Client>;
+  /** The same on the primary: the reference every answer is compared with (closed by close()). */
+  primary(): Promise<pg.Client>;
   /** Caught up, no table being copied, and the catalog re-read for the store's tables. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -54,6 +56,12 @@ export async function startCatalogHarness(prefix: string, setupSql: string, publ
     problems,
     async client() {
       const c = new pg.Client({ connectionString: url, types: rawTypes });
+      await c.connect();
+      clients.push(c);
+      return c;
+    },
+    async primary() {
+      const c = new pg.Client({ connectionString: db.url, types: rawTypes });
       await c.connect();
       clients.push(c);
       return c;
