@@ -67,8 +67,7 @@ describe('binary results and parameters of domain and enum columns', () => {
   }
 
   it("are the primary's bytes", async () => {
-    const u = new URL(h.db.url);
-    const p = await RawClient.connect(Number(u.port), { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: h.db.name }, u.hostname);
+    const p = await RawClient.connectUrl(h.db.url);
     const s = await RawClient.connect(h.port, { database: h.db.name });
     try {
       for (const [sql, params] of [

@@ -75,8 +75,7 @@ async function run(c: RawClient, pre: string, sql: string): Promise<string[]> {
 beforeAll(async () => {
   h = await startHarness('binres', SETUP);
   await h.caughtUp();
-  const u = new URL(h.db.url);
-  primary = await RawClient.connect(Number(u.port), { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: h.db.name }, u.hostname);
+  primary = await RawClient.connectUrl(h.db.url);
   sidecar = await RawClient.connect(h.port, { database: h.db.name });
 }, 120_000);
 

@@ -32,8 +32,7 @@ INSERT INTO one VALUES (''), ('"q"'), ('\\.'), ('a');
 beforeAll(async () => {
   h = await startHarness('copyfmt', SETUP);
   await h.caughtUp();
-  const u = new URL(h.db.url);
-  primary = await RawClient.connect(Number(u.port), { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: h.db.name }, u.hostname);
+  primary = await RawClient.connectUrl(h.db.url);
   sidecar = await RawClient.connect(h.port, { database: h.db.name });
 }, 120_000);
 

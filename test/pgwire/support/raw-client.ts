@@ -69,6 +69,13 @@ export class RawClient {
     return c;
   }
 
+  /** Connects to a postgres:// URL (user, password, host, port and database from it). */
+  static connectUrl(url: string): Promise<RawClient> {
+    const u = new URL(url);
+    const database = decodeURIComponent(u.pathname.slice(1));
+    return RawClient.connect(Number(u.port), { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), ...(database !== '' ? { database } : {}) }, u.hostname);
+  }
+
   private async authenticate(user: string, password: string | undefined): Promise<void> {
     let scram: { clientNonce: string; bare: string; serverSignature?: Buffer } | null = null;
     for (;;) {
